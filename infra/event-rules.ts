@@ -1,0 +1,38 @@
+/**
+ * The one definition of which platform events reach which handler. The CDK app makes one EventBridge rule
+ * per entry with exactly this pattern; the local `PutEvents` endpoint routes events by the same patterns.
+ */
+export interface EventPattern {
+  readonly source: readonly string[];
+  readonly "detail-type": readonly string[];
+}
+
+export interface EventRuleDefinition {
+  /** Also the function's logical name. */
+  readonly operation: string;
+  readonly description: string;
+  readonly pattern: EventPattern;
+  /** Handler module, relative to the repository root. It exports `handler`. */
+  readonly handlerModule: string;
+  readonly tableAccess: "read" | "readWrite";
+}
+
+export const USERS_SOURCE = "platform.users";
+export const ORGANIZATIONS_SOURCE = "platform.organizations";
+
+export const eventRules: readonly EventRuleDefinition[] = [
+  {
+    operation: "on-user-upserted",
+    description: "Keeps the membership projection (name, permissions, groups, sites) current",
+    pattern: { source: [USERS_SOURCE], "detail-type": ["User Upserted"] },
+    handlerModule: "functions/events/on-user-upserted.ts",
+    tableAccess: "readWrite",
+  },
+  {
+    operation: "on-organization-settings-changed",
+    description: "Keeps each organization's SSO enforcement current",
+    pattern: { source: [ORGANIZATIONS_SOURCE], "detail-type": ["Organization Settings Changed"] },
+    handlerModule: "functions/events/on-organization-settings-changed.ts",
+    tableAccess: "readWrite",
+  },
+];
