@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { nameSchema } from "../domain/schemas.ts";
+import { httpHandler } from "../platform/http/http-handler.ts";
+import { zodBody } from "../platform/http/zod-body.ts";
+import { userTokensWithPasswordCheck } from "../platform/user-tokens.ts";
+
+const userTokens = userTokensWithPasswordCheck();
+// `password` is checked as a string here; whether it is needed (SSO) and right is the domain's call.
+const generateBody = zodBody(z.strictObject({ name: nameSchema, password: z.string().max(1024).optional() }));
+
+/** POST /v1/orgs/{orgId}/tokens: a person makes a user API token for themself. */
+export const handler = httpHandler({
+  access: "member",
+  successStatus: 201,
+  body: generateBody,
+  run: ({ membership, input }) =>
+    userTokens.generate({ orgId: membership.orgId, userId: membership.userId, name: input.name, password: input.password }),
+});

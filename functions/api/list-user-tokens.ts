@@ -1,0 +1,12 @@
+import { httpHandler } from "../platform/http/http-handler.ts";
+import { userTokens as wire } from "../platform/user-tokens.ts";
+
+const userTokens = wire();
+
+/** GET /v1/orgs/{orgId}/tokens: the caller's active user tokens in this organization, newest first. */
+export const handler = httpHandler({
+  access: "member",
+  run: async ({ membership }) => ({
+    tokens: await userTokens.list({ orgId: membership.orgId, userId: membership.userId }),
+  }),
+});

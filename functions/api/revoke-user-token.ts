@@ -1,0 +1,12 @@
+import { httpHandler } from "../platform/http/http-handler.ts";
+import { userTokens as wire } from "../platform/user-tokens.ts";
+
+const userTokens = wire();
+
+/** DELETE /v1/orgs/{orgId}/tokens/{tokenId}: the caller revokes one of their own tokens. */
+export const handler = httpHandler({
+  access: "member",
+  successStatus: 204,
+  run: ({ membership, pathParameters }) =>
+    userTokens.revoke({ orgId: membership.orgId, userId: membership.userId, tokenId: pathParameters.tokenId ?? "" }),
+});

@@ -1,0 +1,101 @@
+/** The records the domain works with. Times are ISO-8601 strings except `expiresAt` (epoch seconds, the TTL). */
+
+export type TokenKind = "user" | "service_user";
+
+/** Whose access a token carries, copied onto the token item so verification is a single read. */
+export interface PrincipalAccess {
+  readonly name: string;
+  readonly permissions: readonly string[];
+  readonly groups: readonly string[];
+  readonly sites: readonly string[];
+}
+
+export interface TokenRecord {
+  readonly id: string;
+  readonly orgId: string;
+  readonly kind: TokenKind;
+  readonly ownerId: string;
+  readonly name: string;
+  readonly secretHash: string;
+  readonly hint: string;
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+  /** Epoch seconds; also DynamoDB's TTL attribute. Every read compares it with the clock itself. */
+  readonly expiresAt: number;
+  readonly status: "active" | "revoked";
+  readonly revokedAt?: string;
+  readonly principal: PrincipalAccess;
+}
+
+export type MembershipStatus = "active" | "deactivated" | "removed";
+
+/**
+ * A person's membership of one organization, projected from the platform's user events, together with
+ * the ids of their unrevoked user tokens there. One item: the 10-token limit and access changes are both
+ * guarded by its `version`, so concurrent generates and access updates serialize on it.
+ */
+export interface MembershipRecord extends PrincipalAccess {
+  readonly orgId: string;
+  readonly userId: string;
+  readonly status: MembershipStatus;
+  /** `occurredAt` of the last event applied; older events are ignored. */
+  readonly lastEventAt: string;
+  readonly tokenIds: readonly string[];
+  readonly version: number;
+}
+
+export interface OrganizationSettings {
+  readonly orgId: string;
+  readonly ssoEnforced: boolean;
+  readonly lastEventAt: string;
+  readonly version: number;
+}
+
+/** Recent wrong passwords of one person, across organizations. */
+export interface PasswordFailures {
+  readonly userId: string;
+  readonly failedAt: readonly string[];
+  readonly lockedUntil: string | null;
+  readonly version: number;
+}
+
+export const DAY_SECONDS = 86_400;
+export const INACTIVITY_EXPIRY_SECONDS = 30 * DAY_SECONDS;
+/** A verification rewrites `lastUsedAt` only when the recorded use is older than this (API.md allows 5 min). */
+export const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+export const USER_TOKEN_LIMIT = 10;
+
+/** Rounded up so a token never expires before its full 30 days. */
+export const expiryAfter = (lastUse: Date): number =>
+  Math.ceil(lastUse.getTime() / 1000) + INACTIVITY_EXPIRY_SECONDS;
+
+export const isExpired = (token: Pick<TokenRecord, "expiresAt">, now: Date): boolean =>
+  token.expiresAt * 1000 <= now.getTime();
+
+export const isActive = (token: TokenRecord, now: Date): boolean => token.status === "active" && !isExpired(token, now);
+
+/** The public view of a token (API.md `Token`): never the hash. */
+export interface TokenView {
+  id: string;
+  name: string;
+  kind: TokenKind;
+  ownerId: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string;
+  hint: string;
+}
+
+export const toTokenView = (token: TokenRecord): TokenView => ({
+  id: token.id,
+  name: token.name,
+  kind: token.kind,
+  ownerId: token.ownerId,
+  createdAt: token.createdAt,
+  lastUsedAt: token.lastUsedAt,
+  expiresAt: new Date(token.expiresAt * 1000).toISOString(),
+  hint: token.hint,
+});
+
+export const newestFirst = (a: TokenRecord, b: TokenRecord): number =>
+  b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);

@@ -1,0 +1,115 @@
+import { DomainError, notFound } from "./errors.ts";
+import {
+  USER_TOKEN_LIMIT,
+  expiryAfter,
+  isActive,
+  newestFirst,
+  toTokenView,
+  type MembershipRecord,
+  type TokenRecord,
+  type TokenView,
+} from "./model.ts";
+import { PasswordThrottle } from "./password-throttle.ts";
+import type { Clock, PasswordCheck, TokenStore } from "./ports.ts";
+import { retryOnConflict } from "./retry.ts";
+import { TOKEN_ID_PATTERN, newTokenSecret } from "./token-secret.ts";
+
+export interface CreatedToken {
+  readonly token: TokenView;
+  /** The full token: returned once, to its owner, in the creation response only. */
+  readonly secret: string;
+}
+
+/** A person's own user API tokens in one organization: generate, list, revoke. */
+export class UserTokens {
+  private readonly throttle: PasswordThrottle;
+
+  constructor(private readonly deps: { store: TokenStore; clock: Clock; passwordCheck?: PasswordCheck }) {
+    this.throttle = new PasswordThrottle(deps);
+  }
+
+  async generate(input: { orgId: string; userId: string; name: string; password?: string }): Promise<CreatedToken> {
+    const { store } = this.deps;
+    await this.checkPassword(input.orgId, input.userId, input.password);
+
+    return retryOnConflict(async () => {
+      const membership = await store.getMembership(input.orgId, input.userId);
+      if (!membership || membership.status !== "active") {
+        throw new DomainError("forbidden", "You are not an active member of this organization.");
+      }
+      const now = this.deps.clock.now();
+      const active = await this.activeTokens(membership, now);
+      if (active.length >= USER_TOKEN_LIMIT) {
+        throw new DomainError(
+          "token_limit_reached",
+          `You already have ${USER_TOKEN_LIMIT} active API tokens in this organization. Revoke one to make another.`,
+        );
+      }
+      const secret = newTokenSecret("user");
+      const token: TokenRecord = {
+        id: secret.id,
+        orgId: input.orgId,
+        kind: "user",
+        ownerId: input.userId,
+        name: input.name,
+        secretHash: secret.secretHash,
+        hint: secret.hint,
+        createdAt: now.toISOString(),
+        lastUsedAt: null,
+        expiresAt: expiryAfter(now),
+        status: "active",
+        principal: {
+          name: membership.name,
+          permissions: membership.permissions,
+          groups: membership.groups,
+          sites: membership.sites,
+        },
+      };
+      // Revoked, expired and TTL-deleted ids drop out of the list here, so it never grows past the limit.
+      await store.createUserToken(token, membership, [...active.map((t) => t.id), token.id]);
+      return { token: toTokenView(token), secret: secret.secret };
+    });
+  }
+
+  async list(input: { orgId: string; userId: string }): Promise<TokenView[]> {
+    const membership = await this.deps.store.getMembership(input.orgId, input.userId);
+    if (!membership) return [];
+    const active = await this.activeTokens(membership, this.deps.clock.now());
+    return active.sort(newestFirst).map(toTokenView);
+  }
+
+  async revoke(input: { orgId: string; userId: string; tokenId: string }): Promise<void> {
+    if (!TOKEN_ID_PATTERN.test(input.tokenId)) throw notFound("token");
+    await retryOnConflict(async () => {
+      const token = await this.deps.store.getToken(input.tokenId);
+      const now = this.deps.clock.now();
+      const own =
+        token && token.kind === "user" && token.orgId === input.orgId && token.ownerId === input.userId;
+      if (!own || !isActive(token, now)) throw notFound("token");
+      if (!(await this.deps.store.revokeUserToken(token, now.toISOString(), now))) throw notFound("token");
+    });
+  }
+
+  /** 429 before 403 `invalid_password` (API.md order); SSO-only organizations need no password. */
+  private async checkPassword(orgId: string, userId: string, password: string | undefined): Promise<void> {
+    const settings = await this.deps.store.getOrganizationSettings(orgId);
+    if (settings?.ssoEnforced) return;
+    const failures = await this.throttle.assertNotLocked(userId);
+    const passwordCheck = this.deps.passwordCheck;
+    if (!passwordCheck) throw new Error("UserTokens.generate needs a PasswordCheck");
+    const right = password !== undefined && password.length > 0 && (await passwordCheck.verify(userId, password));
+    if (!right) {
+      await this.throttle.recordFailure(userId);
+      throw new DomainError(
+        "invalid_password",
+        password ? "The password is wrong." : "Your password is required to generate an API token.",
+      );
+    }
+    await this.throttle.reset(userId, failures);
+  }
+
+  private async activeTokens(membership: MembershipRecord, now: Date): Promise<TokenRecord[]> {
+    const tokens = await this.deps.store.getTokens(membership.tokenIds);
+    return tokens.filter((token) => token.orgId === membership.orgId && isActive(token, now));
+  }
+}

@@ -1,0 +1,103 @@
+import { DomainError } from "./errors.ts";
+import { LAST_USED_WRITE_INTERVAL_MS, expiryAfter, isExpired, type TokenKind, type TokenRecord } from "./model.ts";
+import type { Clock, TokenStore } from "./ports.ts";
+import { MAX_TOKEN_LENGTH, parseTokenSecret, secretMatchesHash } from "./token-secret.ts";
+
+export type InvalidReason = "malformed" | "not_found" | "wrong_org" | "revoked" | "expired";
+
+export type VerifyResult =
+  | {
+      valid: true;
+      orgId: string;
+      tokenId: string;
+      kind: TokenKind;
+      principal: { type: TokenKind; id: string; name: string };
+      permissions: string[];
+      groups: string[];
+      sites: string[];
+      canLogin: boolean;
+    }
+  | { valid: false; reason: InvalidReason };
+
+type Evaluation = { ok: true; token: TokenRecord } | { ok: false; reason: InvalidReason };
+
+/**
+ * The hot path. One strongly consistent read of the token item (which carries the owner's current access),
+ * and a write only when the recorded last use is older than a short interval.
+ */
+export class TokenVerifier {
+  constructor(private readonly deps: { store: TokenStore; clock: Clock }) {}
+
+  async verify(input: { token: string; orgId?: string }): Promise<VerifyResult> {
+    const evaluation = await this.evaluate(input.token, input.orgId);
+    if (!evaluation.ok) return { valid: false, reason: evaluation.reason };
+    const used = await this.recordUse(evaluation.token);
+    if (!used.ok) return { valid: false, reason: used.reason };
+    return toValidResult(used.token);
+  }
+
+  /** `POST /v1/login`: user tokens only; anything invalid is 401, a service-user token 403. */
+  async login(presented: string | undefined): Promise<{ orgId: string; user: { id: string; name: string } }> {
+    const evaluation = presented === undefined ? undefined : await this.evaluate(presented, undefined);
+    if (!evaluation?.ok) {
+      throw new DomainError("unauthenticated", "Send a valid user API token as `Authorization: Bearer <token>`.");
+    }
+    if (evaluation.token.kind !== "user") {
+      throw new DomainError("login_not_allowed", "Service-user tokens cannot be used to log in.");
+    }
+    const used = await this.recordUse(evaluation.token);
+    if (!used.ok) {
+      throw new DomainError("unauthenticated", "Send a valid user API token as `Authorization: Bearer <token>`.");
+    }
+    return { orgId: used.token.orgId, user: { id: used.token.ownerId, name: used.token.principal.name } };
+  }
+
+  /** Reasons in API.md's order: malformed, not_found, wrong_org, revoked, expired. */
+  private async evaluate(presented: string, orgId: string | undefined): Promise<Evaluation> {
+    const parsed = presented.length <= MAX_TOKEN_LENGTH ? parseTokenSecret(presented) : undefined;
+    if (!parsed) return { ok: false, reason: "malformed" };
+    const token = await this.deps.store.getToken(parsed.id);
+    if (!token || token.kind !== parsed.kind || !secretMatchesHash(parsed.secret, token.secretHash)) {
+      return { ok: false, reason: "not_found" };
+    }
+    return this.judge(token, orgId);
+  }
+
+  private judge(token: TokenRecord, orgId: string | undefined): Evaluation {
+    if (orgId !== undefined && orgId !== token.orgId) return { ok: false, reason: "wrong_org" };
+    if (token.status === "revoked") return { ok: false, reason: "revoked" };
+    if (isExpired(token, this.deps.clock.now())) return { ok: false, reason: "expired" };
+    return { ok: true, token };
+  }
+
+  /** First use at once; after that at most one write per interval, so hot tokens cost no write per call. */
+  private async recordUse(token: TokenRecord): Promise<Evaluation> {
+    const now = this.deps.clock.now();
+    const recorded = token.lastUsedAt === null ? undefined : Date.parse(token.lastUsedAt);
+    if (recorded !== undefined && now.getTime() - recorded < LAST_USED_WRITE_INTERVAL_MS) return { ok: true, token };
+    const lastUsedAt = now.toISOString();
+    const expiresAt = expiryAfter(now);
+    if (await this.deps.store.recordTokenUse(token.id, lastUsedAt, expiresAt, now)) {
+      return { ok: true, token: { ...token, lastUsedAt, expiresAt } };
+    }
+    // Revoked or expired between the read and the write: answer with what it is now.
+    const current = await this.deps.store.getToken(token.id);
+    return current ? this.judge(current, undefined) : { ok: false, reason: "not_found" };
+  }
+}
+
+function toValidResult(token: TokenRecord): VerifyResult {
+  const isUser = token.kind === "user";
+  return {
+    valid: true,
+    orgId: token.orgId,
+    tokenId: token.id,
+    kind: token.kind,
+    principal: { type: token.kind, id: token.ownerId, name: token.principal.name },
+    permissions: [...token.principal.permissions],
+    // Service-user tokens have no group or site access control.
+    groups: isUser ? [...token.principal.groups] : [],
+    sites: isUser ? [...token.principal.sites] : [],
+    canLogin: isUser,
+  };
+}

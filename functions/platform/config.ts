@@ -1,0 +1,39 @@
+import * as z from "zod/mini";
+
+/**
+ * The functions' configuration, read from the environment the CDK stack (or the local server) sets, and
+ * validated at cold start so a misconfigured function fails loudly on its first invocation.
+ * zod/mini keeps this out of the way of the verify bundle's size.
+ */
+const baseSchema = z.object({
+  TABLE_NAME: z.string().check(z.minLength(3)),
+  /** Local mode only: DynamoDB Local's address. Unset in AWS. */
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  /** `test` lets the local server move time forward (POST /local/clock); never set in AWS. */
+  CLOCK: z._default(z.enum(["system", "test"]), "system"),
+});
+
+const passwordCheckSchema = z.discriminatedUnion("PASSWORD_CHECK", [
+  z.object({
+    PASSWORD_CHECK: z.literal("cognito"),
+    COGNITO_USER_POOL_ID: z.string().check(z.minLength(1)),
+    COGNITO_CLIENT_ID: z.string().check(z.minLength(1)),
+  }),
+  z.object({ PASSWORD_CHECK: z.literal("local"), LOCAL_IDP_URL: z.url() }),
+]);
+
+export type BaseConfig = z.infer<typeof baseSchema>;
+export type PasswordCheckConfig = z.infer<typeof passwordCheckSchema>;
+
+function parse<T>(schema: z.ZodMiniType<T>, what: string): T {
+  const result = schema.safeParse(process.env);
+  if (!result.success) {
+    // Names only: values may be secrets.
+    const fields = result.error.issues.map((issue) => issue.path.join(".")).join(", ");
+    throw new Error(`Invalid ${what} configuration in the environment: ${fields}`);
+  }
+  return result.data;
+}
+
+export const readBaseConfig = (): BaseConfig => parse(baseSchema, "base");
+export const readPasswordCheckConfig = (): PasswordCheckConfig => parse(passwordCheckSchema, "password check");

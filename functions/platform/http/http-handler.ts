@@ -1,0 +1,178 @@
+import middy, { type MiddlewareObj } from "@middy/core";
+import httpHeaderNormalizer from "@middy/http-header-normalizer";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { DomainError } from "../../domain/errors.ts";
+import type { MembershipRecord } from "../../domain/model.ts";
+import { requireActiveMember } from "../../domain/access.ts";
+import { logger } from "../logger.ts";
+import { store } from "../services.ts";
+import { JSON_HEADERS, toErrorResponse } from "./errors.ts";
+
+/** API.md: bodies over 16 KiB get 413. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+export type HttpEvent = APIGatewayProxyEventV2 & {
+  requestContext: APIGatewayProxyEventV2["requestContext"] & {
+    authorizer?: { jwt?: { claims?: Record<string, unknown> } };
+  };
+};
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+/** What the middleware established before the operation runs. */
+export interface ApiRequest<TInput> {
+  readonly event: HttpEvent;
+  readonly requestId: string;
+  /** The person behind the session (management routes). */
+  readonly userId: string;
+  /** The caller's active membership of the organization in the path (management routes). */
+  readonly membership: MembershipRecord;
+  readonly input: TInput;
+  readonly pathParameters: Record<string, string>;
+}
+
+type Access =
+  /** A person's session, and active membership of `{orgId}` in the path. */
+  | "member"
+  /** No caller identity checked here: IAM in AWS (verify) or the API token itself (login). */
+  | "open";
+
+/**
+ * Turns the parsed JSON object into the operation's input, or throws `invalid_request`. Routes use
+ * `zodBody(schema)`; verify has a hand-written one so the hot path's bundle carries no schema library.
+ */
+export type BodyParser<T> = (body: Record<string, unknown>) => T;
+
+export interface HttpOperation<TInput> {
+  readonly access: Access;
+  /** Without one the route takes no body (or `{}`). */
+  readonly body?: BodyParser<TInput>;
+  readonly successStatus?: number;
+  readonly run: (request: ApiRequest<NoInfer<TInput>>) => Promise<unknown>;
+}
+
+interface Internal extends Record<string, unknown> {
+  requestId: string;
+  startedAt: number;
+  userId?: string;
+  membership?: MembershipRecord;
+  input?: unknown;
+}
+type Mw = MiddlewareObj<HttpEvent, HttpResult, Error, Context, Internal>;
+
+/**
+ * Every HTTP function is built here, so all share one middleware stack in one order:
+ * header normalizer → request context + error mapping → session (401) → membership (403) → body (413, 400).
+ * That order is API.md's precedence of errors.
+ */
+export function httpHandler<TInput>(operation: HttpOperation<TInput>) {
+  const middlewares: Mw[] = [
+    httpHeaderNormalizer() as unknown as Mw,
+    requestContext(),
+    ...(operation.access === "member" ? [memberAccess()] : []),
+    jsonBody(operation.body),
+  ];
+  return middy<HttpEvent, HttpResult, Error, Context, Internal>({ timeoutEarlyInMillis: 0 })
+    .use(middlewares)
+    .handler(async (event, context) => {
+      const internal = (context as Context & { [INTERNAL]?: Internal })[INTERNAL]!;
+      const result = await operation.run({
+        event,
+        requestId: internal.requestId,
+        userId: internal.userId as string,
+        membership: internal.membership as MembershipRecord,
+        input: internal.input as never,
+        pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
+      });
+      const statusCode = operation.successStatus ?? 200;
+      return statusCode === 204
+        ? { statusCode, headers: { "cache-control": "no-store" } }
+        : { statusCode, headers: JSON_HEADERS, body: JSON.stringify(result) };
+    });
+}
+
+/** Middy's `internal` is not visible to the handler, so the state rides on the Lambda context object. */
+const INTERNAL = Symbol("apiRequest");
+const state = (request: { context: Context }): Internal =>
+  (request.context as Context & { [INTERNAL]: Internal })[INTERNAL];
+
+function requestContext(): Mw {
+  return {
+    before: (request) => {
+      const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
+      (request.context as Context & { [INTERNAL]: Internal })[INTERNAL] = { requestId, startedAt: Date.now() };
+      logger.resetKeys();
+      logger.appendKeys({ requestId, route: request.event.routeKey });
+    },
+    after: (request) => {
+      logRequest(request.response?.statusCode ?? 200, state(request));
+    },
+    onError: (request) => {
+      const internal = state(request) ?? { requestId: request.context.awsRequestId, startedAt: Date.now() };
+      const response = toErrorResponse(request.error, internal.requestId);
+      if (!response.expected) {
+        // Name, message and stack only: never the event, which carries tokens and passwords.
+        const error = request.error as Error;
+        logger.error("request failed", { errorName: error?.name, errorMessage: error?.message, stack: error?.stack });
+      }
+      request.response = { statusCode: response.statusCode, headers: response.headers, body: response.body };
+      logRequest(response.statusCode, internal, JSON.parse(response.body).error.code);
+    },
+  };
+}
+
+function logRequest(statusCode: number, internal: Internal, errorCode?: string) {
+  logger.info("request", {
+    statusCode,
+    ...(errorCode ? { errorCode } : {}),
+    durationMs: Date.now() - internal.startedAt,
+  });
+}
+
+/** The session comes from API Gateway's JWT authorizer (or the local server playing its part). */
+function memberAccess(): Mw {
+  return {
+    before: async (request) => {
+      const sub = request.event.requestContext.authorizer?.jwt?.claims?.sub;
+      if (typeof sub !== "string" || sub.length === 0) {
+        throw new DomainError("unauthenticated", "Sign in and send your session as `Authorization: Bearer <ID token>`.");
+      }
+      const internal = state(request);
+      internal.userId = sub;
+      internal.membership = await requireActiveMember(store, request.event.pathParameters?.orgId ?? "", sub);
+    },
+  };
+}
+
+function jsonBody(parse: BodyParser<unknown> | undefined): Mw {
+  return {
+    before: (request) => {
+      const { body, isBase64Encoded } = request.event;
+      const raw = body === undefined || body === null ? "" : isBase64Encoded ? Buffer.from(body, "base64").toString("utf8") : body;
+      if (Buffer.byteLength(raw, "utf8") > MAX_BODY_BYTES) {
+        throw new DomainError("payload_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
+      }
+      const contentType = request.event.headers?.["content-type"];
+      if (raw.trim() !== "" && contentType && !/^application\/(.+\+)?json\s*(;|$)/i.test(contentType)) {
+        throw new DomainError("invalid_request", "Send the body as JSON with `content-type: application/json`.");
+      }
+      let parsed: unknown = {};
+      if (raw.trim() !== "") {
+        try {
+          parsed = JSON.parse(raw);
+        } catch {
+          throw new DomainError("invalid_request", "The request body is not valid JSON.");
+        }
+      }
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        throw new DomainError("invalid_request", "The request body must be a JSON object.");
+      }
+      if (!parse) {
+        if (Object.keys(parsed).length > 0) {
+          throw new DomainError("invalid_request", `This route takes no body; unknown field(s): ${Object.keys(parsed).join(", ")}.`);
+        }
+        return;
+      }
+      state(request).input = parse(parsed as Record<string, unknown>);
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * `npm start`: the whole service on one machine. DynamoDB Local (data kept in `.local-data/` between
+ * restarts), the table from the shared definition, the API on http://127.0.0.1:3000 (PORT overrides), the
+ * EventBridge PutEvents endpoint, the local identity provider and the test clock.
+ *
+ * Environment (all optional): PORT, HOST, LOCAL_DATA_DIR, LOCAL_IN_MEMORY=1 (keep nothing),
+ * DYNAMODB_ENDPOINT (use a running DynamoDB Local instead of starting one), TABLE_NAME.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import getPort from "get-port";
+import { testClock } from "../../functions/adapters/clock/clocks.ts";
+import { ensureTable } from "./create-table.ts";
+import { JavaMissingError, startDynamoDbLocal, type RunningDynamoDbLocal } from "./dynamodb-local.ts";
+import { LocalIdentityProvider } from "./identity-provider.ts";
+import { startLocalServer } from "./server.ts";
+
+const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const host = process.env.HOST ?? "127.0.0.1";
+const port = Number(process.env.PORT ?? 3000);
+const inMemory = process.env.LOCAL_IN_MEMORY === "1";
+const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? join(repositoryRoot, ".local-data"));
+const tableName = process.env.TABLE_NAME ?? "api-tokens-local";
+const baseUrl = `http://${host}:${port}`;
+
+const log = (entry: Record<string, unknown>) =>
+  process.stdout.write(`${JSON.stringify({ timestamp: new Date().toISOString(), service: "local-server", ...entry })}\n`);
+
+let dynamoDb: RunningDynamoDbLocal | undefined;
+
+async function main() {
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}"`);
+  if (!inMemory) await mkdir(dataDir, { recursive: true, mode: 0o700 });
+
+  let endpoint = process.env.DYNAMODB_ENDPOINT;
+  if (!endpoint) {
+    if (!inMemory) await mkdir(join(dataDir, "dynamodb"), { recursive: true, mode: 0o700 });
+    dynamoDb = await startDynamoDbLocal({
+      port: await getPort({ port: 8000 }),
+      ...(inMemory ? {} : { dataPath: join(dataDir, "dynamodb") }),
+    });
+    endpoint = dynamoDb.endpoint;
+  }
+  const client = new DynamoDBClient({ endpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  const table = await ensureTable(client, tableName);
+  client.destroy();
+
+  // The test clock survives restarts, so tokens made "in the future" stay consistent with it.
+  const clockFile = join(dataDir, "clock.json");
+  if (!inMemory) {
+    const saved: { offsetSeconds?: number } = await readFile(clockFile, "utf8").then(
+      (text) => JSON.parse(text) as { offsetSeconds?: number },
+      () => ({}),
+    );
+    testClock.setOffsetSeconds(saved.offsetSeconds ?? 0);
+  }
+
+  // The handler modules read this at cold start, as a Lambda reads what CDK set.
+  Object.assign(process.env, {
+    TABLE_NAME: tableName,
+    DYNAMODB_ENDPOINT: endpoint,
+    CLOCK: "test",
+    PASSWORD_CHECK: "local",
+    LOCAL_IDP_URL: `${baseUrl}/local/idp`,
+    AWS_REGION: process.env.AWS_REGION ?? "local",
+    POWERTOOLS_SERVICE_NAME: "api-token-service",
+  });
+
+  const identityProvider = await LocalIdentityProvider.open({
+    issuer: `${baseUrl}/local/idp`,
+    audience: "api-token-service-local",
+    clock: testClock,
+    ...(inMemory ? {} : { stateFile: join(dataDir, "identity-provider.json") }),
+  });
+
+  const server = await startLocalServer({
+    host,
+    port,
+    repositoryRoot,
+    identityProvider,
+    clock: testClock,
+    log,
+    onClockAdvanced: inMemory
+      ? undefined
+      : () => writeFile(clockFile, JSON.stringify({ offsetSeconds: testClock.offsetSeconds }), { mode: 0o600 }),
+  });
+
+  const stop = async (signal: string) => {
+    log({ level: "info", message: `stopping (${signal})` });
+    await server.close().catch(() => undefined);
+    await dynamoDb?.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+
+  log({ level: "info", message: "listening", url: server.url, table: tableName, tableState: table, dynamoDbEndpoint: endpoint, dataDir: inMemory ? null : dataDir });
+  if (process.stdout.isTTY || process.env.LOCAL_BANNER !== "0") printBanner(server.url);
+}
+
+function printBanner(url: string) {
+  process.stdout.write(`
+  API token service, running locally at ${url}
+  (data in ${inMemory ? "memory only" : dataDir}; Ctrl-C stops; README.md has the whole walk-through)
+
+  1. A person in an organization (the platform's user service would send this event):
+     curl -s ${url}/local/eventbridge/ -H 'x-amz-target: AWSEvents.PutEvents' -H 'content-type: application/x-amz-json-1.1' \\
+       -d '{"Entries":[{"Source":"platform.users","DetailType":"User Upserted","Detail":"{\\"orgId\\":\\"acme\\",\\"userId\\":\\"ada\\",\\"name\\":\\"Ada Lovelace\\",\\"permissions\\":[\\"reports:read\\"],\\"groups\\":[\\"finance\\"],\\"sites\\":[\\"london\\"],\\"occurredAt\\":\\"2026-01-01T00:00:00Z\\"}"}]}'
+  2. Their login at the local identity provider, and a session:
+     curl -s ${url}/local/idp/users -H 'content-type: application/json' -d '{"userId":"ada","email":"ada@example.com","password":"correct horse"}'
+     SESSION=$(curl -s ${url}/local/idp/login -H 'content-type: application/json' -d '{"email":"ada@example.com","password":"correct horse"}' | sed 's/.*"idToken":"\\([^"]*\\)".*/\\1/')
+  3. An API token (the secret is shown once), then use it:
+     curl -s ${url}/v1/orgs/acme/tokens -H "authorization: Bearer $SESSION" -H 'content-type: application/json' -d '{"name":"Power BI export","password":"correct horse"}'
+     curl -s ${url}/v1/verify -H 'content-type: application/json' -d '{"token":"<the secret>"}'
+  4. Move time: curl -s ${url}/local/clock -H 'content-type: application/json' -d '{"advanceSeconds":2592000}'
+
+`);
+}
+
+main().catch(async (error: unknown) => {
+  await dynamoDb?.stop().catch(() => undefined);
+  if (error instanceof JavaMissingError) {
+    process.stderr.write(`\n${error.message}\n\n`);
+  } else if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    process.stderr.write(`\nPort ${port} is in use. Stop what holds it, or start on another port: PORT=3001 npm start\n\n`);
+  } else {
+    process.stderr.write(`\nThe local service could not start: ${(error as Error).stack ?? String(error)}\n\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,289 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import FindMyWay, { type HTTPMethod } from "find-my-way";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { routes, type RouteDefinition } from "../routes.ts";
+import { eventRules } from "../event-rules.ts";
+import { LocalEventBus, type PlatformEvent } from "./eventbridge.ts";
+import { IdentityProviderError, type LocalIdentityProvider } from "./identity-provider.ts";
+
+/**
+ * The local stand-in for API Gateway + EventBridge: serves the route table by invoking the same handler
+ * modules with payload-2.0 events (after checking sessions the way the JWT authorizer does), routes
+ * `PutEvents` to the event handlers by the same patterns, and hosts the local identity provider and test clock.
+ */
+export interface LocalServerOptions {
+  host: string;
+  port: number;
+  repositoryRoot: string;
+  identityProvider: LocalIdentityProvider;
+  clock: { now(): Date; advance(seconds: number): Date };
+  /** Called after the clock moved, e.g. to persist the offset. */
+  onClockAdvanced?: () => Promise<void>;
+  log: (entry: Record<string, unknown>) => void;
+}
+
+type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
+
+/** API Gateway HTTP APIs accept payloads up to 10 MB; the handlers enforce the contract's 16 KiB. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+const MAX_CLOCK_ADVANCE_SECONDS = 10 * 365 * 86_400;
+
+export interface RunningLocalServer {
+  readonly url: string;
+  readonly server: Server;
+  readonly eventBus: LocalEventBus;
+  close(): Promise<void>;
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<RunningLocalServer> {
+  const router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
+  type Handle = (req: IncomingMessage, body: Buffer, params: Record<string, string | undefined>) => Promise<Reply>;
+  const add = (method: HTTPMethod, path: string, handle: Handle) => router.on(method, path, handle as never);
+
+  for (const route of routes) {
+    const handler = await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(options.repositoryRoot, route.handlerModule);
+    add(route.method, toRouterPath(route.path), (req, body, params) => invokeRoute(route, handler, req, body, params, options));
+  }
+
+  const eventBus = new LocalEventBus({
+    clock: options.clock,
+    log: options.log,
+    targets: await Promise.all(
+      eventRules.map(async (rule) => {
+        const handler = await loadHandler<PlatformEvent, void>(options.repositoryRoot, rule.handlerModule);
+        return {
+          name: rule.operation,
+          pattern: rule.pattern,
+          invoke: (event: PlatformEvent) => handler(event, lambdaContext(rule.operation, randomUUID())),
+        };
+      }),
+    ),
+  });
+  add("POST", "/local/eventbridge", async (req, body) => {
+    const result = await eventBus.handlePutEvents(flatHeaders(req), body.toString("utf8"));
+    return { status: result.status, body: result.body, contentType: "application/x-amz-json-1.1" };
+  });
+
+  const idp = options.identityProvider;
+  add("POST", "/local/idp/users", async (_req, body) => ({ status: 201, body: await idp.createUser(parseJson(body)) }));
+  add("POST", "/local/idp/login", async (_req, body) => ({ status: 200, body: await idp.login(parseJson(body)) }));
+  add("GET", "/local/idp/.well-known/jwks.json", async () => ({ status: 200, body: idp.jwks() }));
+  // What the password re-check adapter calls; in AWS the Cognito adapter calls AdminInitiateAuth instead.
+  add("POST", "/local/idp/verify-password", async (_req, body) => {
+    const input = parseJson(body) as { userId?: unknown; password?: unknown };
+    if (typeof input.userId !== "string" || typeof input.password !== "string") {
+      throw new IdentityProviderError("invalid_request", "Send { userId, password } as strings.");
+    }
+    return { status: 200, body: { valid: await idp.verifyPassword(input.userId, input.password) } };
+  });
+
+  add("POST", "/local/clock", async (_req, body) => {
+    const input = parseJson(body) as Record<string, unknown>;
+    const seconds = input.advanceSeconds;
+    if (
+      Object.keys(input).some((key) => key !== "advanceSeconds") ||
+      typeof seconds !== "number" ||
+      !Number.isInteger(seconds) ||
+      seconds < 0 ||
+      seconds > MAX_CLOCK_ADVANCE_SECONDS
+    ) {
+      return localError(400, "invalid_request", `Send { "advanceSeconds": N } with N a whole number from 0 to ${MAX_CLOCK_ADVANCE_SECONDS}.`);
+    }
+    const now = options.clock.advance(seconds);
+    await options.onClockAdvanced?.();
+    options.log({ level: "info", message: "test clock advanced", advanceSeconds: seconds, now: now.toISOString() });
+    return { status: 200, body: { now: now.toISOString() } };
+  });
+  add("GET", "/local/clock", async () => ({ status: 200, body: { now: options.clock.now().toISOString() } }));
+
+  const server = createServer((req, res) => {
+    void serve(req, res);
+  });
+
+  async function serve(req: IncomingMessage, res: ServerResponse) {
+    const requestId = randomUUID();
+    try {
+      const url = new URL(req.url ?? "/", "http://local");
+      const found = router.find(req.method as HTTPMethod, url.pathname);
+      if (!found) {
+        await drainRequest(req);
+        return send(res, localError(404, "not_found", `No route for ${req.method} ${url.pathname}.`, requestId));
+      }
+      const body = await readBody(req);
+      if (body === undefined) return send(res, localError(413, "payload_too_large", "The request body is too large.", requestId));
+      send(res, await (found.handler as unknown as Handle)(req, body, found.params));
+    } catch (error) {
+      if (error instanceof IdentityProviderError) {
+        const status = error.code === "user_exists" ? 409 : error.code === "invalid_credentials" ? 401 : 400;
+        return send(res, localError(status, error.code, error.message, requestId));
+      }
+      options.log({ level: "error", message: "local server error", errorName: (error as Error).name, errorMessage: (error as Error).message });
+      send(res, localError(500, "internal_error", "Something went wrong in the local server.", requestId));
+    }
+  }
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolveListen());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+  return {
+    url: `http://${options.host}:${port}`,
+    server,
+    eventBus,
+    close: async () => {
+      eventBus.close();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
+
+interface Reply {
+  status: number;
+  body?: unknown;
+  /** A handler's body is passed through untouched. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+  contentType?: string;
+}
+
+async function loadHandler<E, R>(root: string, module: string): Promise<LambdaHandler<E, R>> {
+  const loaded = (await import(pathToFileURL(resolve(root, module)).href)) as { handler?: LambdaHandler<E, R> };
+  if (typeof loaded.handler !== "function") throw new Error(`${module} does not export a handler`);
+  return loaded.handler;
+}
+
+/** `/v1/orgs/{orgId}/tokens` → `/v1/orgs/:orgId/tokens` */
+const toRouterPath = (path: string) => path.replace(/\{(\w+)\}/g, ":$1");
+
+async function invokeRoute(
+  route: RouteDefinition,
+  handler: LambdaHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>,
+  req: IncomingMessage,
+  body: Buffer,
+  params: Record<string, string | undefined>,
+  options: LocalServerOptions,
+): Promise<Reply> {
+  const requestId = randomUUID();
+  let authorizer: Record<string, unknown> | undefined;
+  if (route.auth === "session") {
+    // What API Gateway's JWT authorizer does: no valid session, no invocation.
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+    const claims = match ? await options.identityProvider.verifySession(match[1]!).catch(() => undefined) : undefined;
+    if (!claims) {
+      return localError(401, "unauthenticated", "Sign in and send your session as `Authorization: Bearer <ID token>`.", requestId);
+    }
+    authorizer = { jwt: { claims, scopes: null } };
+  } else if (route.auth === "iam") {
+    // Locally verify needs no credentials (API.md); in AWS API Gateway fills in the caller's IAM identity.
+    authorizer = { iam: { accessKey: "LOCAL", accountId: "000000000000", callerId: "local", userArn: "arn:aws:iam::000000000000:user/local", userId: "local" } };
+  }
+  const url = new URL(req.url ?? "/", "http://local");
+  const now = options.clock.now();
+  const headers = flatHeaders(req);
+  const event = {
+    version: "2.0",
+    routeKey: `${route.method} ${route.path}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
+    ...(Object.keys(params).length > 0 ? { pathParameters: params as Record<string, string> } : {}),
+    requestContext: {
+      accountId: "000000000000",
+      apiId: "local",
+      domainName: headers.host ?? "127.0.0.1",
+      domainPrefix: "local",
+      http: {
+        method: route.method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+        userAgent: headers["user-agent"] ?? "",
+      },
+      requestId,
+      routeKey: `${route.method} ${route.path}`,
+      stage: "$default",
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+      ...(authorizer ? { authorizer } : {}),
+    },
+    ...(body.length > 0 ? { body: body.toString("utf8") } : {}),
+    isBase64Encoded: false,
+  } as APIGatewayProxyEventV2;
+  const result = await handler(event, lambdaContext(route.operation, requestId));
+  return {
+    status: result.statusCode ?? 200,
+    rawBody: result.body ?? "",
+    headers: { ...(result.headers as Record<string, string> | undefined), "apigw-requestid": requestId },
+  };
+}
+
+function lambdaContext(functionName: string, requestId: string): Context {
+  const deadline = Date.now() + 10_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: "256",
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Payload 2.0 headers: lower-case names, repeated values joined with commas. */
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
+  }
+  return headers;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function drainRequest(req: IncomingMessage) {
+  for await (const _ of req) {
+    // discard
+  }
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new IdentityProviderError("invalid_request", "The request body is not valid JSON.");
+  }
+}
+
+function localError(status: number, code: string, message: string, requestId: string = randomUUID()): Reply {
+  return { status, body: { error: { code, message, requestId } } };
+}
+
+function send(res: ServerResponse, reply: Reply) {
+  const body = reply.rawBody ?? (reply.body === undefined ? "" : JSON.stringify(reply.body));
+  res.writeHead(reply.status, {
+    ...(body.length > 0 ? { "content-type": reply.contentType ?? "application/json" } : {}),
+    ...reply.headers,
+  });
+  res.end(body);
+}
