@@ -39,7 +39,11 @@ export async function startDynamoDbLocal(options: { port: number; dataPath?: str
     );
     child.once("exit", (code) => resolve(new Error(`DynamoDB Local exited with code ${code}: ${output.trim()}`)));
   });
+  // Its spawn() starts `java` directly: make sure it never outlives this process and keeps the port.
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
   const stop = async () => {
+    process.off("exit", killOnExit);
     if (child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise((resolve) => child.once("exit", resolve));
     child.kill("SIGTERM");

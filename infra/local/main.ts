@@ -97,7 +97,7 @@ async function main() {
   process.once("SIGTERM", () => void stop("SIGTERM"));
 
   log({ level: "info", message: "listening", url: server.url, table: tableName, tableState: table, dynamoDbEndpoint: endpoint, dataDir: inMemory ? null : dataDir });
-  if (process.stdout.isTTY || process.env.LOCAL_BANNER !== "0") printBanner(server.url);
+  if (process.env.LOCAL_BANNER !== "0") printBanner(server.url);
 }
 
 function printBanner(url: string) {

@@ -1,0 +1,229 @@
+import { randomUUID } from "node:crypto";
+import { beforeAll, describe, expect, test } from "vitest";
+import { DomainError } from "../../functions/domain/errors.ts";
+import { INACTIVITY_EXPIRY_SECONDS } from "../../functions/domain/model.ts";
+import { createDomainHarness } from "../support/domain-harness.ts";
+
+let h: Awaited<ReturnType<typeof createDomainHarness>>;
+beforeAll(async () => {
+  h = await createDomainHarness();
+});
+
+const uniqueOrg = () => `org-${randomUUID().slice(0, 8)}`;
+const code = (promise: Promise<unknown>) =>
+  promise.then(
+    () => "ok",
+    (error: unknown) => (error instanceof DomainError ? error.code : `unexpected ${(error as Error).name}`),
+  );
+
+describe("generating user tokens", () => {
+  test("stores only the hash and hint, and answers with the secret once", async () => {
+    const m = await h.addMember(uniqueOrg(), "ada");
+    const created = await h.userTokens.generate({ ...m, name: "Power BI" });
+    const stored = await h.store.getToken(created.token.id);
+    expect(stored?.secretHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(stored)).not.toContain(created.secret);
+    expect(stored?.hint).toBe(created.secret.slice(-4));
+    expect(created.token).not.toHaveProperty("secretHash");
+    const listed = await h.userTokens.list(m);
+    expect(JSON.stringify(listed)).not.toContain(created.secret);
+    expect(JSON.stringify(listed)).not.toContain(stored!.secretHash);
+  });
+
+  test("50 simultaneous generates for one person give exactly 10 tokens and 40 token_limit_reached", async () => {
+    const m = await h.addMember(uniqueOrg(), "bob");
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => code(h.userTokens.generate({ ...m, name: `t${i}` }))),
+    );
+    expect(outcomes.filter((o) => o === "ok")).toHaveLength(10);
+    expect(outcomes.filter((o) => o === "token_limit_reached")).toHaveLength(40);
+    expect(await h.userTokens.list(m)).toHaveLength(10);
+    const membership = await h.store.getMembership(m.orgId, m.userId);
+    expect(membership?.tokenIds).toHaveLength(10);
+  });
+
+  test("revoked and expired tokens free their places", async () => {
+    const m = await h.addMember(uniqueOrg(), "cy");
+    const made = [];
+    for (let i = 0; i < 10; i++) made.push(await h.userTokens.generate({ ...m, name: `t${i}` }));
+    expect(await code(h.userTokens.generate({ ...m, name: "eleventh" }))).toBe("token_limit_reached");
+    await h.userTokens.revoke({ ...m, tokenId: made[0]!.token.id });
+    expect(await code(h.userTokens.generate({ ...m, name: "after revoke" }))).toBe("ok");
+    expect(await code(h.userTokens.generate({ ...m, name: "full again" }))).toBe("token_limit_reached");
+  });
+
+  test("the limit is per person per organization", async () => {
+    const [orgA, orgB] = [uniqueOrg(), uniqueOrg()];
+    const a = await h.addMember(orgA, "dee");
+    const b = await h.addMember(orgB, "dee");
+    const other = await h.addMember(orgA, "eve");
+    for (let i = 0; i < 10; i++) await h.userTokens.generate({ ...a, name: `t${i}` });
+    expect(await code(h.userTokens.generate({ ...b, name: "other org" }))).toBe("ok");
+    expect(await code(h.userTokens.generate({ ...other, name: "other person" }))).toBe("ok");
+    expect(await h.userTokens.list(b)).toHaveLength(1);
+  });
+
+  test("refuses people who are not active members", async () => {
+    const org = uniqueOrg();
+    h.passwordCheck.passwords.set("stranger", "pw");
+    expect(await code(h.userTokens.generate({ orgId: org, userId: "stranger", name: "x", password: "pw" }))).toBe(
+      "forbidden",
+    );
+  });
+
+  test("an organization that enforces SSO needs no password", async () => {
+    const org = uniqueOrg();
+    const m = await h.addMember(org, "sso");
+    expect(await code(h.userTokens.generate({ orgId: org, userId: m.userId, name: "x" }))).toBe("invalid_password");
+    await h.memberships.applyOrganizationSettingsChanged({ orgId: org, ssoEnforced: true, occurredAt: h.nextEventTime() });
+    expect(await code(h.userTokens.generate({ orgId: org, userId: m.userId, name: "x" }))).toBe("ok");
+  });
+});
+
+describe("password throttling", () => {
+  test("5 wrong passwords in a row lock generation for 15 minutes from the last failure, even with the right one", async () => {
+    const org = uniqueOrg();
+    const m = await h.addMember(org, `locked-${randomUUID().slice(0, 6)}`);
+    for (let i = 0; i < 4; i++) expect(await code(h.userTokens.generate({ ...m, name: "x", password: "wrong" }))).toBe("invalid_password");
+    // A missing password counts as a failure too.
+    expect(await code(h.userTokens.generate({ orgId: org, userId: m.userId, name: "x" }))).toBe("invalid_password");
+    expect(await code(h.userTokens.generate({ ...m, name: "x" }))).toBe("too_many_attempts");
+    h.clock.advance(14 * 60);
+    expect(await code(h.userTokens.generate({ ...m, name: "x" }))).toBe("too_many_attempts");
+    h.clock.advance(61);
+    expect(await code(h.userTokens.generate({ ...m, name: "x" }))).toBe("ok");
+  });
+
+  test("across organizations, and a right password resets the count", async () => {
+    const userId = `reset-${randomUUID().slice(0, 6)}`;
+    const a = await h.addMember(uniqueOrg(), userId);
+    const b = await h.addMember(uniqueOrg(), userId);
+    for (let i = 0; i < 4; i++) await code(h.userTokens.generate({ ...(i % 2 ? a : b), name: "x", password: "wrong" }));
+    expect(await code(h.userTokens.generate({ ...a, name: "right" }))).toBe("ok");
+    for (let i = 0; i < 4; i++) await code(h.userTokens.generate({ ...b, name: "x", password: "wrong" }));
+    expect(await code(h.userTokens.generate({ ...b, name: "still fine" }))).toBe("ok");
+  });
+
+  test("failures older than the window do not count", async () => {
+    const m = await h.addMember(uniqueOrg(), `window-${randomUUID().slice(0, 6)}`);
+    for (let i = 0; i < 4; i++) await code(h.userTokens.generate({ ...m, name: "x", password: "wrong" }));
+    h.clock.advance(16 * 60);
+    await code(h.userTokens.generate({ ...m, name: "x", password: "wrong" }));
+    expect(await code(h.userTokens.generate({ ...m, name: "x" }))).toBe("ok");
+  });
+});
+
+describe("revoking", () => {
+  test("only the owner's own active tokens, once", async () => {
+    const org = uniqueOrg();
+    const owner = await h.addMember(org, "own");
+    const other = await h.addMember(org, "oth");
+    const { token } = await h.userTokens.generate({ ...owner, name: "mine" });
+    expect(await code(h.userTokens.revoke({ ...other, tokenId: token.id }))).toBe("not_found");
+    expect(await code(h.userTokens.revoke({ ...owner, orgId: uniqueOrg(), tokenId: token.id }))).toBe("not_found");
+    expect(await code(h.userTokens.revoke({ ...owner, tokenId: "not-a-token-id" }))).toBe("not_found");
+    expect(await code(h.userTokens.revoke({ ...owner, tokenId: token.id }))).toBe("ok");
+    expect(await code(h.userTokens.revoke({ ...owner, tokenId: token.id }))).toBe("not_found");
+  });
+
+  test("concurrent revokes of one token: exactly one succeeds", async () => {
+    const m = await h.addMember(uniqueOrg(), "race");
+    const { token } = await h.userTokens.generate({ ...m, name: "t" });
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => code(h.userTokens.revoke({ ...m, tokenId: token.id }))));
+    expect(outcomes.filter((o) => o === "ok")).toHaveLength(1);
+    expect(outcomes.filter((o) => o === "not_found")).toHaveLength(9);
+  });
+});
+
+describe("verification and inactivity expiry", () => {
+  test("carries the person's current access, and reasons in API.md's order", async () => {
+    const org = uniqueOrg();
+    const m = await h.addMember(org, "ver", { name: "Vera", permissions: ["a"], groups: ["g"], sites: ["s"] });
+    const { token, secret } = await h.userTokens.generate({ ...m, name: "t" });
+    expect(await h.verifier.verify({ token: secret })).toEqual({
+      valid: true,
+      orgId: org,
+      tokenId: token.id,
+      kind: "user",
+      principal: { type: "user", id: "ver", name: "Vera" },
+      permissions: ["a"],
+      groups: ["g"],
+      sites: ["s"],
+      canLogin: true,
+    });
+    await h.memberships.applyUserUpserted({
+      orgId: org, userId: "ver", name: "Vera R", permissions: ["b"], groups: [], sites: ["t"], occurredAt: h.nextEventTime(),
+    });
+    expect(await h.verifier.verify({ token: secret })).toMatchObject({ permissions: ["b"], groups: [], sites: ["t"], principal: { name: "Vera R" } });
+    expect(await h.verifier.verify({ token: secret, orgId: uniqueOrg() })).toEqual({ valid: false, reason: "wrong_org" });
+    await h.userTokens.revoke({ ...m, tokenId: token.id });
+    expect(await h.verifier.verify({ token: secret })).toEqual({ valid: false, reason: "revoked" });
+    // wrong_org comes before revoked
+    expect(await h.verifier.verify({ token: secret, orgId: "elsewhere" })).toEqual({ valid: false, reason: "wrong_org" });
+  });
+
+  test("a stale or duplicate User Upserted changes nothing", async () => {
+    const org = uniqueOrg();
+    const m = await h.addMember(org, "stale", { permissions: ["new"] });
+    const { secret } = await h.userTokens.generate({ ...m, name: "t" });
+    const before = await h.store.getMembership(org, "stale");
+    expect(
+      await h.memberships.applyUserUpserted({
+        orgId: org, userId: "stale", name: "Old", permissions: ["old"], groups: [], sites: [], occurredAt: "2020-01-01T00:00:00Z",
+      }),
+    ).toBe("stale");
+    expect(
+      await h.memberships.applyUserUpserted({
+        orgId: org, userId: "stale", name: "Dup", permissions: ["dup"], groups: [], sites: [], occurredAt: before!.lastEventAt,
+      }),
+    ).toBe("stale");
+    expect(await h.store.getMembership(org, "stale")).toEqual(before);
+    expect(await h.verifier.verify({ token: secret })).toMatchObject({ permissions: ["new"] });
+  });
+
+  test("use slides the expiry; an idle token is expired after 30 days, before any TTL deletion", async () => {
+    const m = await h.addMember(uniqueOrg(), "slide");
+    const idle = await h.userTokens.generate({ ...m, name: "idle" });
+    const used = await h.userTokens.generate({ ...m, name: "used" });
+    h.clock.advance(20 * 86_400);
+    expect(await h.verifier.verify({ token: used.secret })).toMatchObject({ valid: true });
+    const afterUse = await h.store.getToken(used.token.id);
+    expect(afterUse!.expiresAt).toBeGreaterThan(Date.parse(used.token.expiresAt) / 1000 + 19 * 86_400);
+    h.clock.advance(10 * 86_400 - 60);
+    // Listing is no use: a minute before its 30 days the idle token is still there.
+    expect((await h.userTokens.list(m)).map((t) => t.name).sort()).toEqual(["idle", "used"]);
+    h.clock.advance(61);
+    expect(await h.verifier.verify({ token: idle.secret })).toEqual({ valid: false, reason: "expired" });
+    expect(await h.verifier.verify({ token: used.secret })).toMatchObject({ valid: true });
+    // Neither listed nor counted: the record is still in the table (no TTL deletion has happened).
+    expect(await h.store.getToken(idle.token.id)).toBeDefined();
+    expect((await h.userTokens.list(m)).map((t) => t.id)).toEqual([used.token.id]);
+    h.clock.advance(INACTIVITY_EXPIRY_SECONDS + 1);
+    expect(await h.verifier.verify({ token: used.secret })).toEqual({ valid: false, reason: "expired" });
+    expect(await h.userTokens.list(m)).toEqual([]);
+    for (let i = 0; i < 10; i++) await h.userTokens.generate({ ...m, name: `fresh${i}` });
+    expect(await h.userTokens.list(m)).toHaveLength(10);
+  });
+
+  test("the recorded last use is written at first use and then at most once per interval", async () => {
+    const m = await h.addMember(uniqueOrg(), "hot");
+    const { token, secret } = await h.userTokens.generate({ ...m, name: "t" });
+    await h.verifier.verify({ token: secret });
+    const first = (await h.store.getToken(token.id))!.lastUsedAt;
+    expect(first).toBe(h.clock.now().toISOString().slice(0, 19) + first!.slice(19));
+    h.clock.advance(30);
+    await h.verifier.verify({ token: secret });
+    expect((await h.store.getToken(token.id))!.lastUsedAt).toBe(first);
+    h.clock.advance(31);
+    await h.verifier.verify({ token: secret });
+    expect((await h.store.getToken(token.id))!.lastUsedAt).not.toBe(first);
+  });
+
+  test("login: user tokens only", async () => {
+    const m = await h.addMember(uniqueOrg(), "log", { name: "Logan" });
+    const { secret } = await h.userTokens.generate({ ...m, name: "t" });
+    expect(await h.verifier.login(secret)).toEqual({ orgId: m.orgId, user: { id: "log", name: "Logan" } });
+    expect(await code(h.verifier.login("atk_user_nope"))).toBe("unauthenticated");
+    expect(await code(h.verifier.login(undefined))).toBe("unauthenticated");
+  });
+});

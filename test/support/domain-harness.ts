@@ -1,0 +1,56 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { AdjustableClock } from "../../functions/adapters/clock/clocks.ts";
+import { DynamoDbTokenStore } from "../../functions/adapters/dynamodb/dynamodb-token-store.ts";
+import { Memberships } from "../../functions/domain/memberships.ts";
+import type { PasswordCheck } from "../../functions/domain/ports.ts";
+import { UserTokens } from "../../functions/domain/user-tokens.ts";
+import { TokenVerifier } from "../../functions/domain/verification.ts";
+import { createTestTable } from "./table.ts";
+
+/** A password check double: the identity provider is a port; its real adapters are tested on their own. */
+export class FakePasswordCheck implements PasswordCheck {
+  readonly passwords = new Map<string, string>();
+  async verify(userId: string, password: string) {
+    return this.passwords.get(userId) === password;
+  }
+}
+
+/** The domain wired to the real DynamoDB adapter on a fresh DynamoDB Local table. */
+export async function createDomainHarness(options: { wrapClient?: (client: DynamoDBDocumentClient) => DynamoDBDocumentClient } = {}) {
+  const { documentClient, tableName } = await createTestTable("domain");
+  const client = options.wrapClient ? options.wrapClient(documentClient) : documentClient;
+  const store = new DynamoDbTokenStore(client, tableName);
+  const clock = new AdjustableClock();
+  const passwordCheck = new FakePasswordCheck();
+  const memberships = new Memberships({ store, clock });
+  let eventTime = Date.parse("2026-01-01T00:00:00Z");
+  return {
+    store,
+    clock,
+    passwordCheck,
+    documentClient,
+    tableName,
+    memberships,
+    userTokens: new UserTokens({ store, clock, passwordCheck }),
+    verifier: new TokenVerifier({ store, clock }),
+    /** A member with a password; events get increasing `occurredAt`. */
+    async addMember(orgId: string, userId: string, access: { name?: string; permissions?: string[]; groups?: string[]; sites?: string[] } = {}) {
+      eventTime += 1000;
+      passwordCheck.passwords.set(userId, `pw-${userId}`);
+      await memberships.applyUserUpserted({
+        orgId,
+        userId,
+        name: access.name ?? `Person ${userId}`,
+        permissions: access.permissions ?? ["reports:read"],
+        groups: access.groups ?? ["finance"],
+        sites: access.sites ?? ["london"],
+        occurredAt: new Date(eventTime).toISOString(),
+      });
+      return { orgId, userId, password: `pw-${userId}` };
+    },
+    nextEventTime() {
+      eventTime += 1000;
+      return new Date(eventTime).toISOString();
+    },
+  };
+}
