@@ -81,7 +81,8 @@ export class ApiTokenServiceStack extends Stack {
         environment,
       });
       if (route.operation === PASSWORD_CHECK_OPERATION && cognito) {
-        cognito.userPool.grant(fn, "cognito-idp:AdminInitiateAuth");
+        // ListUsers finds the username by the session's `sub`; AdminInitiateAuth checks the password.
+        cognito.userPool.grant(fn, "cognito-idp:ListUsers", "cognito-idp:AdminInitiateAuth");
       }
       api.addRoutes({
         path: route.path,

@@ -1,3 +1,5 @@
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { CognitoPasswordCheck } from "../adapters/identity/cognito-password-check.ts";
 import { LocalPasswordCheck } from "../adapters/identity/local-password-check.ts";
 import type { PasswordCheck } from "../domain/ports.ts";
 import { readPasswordCheckConfig } from "./config.ts";
@@ -9,11 +11,10 @@ export function createPasswordCheck(): PasswordCheck {
     case "local":
       return new LocalPasswordCheck(config.LOCAL_IDP_URL);
     case "cognito":
-      // The Cognito adapter (AdminInitiateAuth) arrives with the deployment issue; fail loudly, never open.
-      return {
-        verify: async () => {
-          throw new Error("The Cognito password check is not implemented yet");
-        },
-      };
+      return new CognitoPasswordCheck(
+        new CognitoIdentityProviderClient({ maxAttempts: 3 }),
+        config.COGNITO_USER_POOL_ID,
+        config.COGNITO_CLIENT_ID,
+      );
   }
 }

@@ -125,7 +125,7 @@ describe("functions", () => {
       if (operation === "generate-user-token") {
         expect(cognitoStatements).toEqual([
           expect.objectContaining({
-            Action: "cognito-idp:AdminInitiateAuth",
+            Action: ["cognito-idp:ListUsers", "cognito-idp:AdminInitiateAuth"],
             Effect: "Allow",
             Resource: { "Fn::GetAtt": [userPoolId, "Arn"] },
           }),
