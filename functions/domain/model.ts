@@ -51,11 +51,13 @@ export interface OrganizationSettings {
   readonly version: number;
 }
 
-/** Recent wrong passwords of one person, across organizations. */
+/** Recent wrong passwords of one person, across organizations, and the password checks under way. */
 export interface PasswordFailures {
   readonly userId: string;
   readonly failedAt: readonly string[];
   readonly lockedUntil: string | null;
+  /** Checks under way: attempt id → when it started. Each may still turn into a failure. */
+  readonly pending: Readonly<Record<string, string>>;
   readonly version: number;
 }
 

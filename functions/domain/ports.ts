@@ -53,5 +53,4 @@ export interface TokenStore {
 
   getPasswordFailures(userId: string): Promise<PasswordFailures | undefined>;
   savePasswordFailures(failures: PasswordFailures, expectedVersion: number | undefined): Promise<void>;
-  clearPasswordFailures(userId: string): Promise<void>;
 }

@@ -90,22 +90,28 @@ export class UserTokens {
     });
   }
 
-  /** 429 before 403 `invalid_password` (API.md order); SSO-only organizations need no password. */
+  /**
+   * 429 before 403 `invalid_password` (API.md order). The lock holds for every generate of the person,
+   * SSO organizations included; there no password is needed, so none is counted.
+   */
   private async checkPassword(orgId: string, userId: string, password: string | undefined): Promise<void> {
     const settings = await this.deps.store.getOrganizationSettings(orgId);
-    if (settings?.ssoEnforced) return;
-    const failures = await this.throttle.assertNotLocked(userId);
+    if (settings?.ssoEnforced) {
+      await this.throttle.assertNotLocked(userId);
+      return;
+    }
     const passwordCheck = this.deps.passwordCheck;
     if (!passwordCheck) throw new Error("UserTokens.generate needs a PasswordCheck");
-    const right = password !== undefined && password.length > 0 && (await passwordCheck.verify(userId, password));
+    const right = await this.throttle.check(
+      userId,
+      async () => password !== undefined && password.length > 0 && (await passwordCheck.verify(userId, password)),
+    );
     if (!right) {
-      await this.throttle.recordFailure(userId);
       throw new DomainError(
         "invalid_password",
         password ? "The password is wrong." : "Your password is required to generate an API token.",
       );
     }
-    await this.throttle.reset(userId, failures);
   }
 
   private async activeTokens(membership: MembershipRecord, now: Date): Promise<TokenRecord[]> {

@@ -36,20 +36,28 @@ export class TokenVerifier {
     return toValidResult(used.token);
   }
 
-  /** `POST /v1/login`: user tokens only; anything invalid is 401, a service-user token 403. */
-  async login(presented: string | undefined): Promise<{ orgId: string; user: { id: string; name: string } }> {
+  /**
+   * `POST /v1/login`, first half: who is logging in. User tokens only; anything invalid is 401, a
+   * service-user token 403. Nothing is recorded yet, so a request that then fails records no use.
+   */
+  async authenticateLogin(presented: string | undefined): Promise<TokenRecord> {
     const evaluation = presented === undefined ? undefined : await this.evaluate(presented, undefined);
-    if (!evaluation?.ok) {
-      throw new DomainError("unauthenticated", "Send a valid user API token as `Authorization: Bearer <token>`.");
-    }
+    if (!evaluation?.ok) throw unauthenticated();
     if (evaluation.token.kind !== "user") {
       throw new DomainError("login_not_allowed", "Service-user tokens cannot be used to log in.");
     }
-    const used = await this.recordUse(evaluation.token);
-    if (!used.ok) {
-      throw new DomainError("unauthenticated", "Send a valid user API token as `Authorization: Bearer <token>`.");
-    }
+    return evaluation.token;
+  }
+
+  /** `POST /v1/login`, second half: the login counts as use. */
+  async completeLogin(token: TokenRecord): Promise<{ orgId: string; user: { id: string; name: string } }> {
+    const used = await this.recordUse(token);
+    if (!used.ok) throw unauthenticated();
     return { orgId: used.token.orgId, user: { id: used.token.ownerId, name: used.token.principal.name } };
+  }
+
+  async login(presented: string | undefined): Promise<{ orgId: string; user: { id: string; name: string } }> {
+    return this.completeLogin(await this.authenticateLogin(presented));
   }
 
   /** Reasons in API.md's order: malformed, not_found, wrong_org, revoked, expired. */
@@ -85,6 +93,9 @@ export class TokenVerifier {
     return current ? this.judge(current, undefined) : { ok: false, reason: "not_found" };
   }
 }
+
+const unauthenticated = () =>
+  new DomainError("unauthenticated", "Send a valid user API token as `Authorization: Bearer <token>`.");
 
 function toValidResult(token: TokenRecord): VerifyResult {
   const isUser = token.kind === "user";

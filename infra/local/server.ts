@@ -110,7 +110,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
       const found = router.find(req.method as HTTPMethod, url.pathname);
       if (!found) {
         await drainRequest(req);
-        return send(res, localError(404, "not_found", `No route for ${req.method} ${url.pathname}.`, requestId));
+        // The path is not echoed back: people paste tokens into URLs.
+        return send(res, localError(404, "not_found", "No such route. See API.md for the routes this service serves.", requestId));
       }
       const body = await readBody(req);
       if (body === undefined) return send(res, localError(413, "payload_too_large", "The request body is too large.", requestId));

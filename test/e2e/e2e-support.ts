@@ -131,7 +131,11 @@ export const revoke = (api: ApiClient, person: Person, tokenId: string, orgId = 
 
 export const verify = (api: ApiClient, body: Record<string, unknown>) => api.request("POST", "/v1/verify", { body });
 
-export const login = (api: ApiClient, token: string | undefined, options: { body?: unknown; rawBody?: string } = {}) =>
+export const login = (
+  api: ApiClient,
+  token: string | undefined,
+  options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+) =>
   api.request("POST", "/v1/login", { ...(token === undefined ? {} : { bearer: token }), ...options });
 
 /** API.md "Conventions": exact status and code, a non-empty message and a requestId, nothing else. */

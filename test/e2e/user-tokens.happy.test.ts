@@ -14,6 +14,7 @@ import {
   login,
   newPerson,
   revoke,
+  sleep,
   uniqueId,
   useLocalService,
   verify,
@@ -146,6 +147,7 @@ describe("organizations that enforce SSO", () => {
     const noPassword = await generate(api, person, { name: "SSO token" });
     expect(noPassword.status, noPassword.text).toBe(201);
     expectNewUserToken(noPassword.body, { name: "SSO token", ownerId: person.userId });
+    await sleep(5); // distinct createdAt milliseconds, so "newest first" has one answer
     const ignored = await generate(api, person, { name: "SSO token 2", password: "not the password" });
     expect(ignored.status, ignored.text).toBe(201);
     expect((await verify(api, { token: noPassword.body.secret })).body).toMatchObject({ valid: true, orgId });
@@ -205,6 +207,28 @@ describe("a token carries its owner's current access", () => {
     });
     // Still the same token, still listed.
     expect((await list(api, person)).body.tokens.map((t) => t.id)).toEqual([token.id]);
+  });
+
+  test("a stale or repeated User Upserted changes nothing a token verifies with", async () => {
+    const { api } = ctx;
+    const person = await newPerson(api, { name: "Current", permissions: ["current"] });
+    const { secret } = await generateOk(api, person);
+    // Older than the event that made the member (ApiClient's events start at 2026-01-01).
+    await api.publish("platform.users", "User Upserted", {
+      orgId: person.orgId,
+      userId: person.userId,
+      name: "Stale",
+      permissions: ["stale"],
+      groups: ["stale"],
+      sites: [],
+      occurredAt: "2025-06-01T00:00:00.000Z",
+    });
+    expect((await verify(api, { token: secret })).body).toMatchObject({
+      valid: true,
+      principal: { name: "Current" },
+      permissions: ["current"],
+      groups: [],
+    });
   });
 
   test("a token made after an access change carries the new access too", async () => {

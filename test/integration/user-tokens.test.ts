@@ -227,3 +227,22 @@ describe("verification and inactivity expiry", () => {
     expect(await code(h.verifier.login(undefined))).toBe("unauthenticated");
   });
 });
+
+describe("password checks that fail for other reasons", () => {
+  test("an identity-provider outage is an error, not a wrong password: it never locks anyone", async () => {
+    const m = await h.addMember(`org-${randomUUID().slice(0, 8)}`, `outage-${randomUUID().slice(0, 6)}`);
+    const original = h.passwordCheck.verify.bind(h.passwordCheck);
+    h.passwordCheck.verify = async () => {
+      throw new Error("identity provider down");
+    };
+    try {
+      for (let i = 0; i < 6; i++) {
+        await expect(h.userTokens.generate({ ...m, name: "x" })).rejects.toThrow("identity provider down");
+      }
+    } finally {
+      h.passwordCheck.verify = original;
+    }
+    expect(await code(h.userTokens.generate({ ...m, name: "after outage" }))).toBe("ok");
+    expect((await h.store.getPasswordFailures(m.userId))?.failedAt ?? []).toEqual([]);
+  });
+});

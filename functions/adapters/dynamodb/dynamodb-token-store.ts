@@ -1,6 +1,5 @@
 import {
   BatchGetCommand,
-  DeleteCommand,
   GetCommand,
   PutCommand,
   TransactWriteCommand,
@@ -189,6 +188,7 @@ export class DynamoDbTokenStore implements TokenStore {
         userId: item.userId as string,
         failedAt: item.failedAt as string[],
         lockedUntil: (item.lockedUntil as string | null) ?? null,
+        pending: (item.pending as Record<string, string> | undefined) ?? {},
         version: item.version as number,
       }
     );
@@ -197,7 +197,7 @@ export class DynamoDbTokenStore implements TokenStore {
   async savePasswordFailures(failures: PasswordFailures, expectedVersion: number | undefined): Promise<void> {
     // TTL removes the record once neither the window nor the lock can matter any more.
     const lastRelevant = Math.max(
-      ...failures.failedAt.map((at) => Date.parse(at) + 15 * 60_000),
+      ...[...failures.failedAt, ...Object.values(failures.pending)].map((at) => Date.parse(at) + 15 * 60_000),
       failures.lockedUntil ? Date.parse(failures.lockedUntil) : 0,
     );
     await this.putVersioned(
@@ -208,12 +208,6 @@ export class DynamoDbTokenStore implements TokenStore {
         expiresAt: Math.ceil(lastRelevant / 1000) + 3600,
       },
       expectedVersion,
-    );
-  }
-
-  async clearPasswordFailures(userId: string): Promise<void> {
-    await this.send(() =>
-      this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.passwordFailures(userId) })),
     );
   }
 

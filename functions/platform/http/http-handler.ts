@@ -19,7 +19,7 @@ export type HttpEvent = APIGatewayProxyEventV2 & {
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
 /** What the middleware established before the operation runs. */
-export interface ApiRequest<TInput> {
+export interface ApiRequest<TInput, TCaller = undefined> {
   readonly event: HttpEvent;
   readonly requestId: string;
   /** The person behind the session (management routes). */
@@ -27,6 +27,8 @@ export interface ApiRequest<TInput> {
   /** The caller's active membership of the organization in the path (management routes). */
   readonly membership: MembershipRecord;
   readonly input: TInput;
+  /** What the operation's own `authenticate` returned (routes authenticated by an API token). */
+  readonly caller: TCaller;
   readonly pathParameters: Record<string, string>;
 }
 
@@ -42,12 +44,17 @@ type Access =
  */
 export type BodyParser<T> = (body: Record<string, unknown>) => T;
 
-export interface HttpOperation<TInput> {
+export interface HttpOperation<TInput, TCaller> {
   readonly access: Access;
+  /**
+   * For routes that authenticate the caller themselves (an API token in the header): runs before the body
+   * is read, so a bad credential is 401 even when the body is bad too (API.md's order).
+   */
+  readonly authenticate?: (event: HttpEvent) => Promise<TCaller>;
   /** Without one the route takes no body (or `{}`). */
   readonly body?: BodyParser<TInput>;
   readonly successStatus?: number;
-  readonly run: (request: ApiRequest<NoInfer<TInput>>) => Promise<unknown>;
+  readonly run: (request: ApiRequest<NoInfer<TInput>, NoInfer<TCaller>>) => Promise<unknown>;
 }
 
 interface Internal extends Record<string, unknown> {
@@ -55,20 +62,24 @@ interface Internal extends Record<string, unknown> {
   startedAt: number;
   userId?: string;
   membership?: MembershipRecord;
+  caller?: unknown;
   input?: unknown;
 }
 type Mw = MiddlewareObj<HttpEvent, HttpResult, Error, Context, Internal>;
 
 /**
  * Every HTTP function is built here, so all share one middleware stack in one order:
- * header normalizer → request context + error mapping → session (401) → membership (403) → body (413, 400).
+ * header normalizer → request context + error mapping → session or API token (401) → membership (403) →
+ * body (413, 400).
  * That order is API.md's precedence of errors.
  */
-export function httpHandler<TInput>(operation: HttpOperation<TInput>) {
+export function httpHandler<TInput, TCaller = undefined>(operation: HttpOperation<TInput, TCaller>) {
+  const { authenticate } = operation;
   const middlewares: Mw[] = [
     httpHeaderNormalizer() as unknown as Mw,
     requestContext(),
     ...(operation.access === "member" ? [memberAccess()] : []),
+    ...(authenticate ? [{ before: async (request) => void (state(request).caller = await authenticate(request.event)) } as Mw] : []),
     jsonBody(operation.body),
   ];
   return middy<HttpEvent, HttpResult, Error, Context, Internal>({ timeoutEarlyInMillis: 0 })
@@ -81,6 +92,7 @@ export function httpHandler<TInput>(operation: HttpOperation<TInput>) {
         userId: internal.userId as string,
         membership: internal.membership as MembershipRecord,
         input: internal.input as never,
+        caller: internal.caller as never,
         pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
       });
       const statusCode = operation.successStatus ?? 200;
