@@ -13,7 +13,7 @@ import { EventBus, Rule, type EventPattern as CdkEventPattern } from "aws-cdk-li
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import { tableDefinition } from "../functions/adapters/dynamodb/table-definition.ts";
+import { tableDefinitions } from "../functions/adapters/dynamodb/table-definition.ts";
 import { OperationFunction } from "./constructs/operation-function.ts";
 import { createServiceTable } from "./constructs/service-table.ts";
 import { eventRules, type EventPattern } from "./event-rules.ts";
@@ -47,7 +47,9 @@ export class ApiTokenServiceStack extends Stack {
       throw new Error("jwtIssuer and jwtAudience go together: give both (an existing OIDC issuer) or neither (Cognito).");
     }
 
-    const table = createServiceTable(this, "Table", tableDefinition);
+    const table = createServiceTable(this, "Table", tableDefinitions.tokens);
+    // Its own table, so roles can append to and read the log without being able to edit or delete a record.
+    const activityTable = createServiceTable(this, "ActivityTable", tableDefinitions.activity);
 
     // Cognito is the default identity provider; an existing issuer replaces it entirely.
     const cognito = jwtIssuer === undefined ? this.createUserPool() : undefined;
@@ -78,6 +80,8 @@ export class ApiTokenServiceStack extends Stack {
         handlerModule: route.handlerModule,
         table,
         tableAccess: route.tableAccess,
+        activityTable,
+        activityAccess: route.activityAccess,
         environment,
       });
       if (route.operation === PASSWORD_CHECK_OPERATION && cognito) {
@@ -109,6 +113,8 @@ export class ApiTokenServiceStack extends Stack {
         handlerModule: eventRule.handlerModule,
         table,
         tableAccess: eventRule.tableAccess,
+        activityTable,
+        activityAccess: eventRule.activityAccess,
         deadLetterQueue,
       });
       new Rule(this, `${id}Rule`, {
@@ -121,6 +127,7 @@ export class ApiTokenServiceStack extends Stack {
 
     new CfnOutput(this, "ApiUrl", { value: api.apiEndpoint });
     new CfnOutput(this, "TableName", { value: table.tableName });
+    new CfnOutput(this, "ActivityTableName", { value: activityTable.tableName });
     if (cognito) {
       new CfnOutput(this, "UserPoolId", { value: cognito.userPool.userPoolId });
       new CfnOutput(this, "UserPoolClientId", { value: cognito.client.userPoolClientId });

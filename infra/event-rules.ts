@@ -15,6 +15,7 @@ export interface EventRuleDefinition {
   /** Handler module, relative to the repository root. It exports `handler`. */
   readonly handlerModule: string;
   readonly tableAccess: "read" | "readWrite";
+  readonly activityAccess: "none" | "append" | "read";
 }
 
 export const USERS_SOURCE = "platform.users";
@@ -27,6 +28,7 @@ export const eventRules: readonly EventRuleDefinition[] = [
     pattern: { source: [USERS_SOURCE], "detail-type": ["User Upserted"] },
     handlerModule: "functions/events/on-user-upserted.ts",
     tableAccess: "readWrite",
+    activityAccess: "none",
   },
   {
     operation: "on-organization-settings-changed",
@@ -34,5 +36,6 @@ export const eventRules: readonly EventRuleDefinition[] = [
     pattern: { source: [ORGANIZATIONS_SOURCE], "detail-type": ["Organization Settings Changed"] },
     handlerModule: "functions/events/on-organization-settings-changed.ts",
     tableAccess: "readWrite",
+    activityAccess: "none",
   },
 ];

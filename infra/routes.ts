@@ -18,10 +18,19 @@ export interface RouteDefinition {
   /** Handler module, relative to the repository root. It exports `handler`. */
   readonly handlerModule: string;
   readonly auth: RouteAuth;
-  /** What the function may do with the table: least privilege per function. */
+  /** What the function may do with the tokens table: least privilege per function. */
   readonly tableAccess: "read" | "readWrite";
+  /**
+   * What it may do with the activity log: "append" (PutItem only) where it records actions, "read" (Query
+   * only) for the activity route. No function may update or delete a record.
+   */
+  readonly activityAccess: "none" | "append" | "read";
 }
 
+/**
+ * Lists and verification also write: the first request that finds a token expired records its
+ * `token.expired` (API.md "Activity"), so they append to the activity log too.
+ */
 export const routes: readonly RouteDefinition[] = [
   {
     operation: "generate-user-token",
@@ -30,6 +39,7 @@ export const routes: readonly RouteDefinition[] = [
     handlerModule: "functions/api/generate-user-token.ts",
     auth: "session",
     tableAccess: "readWrite",
+    activityAccess: "append",
   },
   {
     operation: "list-user-tokens",
@@ -38,6 +48,7 @@ export const routes: readonly RouteDefinition[] = [
     handlerModule: "functions/api/list-user-tokens.ts",
     auth: "session",
     tableAccess: "readWrite",
+    activityAccess: "append",
   },
   {
     operation: "revoke-user-token",
@@ -46,6 +57,97 @@ export const routes: readonly RouteDefinition[] = [
     handlerModule: "functions/api/revoke-user-token.ts",
     auth: "session",
     tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    operation: "create-service-user",
+    method: "POST",
+    path: "/v1/orgs/{orgId}/service-users",
+    handlerModule: "functions/api/create-service-user.ts",
+    auth: "session",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    operation: "list-service-users",
+    method: "GET",
+    path: "/v1/orgs/{orgId}/service-users",
+    handlerModule: "functions/api/list-service-users.ts",
+    auth: "session",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    operation: "update-service-user",
+    method: "PATCH",
+    path: "/v1/orgs/{orgId}/service-users/{serviceUserId}",
+    handlerModule: "functions/api/update-service-user.ts",
+    auth: "session",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    operation: "delete-service-user",
+    method: "DELETE",
+    path: "/v1/orgs/{orgId}/service-users/{serviceUserId}",
+    handlerModule: "functions/api/delete-service-user.ts",
+    auth: "session",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    operation: "generate-service-user-token",
+    method: "POST",
+    path: "/v1/orgs/{orgId}/service-users/{serviceUserId}/tokens",
+    handlerModule: "functions/api/generate-service-user-token.ts",
+    auth: "session",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    operation: "list-service-user-tokens",
+    method: "GET",
+    path: "/v1/orgs/{orgId}/service-users/{serviceUserId}/tokens",
+    handlerModule: "functions/api/list-service-user-tokens.ts",
+    auth: "session",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    operation: "revoke-service-user-token",
+    method: "DELETE",
+    path: "/v1/orgs/{orgId}/service-users/{serviceUserId}/tokens/{tokenId}",
+    handlerModule: "functions/api/revoke-service-user-token.ts",
+    auth: "session",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    operation: "list-organization-tokens",
+    method: "GET",
+    path: "/v1/orgs/{orgId}/admin/tokens",
+    handlerModule: "functions/api/list-organization-tokens.ts",
+    auth: "session",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    operation: "revoke-organization-token",
+    method: "DELETE",
+    path: "/v1/orgs/{orgId}/admin/tokens/{tokenId}",
+    handlerModule: "functions/api/revoke-organization-token.ts",
+    auth: "session",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    operation: "list-activity",
+    method: "GET",
+    path: "/v1/orgs/{orgId}/activity",
+    handlerModule: "functions/api/list-activity.ts",
+    auth: "session",
+    tableAccess: "read",
+    activityAccess: "read",
   },
   {
     operation: "verify-token",
@@ -54,6 +156,7 @@ export const routes: readonly RouteDefinition[] = [
     handlerModule: "functions/api/verify-token.ts",
     auth: "iam",
     tableAccess: "readWrite",
+    activityAccess: "append",
   },
   {
     operation: "login-with-token",
@@ -62,5 +165,6 @@ export const routes: readonly RouteDefinition[] = [
     handlerModule: "functions/api/login-with-token.ts",
     auth: "none",
     tableAccess: "readWrite",
+    activityAccess: "append",
   },
 ];

@@ -8,5 +8,5 @@ export const handler = httpHandler({
   access: "member",
   successStatus: 204,
   run: ({ membership, pathParameters }) =>
-    userTokens.revoke({ orgId: membership.orgId, userId: membership.userId, tokenId: pathParameters.tokenId ?? "" }),
+    userTokens.revoke({ membership, tokenId: pathParameters.tokenId ?? "" }),
 });

@@ -44,3 +44,10 @@ export class StoreUnavailable extends Error {
     this.name = "StoreUnavailable";
   }
 }
+
+/** A pagination cursor that this service did not hand out (or handed out for another list). */
+export class InvalidCursor extends DomainError {
+  constructor() {
+    super("invalid_request", "The cursor is not valid for this list. Start again without `cursor`.");
+  }
+}

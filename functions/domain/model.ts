@@ -24,6 +24,8 @@ export interface TokenRecord {
   readonly expiresAt: number;
   readonly status: "active" | "revoked";
   readonly revokedAt?: string;
+  /** Set once its `token.expired` activity is written, so that happens once per token. */
+  readonly expiryRecorded?: boolean;
   readonly principal: PrincipalAccess;
 }
 
@@ -61,11 +63,67 @@ export interface PasswordFailures {
   readonly version: number;
 }
 
+/** A system identity of one organization that an admin made; never a member, holds no seat. */
+export interface ServiceUserRecord {
+  readonly orgId: string;
+  readonly id: string;
+  readonly name: string;
+  readonly permissions: readonly string[];
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly version: number;
+}
+
+/**
+ * The organization's unrevoked service-user tokens (token id → service user id). The 20-token limit and
+ * service-user changes are guarded by its `version`.
+ */
+export interface ServiceTokenSet {
+  readonly orgId: string;
+  readonly tokens: Readonly<Record<string, string>>;
+  readonly version: number;
+}
+
+export type ActivityAction =
+  | "token.created"
+  | "token.revoked"
+  | "token.expired"
+  | "token.login"
+  | "service_user.created"
+  | "service_user.updated"
+  | "service_user.deleted";
+
+export interface Actor {
+  readonly type: "user" | "service_user" | "system";
+  readonly id: string;
+  /** The display name at the time of the action. */
+  readonly name: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { type: "system", id: "system", name: "System" };
+
+/** One line of the activity log: written in the same transaction as the change it records. */
+export interface ActivityRecord {
+  readonly orgId: string;
+  readonly id: string;
+  readonly at: string;
+  readonly action: ActivityAction;
+  readonly actor: Actor;
+  readonly tokenId?: string;
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor: string | null;
+}
+
 export const DAY_SECONDS = 86_400;
 export const INACTIVITY_EXPIRY_SECONDS = 30 * DAY_SECONDS;
 /** A verification rewrites `lastUsedAt` only when the recorded use is older than this (API.md allows 5 min). */
 export const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 export const USER_TOKEN_LIMIT = 10;
+export const SERVICE_USER_TOKEN_LIMIT = 20;
 
 /** Rounded up so a token never expires before its full 30 days. */
 export const expiryAfter = (lastUse: Date): number =>
@@ -75,6 +133,10 @@ export const isExpired = (token: Pick<TokenRecord, "expiresAt">, now: Date): boo
   token.expiresAt * 1000 <= now.getTime();
 
 export const isActive = (token: TokenRecord, now: Date): boolean => token.status === "active" && !isExpired(token, now);
+
+/** Expired but not yet recorded as such: the first request that finds it writes its `token.expired`. */
+export const needsExpiryRecord = (token: TokenRecord, now: Date): boolean =>
+  token.status === "active" && isExpired(token, now) && !token.expiryRecorded;
 
 /** The public view of a token (API.md `Token`): never the hash. */
 export interface TokenView {

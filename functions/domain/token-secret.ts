@@ -26,7 +26,7 @@ export const TOKEN_ID_PATTERN = new RegExp(`^[0-9A-Za-z]{${ID_LENGTH}}$`);
 export const MAX_TOKEN_LENGTH = Math.max(...Object.values(TOKEN_PREFIXES).map((p) => p.length)) + BODY_LENGTH;
 
 /** Uniform base62 characters: bytes ≥ 248 are dropped so that `% 62` has no bias. */
-function randomBase62(length: number): string {
+export function randomBase62(length: number): string {
   let out = "";
   while (out.length < length) {
     for (const byte of randomBytes(length * 2)) {

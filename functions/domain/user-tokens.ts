@@ -1,3 +1,4 @@
+import { activity, personActor, recordExpiries, tokenDetail } from "./activity.ts";
 import { DomainError, notFound } from "./errors.ts";
 import {
   USER_TOKEN_LIMIT,
@@ -66,7 +67,15 @@ export class UserTokens {
         },
       };
       // Revoked, expired and TTL-deleted ids drop out of the list here, so it never grows past the limit.
-      await store.createUserToken(token, membership, [...active.map((t) => t.id), token.id]);
+      await store.createUserToken(
+        token,
+        membership,
+        [...active.map((t) => t.id), token.id],
+        activity(this.deps.clock, token.orgId, "token.created", personActor(membership), {
+          tokenId: token.id,
+          detail: tokenDetail(token),
+        }),
+      );
       return { token: toTokenView(token), secret: secret.secret };
     });
   }
@@ -78,15 +87,25 @@ export class UserTokens {
     return active.sort(newestFirst).map(toTokenView);
   }
 
-  async revoke(input: { orgId: string; userId: string; tokenId: string }): Promise<void> {
+  /** The caller's own user token; anyone else's is `not_found`, never revealed. */
+  async revoke(input: { membership: MembershipRecord; tokenId: string }): Promise<void> {
+    const { membership } = input;
     if (!TOKEN_ID_PATTERN.test(input.tokenId)) throw notFound("token");
     await retryOnConflict(async () => {
       const token = await this.deps.store.getToken(input.tokenId);
       const now = this.deps.clock.now();
       const own =
-        token && token.kind === "user" && token.orgId === input.orgId && token.ownerId === input.userId;
-      if (!own || !isActive(token, now)) throw notFound("token");
-      if (!(await this.deps.store.revokeUserToken(token, now.toISOString(), now))) throw notFound("token");
+        token && token.kind === "user" && token.orgId === membership.orgId && token.ownerId === membership.userId;
+      if (!own) throw notFound("token");
+      if (!isActive(token, now)) {
+        await recordExpiries(this.deps, [token]);
+        throw notFound("token");
+      }
+      const record = activity(this.deps.clock, token.orgId, "token.revoked", personActor(membership), {
+        tokenId: token.id,
+        detail: tokenDetail(token),
+      });
+      if (!(await this.deps.store.revokeToken(token, now.toISOString(), now, record))) throw notFound("token");
     });
   }
 
@@ -114,8 +133,10 @@ export class UserTokens {
     }
   }
 
+  /** The membership's tokens that still count; the expired ones found on the way get their record. */
   private async activeTokens(membership: MembershipRecord, now: Date): Promise<TokenRecord[]> {
-    const tokens = await this.deps.store.getTokens(membership.tokenIds);
-    return tokens.filter((token) => token.orgId === membership.orgId && isActive(token, now));
+    const tokens = (await this.deps.store.getTokens(membership.tokenIds)).filter((t) => t.orgId === membership.orgId);
+    await recordExpiries(this.deps, tokens);
+    return tokens.filter((token) => isActive(token, now));
   }
 }

@@ -1,5 +1,13 @@
+import { activity, recordExpiries } from "./activity.ts";
 import { DomainError } from "./errors.ts";
-import { LAST_USED_WRITE_INTERVAL_MS, expiryAfter, isExpired, type TokenKind, type TokenRecord } from "./model.ts";
+import {
+  LAST_USED_WRITE_INTERVAL_MS,
+  expiryAfter,
+  isExpired,
+  type ActivityRecord,
+  type TokenKind,
+  type TokenRecord,
+} from "./model.ts";
 import type { Clock, TokenStore } from "./ports.ts";
 import { MAX_TOKEN_LENGTH, parseTokenSecret, secretMatchesHash } from "./token-secret.ts";
 
@@ -49,9 +57,14 @@ export class TokenVerifier {
     return evaluation.token;
   }
 
-  /** `POST /v1/login`, second half: the login counts as use. */
+  /** `POST /v1/login`, second half: the login counts as use, and is recorded in the activity log. */
   async completeLogin(token: TokenRecord): Promise<{ orgId: string; user: { id: string; name: string } }> {
-    const used = await this.recordUse(token);
+    const login = activity(this.deps.clock, token.orgId, "token.login", {
+      type: "user",
+      id: token.ownerId,
+      name: token.principal.name,
+    }, { tokenId: token.id });
+    const used = await this.recordUse(token, login);
     if (!used.ok) throw unauthenticated();
     return { orgId: used.token.orgId, user: { id: used.token.ownerId, name: used.token.principal.name } };
   }
@@ -68,7 +81,9 @@ export class TokenVerifier {
     if (!token || token.kind !== parsed.kind || !secretMatchesHash(parsed.secret, token.secretHash)) {
       return { ok: false, reason: "not_found" };
     }
-    return this.judge(token, orgId);
+    const judged = this.judge(token, orgId);
+    if (!judged.ok && judged.reason === "expired") await recordExpiries(this.deps, [token]);
+    return judged;
   }
 
   private judge(token: TokenRecord, orgId: string | undefined): Evaluation {
@@ -78,15 +93,18 @@ export class TokenVerifier {
     return { ok: true, token };
   }
 
-  /** First use at once; after that at most one write per interval, so hot tokens cost no write per call. */
-  private async recordUse(token: TokenRecord): Promise<Evaluation> {
+  /**
+   * First use at once; after that at most one write per interval, so hot tokens cost no write per call.
+   * A login always writes (its activity record), with the use when one is due.
+   */
+  private async recordUse(token: TokenRecord, login?: ActivityRecord): Promise<Evaluation> {
     const now = this.deps.clock.now();
     const recorded = token.lastUsedAt === null ? undefined : Date.parse(token.lastUsedAt);
-    if (recorded !== undefined && now.getTime() - recorded < LAST_USED_WRITE_INTERVAL_MS) return { ok: true, token };
-    const lastUsedAt = now.toISOString();
-    const expiresAt = expiryAfter(now);
-    if (await this.deps.store.recordTokenUse(token.id, lastUsedAt, expiresAt, now)) {
-      return { ok: true, token: { ...token, lastUsedAt, expiresAt } };
+    const due = recorded === undefined || now.getTime() - recorded >= LAST_USED_WRITE_INTERVAL_MS;
+    if (!due && !login) return { ok: true, token };
+    const use = due ? { lastUsedAt: now.toISOString(), expiresAt: expiryAfter(now) } : undefined;
+    if (await this.deps.store.recordTokenUse(token, use, now, login)) {
+      return { ok: true, token: { ...token, ...use } };
     }
     // Revoked or expired between the read and the write: answer with what it is now.
     const current = await this.deps.store.getToken(token.id);

@@ -7,6 +7,8 @@ import * as z from "zod/mini";
  */
 const baseSchema = z.object({
   TABLE_NAME: z.string().check(z.minLength(3)),
+  /** The activity log's own table (append and read only). */
+  ACTIVITY_TABLE_NAME: z.string().check(z.minLength(3)),
   /** Local mode only: DynamoDB Local's address. Unset in AWS. */
   DYNAMODB_ENDPOINT: z.optional(z.url()),
   /** `test` lets the local server move time forward (POST /local/clock); never set in AWS. */

@@ -13,7 +13,7 @@ const config = readBaseConfig();
 
 export const store: TokenStore = new DynamoDbTokenStore(
   createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT }),
-  config.TABLE_NAME,
+  { tokens: config.TABLE_NAME, activity: config.ACTIVITY_TABLE_NAME },
 );
 
 export const clock: Clock = config.CLOCK === "test" ? testClock : systemClock;

@@ -23,9 +23,18 @@ export interface OperationFunctionProps {
   readonly operation: string;
   /** Handler module relative to the repository root; it exports `handler`. */
   readonly handlerModule: string;
+  /** The tokens table (TABLE_NAME). */
   readonly table: ITableV2;
+  /** What the function may do with the tokens table. */
   readonly tableAccess: "read" | "readWrite";
-  /** Added to the environment every function gets (TABLE_NAME, NODE_OPTIONS). */
+  /** The activity log's table (ACTIVITY_TABLE_NAME). */
+  readonly activityTable: ITableV2;
+  /**
+   * What the function may do with the activity log: "append" is PutItem only (a transactional Put is
+   * authorized as PutItem), "read" is Query only, "none" nothing. No role ever gets to edit or delete a record.
+   */
+  readonly activityAccess: "none" | "append" | "read";
+  /** Added to the environment every function gets (TABLE_NAME, ACTIVITY_TABLE_NAME, NODE_OPTIONS). */
   readonly environment?: Readonly<Record<string, string>>;
   /** Where failed asynchronous invocations go (event handlers), so an operator can redrive them. */
   readonly deadLetterQueue?: IQueue;
@@ -56,6 +65,7 @@ export class OperationFunction extends Construct {
       deadLetterQueue: props.deadLetterQueue,
       environment: {
         TABLE_NAME: props.table.tableName,
+        ACTIVITY_TABLE_NAME: props.activityTable.tableName,
         NODE_OPTIONS: "--enable-source-maps",
         ...props.environment,
       },
@@ -76,6 +86,13 @@ export class OperationFunction extends Construct {
       props.table.grantReadData(this.function);
     } else {
       props.table.grantReadWriteData(this.function);
+    }
+
+    // Exactly one action each, never the grantRead*/grantWrite* bundles: those include UpdateItem/DeleteItem.
+    if (props.activityAccess === "append") {
+      props.activityTable.grant(this.function, "dynamodb:PutItem");
+    } else if (props.activityAccess === "read") {
+      props.activityTable.grant(this.function, "dynamodb:Query");
     }
   }
 }

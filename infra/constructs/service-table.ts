@@ -25,8 +25,8 @@ function toAttribute(key: KeyAttribute | undefined): Attribute | undefined {
 }
 
 /**
- * The service's table, built from the shared definition (the local server builds its table from the same one).
- * It holds every token: on-demand, recoverable, and never deleted with the stack.
+ * One of the service's tables (tokens, activity), built from its shared definition (the local server builds
+ * its tables from the same ones): on-demand, recoverable, and never deleted with the stack.
  */
 export function createServiceTable(scope: Construct, id: string, definition: ServiceTableDefinition): TableV2 {
   return new TableV2(scope, id, {

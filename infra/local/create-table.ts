@@ -2,20 +2,24 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   UpdateTimeToLiveCommand,
-  type DynamoDBClient,
   type AttributeDefinition,
+  type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
-import { tableDefinition } from "../../functions/adapters/dynamodb/table-definition.ts";
+import { tableDefinitions, type TableDefinition } from "../../functions/adapters/dynamodb/table-definition.ts";
 
-/** Creates the table from the shared definition unless it exists (data kept between restarts). */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<"created" | "existed"> {
+/** Creates a table from its shared definition unless it exists (data kept between restarts). */
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  definition: TableDefinition,
+): Promise<"created" | "existed"> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return "existed";
   } catch (error) {
     if ((error as Error).name !== "ResourceNotFoundException") throw error;
   }
-  const { partitionKey, sortKey, globalSecondaryIndexes, timeToLiveAttribute } = tableDefinition;
+  const { partitionKey, sortKey, globalSecondaryIndexes, timeToLiveAttribute } = definition;
   const attributes = new Map<string, AttributeDefinition>();
   for (const key of [partitionKey, sortKey, ...globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey])]) {
     attributes.set(key.name, { AttributeName: key.name, AttributeType: key.type });
@@ -29,22 +33,39 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         { AttributeName: partitionKey.name, KeyType: "HASH" },
         { AttributeName: sortKey.name, KeyType: "RANGE" },
       ],
-      GlobalSecondaryIndexes: globalSecondaryIndexes.map((index) => ({
-        IndexName: index.indexName,
-        KeySchema: [
-          { AttributeName: index.partitionKey.name, KeyType: "HASH" },
-          { AttributeName: index.sortKey.name, KeyType: "RANGE" },
-        ],
-        Projection: { ProjectionType: "ALL" },
-      })),
+      ...(globalSecondaryIndexes.length > 0
+        ? {
+            GlobalSecondaryIndexes: globalSecondaryIndexes.map((index) => ({
+              IndexName: index.indexName,
+              KeySchema: [
+                { AttributeName: index.partitionKey.name, KeyType: "HASH" as const },
+                { AttributeName: index.sortKey.name, KeyType: "RANGE" as const },
+              ],
+              Projection: { ProjectionType: "ALL" as const },
+            })),
+          }
+        : {}),
     }),
   );
-  // DynamoDB Local records the setting but never deletes: reads treat expired items as expired themselves.
-  await client.send(
-    new UpdateTimeToLiveCommand({
-      TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true },
-    }),
-  );
+  if (timeToLiveAttribute) {
+    // DynamoDB Local records the setting but never deletes: reads treat expired items as expired themselves.
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: timeToLiveAttribute, Enabled: true },
+      }),
+    );
+  }
   return "created";
+}
+
+/** Both of the service's tables, from their shared definitions. */
+export async function ensureTables(
+  client: DynamoDBClient,
+  names: { readonly tokens: string; readonly activity: string },
+): Promise<Record<"tokens" | "activity", "created" | "existed">> {
+  return {
+    tokens: await ensureTable(client, names.tokens, tableDefinitions.tokens),
+    activity: await ensureTable(client, names.activity, tableDefinitions.activity),
+  };
 }

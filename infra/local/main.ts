@@ -4,7 +4,8 @@
  * EventBridge PutEvents endpoint, the local identity provider and the test clock.
  *
  * Environment (all optional): PORT, HOST, LOCAL_DATA_DIR, LOCAL_IN_MEMORY=1 (keep nothing),
- * DYNAMODB_ENDPOINT (use a running DynamoDB Local instead of starting one), TABLE_NAME.
+ * DYNAMODB_ENDPOINT (use a running DynamoDB Local instead of starting one), TABLE_NAME and
+ * ACTIVITY_TABLE_NAME (default: TABLE_NAME + "-activity").
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -12,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import getPort from "get-port";
 import { testClock } from "../../functions/adapters/clock/clocks.ts";
-import { ensureTable } from "./create-table.ts";
+import { ensureTables } from "./create-table.ts";
 import { JavaMissingError, startDynamoDbLocal, type RunningDynamoDbLocal } from "./dynamodb-local.ts";
 import { LocalIdentityProvider } from "./identity-provider.ts";
 import { startLocalServer } from "./server.ts";
@@ -23,6 +24,7 @@ const port = Number(process.env.PORT ?? 3000);
 const inMemory = process.env.LOCAL_IN_MEMORY === "1";
 const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? join(repositoryRoot, ".local-data"));
 const tableName = process.env.TABLE_NAME ?? "api-tokens-local";
+const activityTableName = process.env.ACTIVITY_TABLE_NAME ?? `${tableName}-activity`;
 const baseUrl = `http://${host}:${port}`;
 
 const log = (entry: Record<string, unknown>) =>
@@ -44,7 +46,7 @@ async function main() {
     endpoint = dynamoDb.endpoint;
   }
   const client = new DynamoDBClient({ endpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
-  const table = await ensureTable(client, tableName);
+  const tables = await ensureTables(client, { tokens: tableName, activity: activityTableName });
   client.destroy();
 
   // The test clock survives restarts, so tokens made "in the future" stay consistent with it.
@@ -60,6 +62,7 @@ async function main() {
   // The handler modules read this at cold start, as a Lambda reads what CDK set.
   Object.assign(process.env, {
     TABLE_NAME: tableName,
+    ACTIVITY_TABLE_NAME: activityTableName,
     DYNAMODB_ENDPOINT: endpoint,
     CLOCK: "test",
     PASSWORD_CHECK: "local",
@@ -96,7 +99,7 @@ async function main() {
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
 
-  log({ level: "info", message: "listening", url: server.url, table: tableName, tableState: table, dynamoDbEndpoint: endpoint, dataDir: inMemory ? null : dataDir });
+  log({ level: "info", message: "listening", url: server.url, tables: { [tableName]: tables.tokens, [activityTableName]: tables.activity }, dynamoDbEndpoint: endpoint, dataDir: inMemory ? null : dataDir });
   if (process.env.LOCAL_BANNER !== "0") printBanner(server.url);
 }
 

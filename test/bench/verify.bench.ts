@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { build } from "esbuild";
 import getPort from "get-port";
-import { ensureTable } from "../../infra/local/create-table.ts";
+import { ensureTables } from "../../infra/local/create-table.ts";
 import { startDynamoDbLocal } from "../../infra/local/dynamodb-local.ts";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -41,7 +41,7 @@ async function bundleFigures() {
       const run = spawnSync(
         process.execPath,
         ["-e", `const t=performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now()-t)`, "--input-type=module"],
-        { env: { ...process.env, TABLE_NAME: "bench", PASSWORD_CHECK: "local", LOCAL_IDP_URL: "http://127.0.0.1:1", AWS_REGION: "eu-west-1" }, encoding: "utf8" },
+        { env: { ...process.env, TABLE_NAME: "bench", ACTIVITY_TABLE_NAME: "bench-activity", PASSWORD_CHECK: "local", LOCAL_IDP_URL: "http://127.0.0.1:1", AWS_REGION: "eu-west-1" }, encoding: "utf8" },
       );
       samples.push(Number(run.stdout.trim()));
     }
@@ -59,8 +59,8 @@ async function main() {
   try {
     const tableName = "bench-tokens";
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
-    await ensureTable(client, tableName);
-    Object.assign(process.env, { TABLE_NAME: tableName, DYNAMODB_ENDPOINT: dynamo.endpoint, CLOCK: "system", POWERTOOLS_LOG_LEVEL: "WARN" });
+    await ensureTables(client, { tokens: tableName, activity: `${tableName}-activity` });
+    Object.assign(process.env, { TABLE_NAME: tableName, ACTIVITY_TABLE_NAME: `${tableName}-activity`, DYNAMODB_ENDPOINT: dynamo.endpoint, CLOCK: "system", POWERTOOLS_LOG_LEVEL: "WARN" });
 
     const { Memberships } = await import("../../functions/domain/memberships.ts");
     const { UserTokens } = await import("../../functions/domain/user-tokens.ts");

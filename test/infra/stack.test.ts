@@ -1,7 +1,11 @@
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, test } from "vitest";
-import { tableDefinition } from "../../functions/adapters/dynamodb/table-definition.ts";
+import {
+  tableDefinitions,
+  type TableDefinition,
+  type TableName,
+} from "../../functions/adapters/dynamodb/table-definition.ts";
 import { ApiTokenServiceStack } from "../../infra/api-token-service-stack.ts";
 import { eventRules } from "../../infra/event-rules.ts";
 import { routes } from "../../infra/routes.ts";
@@ -15,9 +19,28 @@ interface Resource {
 
 const operations = [...routes, ...eventRules];
 const WRITE_ACTION = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL(Insert|Update|Delete)|\*)$/;
+/** What would let a role change or remove an activity record (or the whole log). */
+const ACTIVITY_EDIT_ACTIONS = [
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:PartiQLUpdate",
+  "dynamodb:PartiQLDelete",
+  "dynamodb:DeleteTable",
+];
+/** The exact DynamoDB actions each `activityAccess` allows on the activity table. */
+const ACTIVITY_ACTIONS = { none: [], append: ["dynamodb:PutItem"], read: ["dynamodb:Query"] } as const;
+
+/** Each table, its shared definition and the stack output that names it. */
+const tables: readonly { name: TableName; definition: TableDefinition; output: string }[] = [
+  { name: "tokens", definition: tableDefinitions.tokens, output: "TableName" },
+  { name: "activity", definition: tableDefinitions.activity, output: "ActivityTableName" },
+];
 
 let template: Template;
 let resources: Record<string, Resource>;
+/** Logical ids of the tables, found through the outputs that name them. */
+let tableIds: Record<TableName, string>;
 
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
@@ -37,7 +60,38 @@ function statementsOf(operation: string): Record<string, any>[] {
     .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
 }
 
+/** Every IAM statement in the template, from any policy. */
+const allStatements = (): Record<string, any>[] =>
+  ofType("AWS::IAM::Policy").flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
+
 const actionsOf = (statements: Record<string, any>[]) => statements.flatMap((s) => asList<string>(s.Action));
+
+/** Whether a CloudFormation value refers to the logical id (Ref or GetAtt), at any depth (e.g. inside Fn::Join). */
+function refersTo(value: unknown, logicalId: string): boolean {
+  if (Array.isArray(value)) return value.some((item) => refersTo(item, logicalId));
+  if (value === null || typeof value !== "object") return false;
+  const record = value as Record<string, unknown>;
+  if (record.Ref === logicalId) return true;
+  const getAtt = record["Fn::GetAtt"];
+  if (Array.isArray(getAtt) && getAtt[0] === logicalId) return true;
+  return Object.values(record).some((item) => refersTo(item, logicalId));
+}
+
+/** The statements whose resources include the table, by reference or by a wildcard ARN (or "*"). */
+const onTable = (statements: Record<string, any>[], table: TableName) =>
+  statements.filter((s) =>
+    asList<unknown>(s.Resource).some((r) => (typeof r === "string" ? r.includes("*") : refersTo(r, tableIds[table]))),
+  );
+
+/** Actions that can concern DynamoDB: its own and the all-services wildcard. */
+const dynamoActionsOf = (statements: Record<string, any>[]) =>
+  actionsOf(statements).filter((action) => action === "*" || action.toLowerCase().startsWith("dynamodb:"));
+
+/** Whether an action pattern (which may hold `*` wildcards) covers the action. */
+const covers = (pattern: string, action: string) =>
+  new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i").test(
+    action,
+  );
 
 beforeAll(() => {
   // Synthesized once for the whole file; bundling is skipped because no test looks at the assets.
@@ -45,39 +99,63 @@ beforeAll(() => {
   const stack = new ApiTokenServiceStack(app, "TestStack", { env: { account: "123456789012", region: "eu-west-1" } });
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources;
+  const outputs: Record<string, { Value: { Ref?: string } }> = template.toJSON().Outputs;
+  tableIds = Object.fromEntries(tables.map(({ name, output }) => [name, outputs[output]!.Value.Ref!])) as Record<
+    TableName,
+    string
+  >;
 });
 
-describe("table", () => {
-  test("is built from the shared table definition", () => {
-    const tables = ofType("AWS::DynamoDB::GlobalTable");
-    expect(tables).toHaveLength(1);
-    const [, table] = tables[0]!;
-    const keySchema = (key: { partitionKey: { name: string }; sortKey?: { name: string } }) => [
-      { AttributeName: key.partitionKey.name, KeyType: "HASH" },
-      ...(key.sortKey ? [{ AttributeName: key.sortKey.name, KeyType: "RANGE" }] : []),
-    ];
+describe("tables", () => {
+  const keySchema = (key: { partitionKey: { name: string }; sortKey?: { name: string } }) => [
+    { AttributeName: key.partitionKey.name, KeyType: "HASH" },
+    ...(key.sortKey ? [{ AttributeName: key.sortKey.name, KeyType: "RANGE" }] : []),
+  ];
+  const tableOf = (name: TableName): Resource => {
+    const table = resources[tableIds[name]];
+    expect(table?.Type, name).toBe("AWS::DynamoDB::GlobalTable");
+    return table!;
+  };
 
+  test("exactly the tokens table and the activity table", () => {
+    expect(ofType("AWS::DynamoDB::GlobalTable").map(([id]) => id).sort()).toEqual(Object.values(tableIds).sort());
+    expect(new Set(Object.values(tableIds)).size).toBe(tables.length);
+  });
+
+  test.each(tables)("the $name table is built from its shared definition", ({ name, definition }) => {
+    const table = tableOf(name);
     expect(table.Properties.BillingMode).toBe("PAY_PER_REQUEST");
-    expect(table.Properties.KeySchema).toEqual(keySchema(tableDefinition));
-    expect(table.Properties.GlobalSecondaryIndexes).toEqual(
-      tableDefinition.globalSecondaryIndexes.map((index) => ({
+    expect(table.Properties.KeySchema).toEqual(keySchema(definition));
+    expect(table.Properties.GlobalSecondaryIndexes ?? []).toEqual(
+      definition.globalSecondaryIndexes.map((index) => ({
         IndexName: index.indexName,
         KeySchema: keySchema(index),
         Projection: { ProjectionType: "ALL" },
       })),
     );
-    const keys = [tableDefinition, ...tableDefinition.globalSecondaryIndexes].flatMap((k) => [k.partitionKey, k.sortKey]);
-    expect(table.Properties.AttributeDefinitions).toEqual(
-      expect.arrayContaining(keys.map((key) => ({ AttributeName: key.name, AttributeType: key.type }))),
+    const keys = [definition, ...definition.globalSecondaryIndexes].flatMap((k) => [k.partitionKey, k.sortKey]);
+    const attributes = [...new Map(keys.map((key) => [key.name, { AttributeName: key.name, AttributeType: key.type }])).values()];
+    expect(table.Properties.AttributeDefinitions).toEqual(expect.arrayContaining(attributes));
+    expect(table.Properties.AttributeDefinitions).toHaveLength(attributes.length);
+    expect(table.Properties.TimeToLiveSpecification).toEqual(
+      definition.timeToLiveAttribute === undefined
+        ? undefined
+        : { AttributeName: definition.timeToLiveAttribute, Enabled: true },
     );
-    expect(table.Properties.TimeToLiveSpecification).toEqual({
-      AttributeName: tableDefinition.timeToLiveAttribute,
-      Enabled: true,
-    });
   });
 
-  test("is recoverable and survives the stack", () => {
-    const [, table] = ofType("AWS::DynamoDB::GlobalTable")[0]!;
+  test("tokens expire by TTL; activity records are kept (no TTL, no indexes)", () => {
+    expect(tableOf("tokens").Properties.TimeToLiveSpecification).toEqual({
+      AttributeName: tableDefinitions.tokens.timeToLiveAttribute,
+      Enabled: true,
+    });
+    expect(tableOf("activity").Properties.TimeToLiveSpecification).toBeUndefined();
+    expect(tableOf("activity").Properties.GlobalSecondaryIndexes).toBeUndefined();
+  });
+
+  test.each(tables)("the $name table is recoverable and survives the stack", ({ name }) => {
+    const table = tableOf(name);
+    expect(table.Properties.Replicas.length).toBeGreaterThan(0);
     for (const replica of table.Properties.Replicas) {
       expect(replica.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
       expect(replica.DeletionProtectionEnabled).toBe(true);
@@ -100,8 +178,9 @@ describe("functions", () => {
         Timeout: 10,
         Handler: "index.handler",
       });
-      expect(fn.Properties.Environment.Variables).toMatchObject({
-        TABLE_NAME: { Ref: expect.stringMatching(/^Table/) },
+      expect(fn.Properties.Environment.Variables, operation).toMatchObject({
+        TABLE_NAME: { Ref: tableIds.tokens },
+        ACTIVITY_TABLE_NAME: { Ref: tableIds.activity },
         NODE_OPTIONS: "--enable-source-maps",
       });
       const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref;
@@ -237,9 +316,9 @@ describe("least privilege", () => {
     }
   });
 
-  test("each function may write to the table only when its definition says readWrite", () => {
+  test("each function may write to the tokens table only when its tableAccess says readWrite", () => {
     for (const { operation, tableAccess } of operations) {
-      const actions = actionsOf(statementsOf(operation)).filter((action) => action.startsWith("dynamodb:"));
+      const actions = dynamoActionsOf(onTable(statementsOf(operation), "tokens"));
       expect(actions, operation).toContain("dynamodb:GetItem");
       const writes = actions.filter((action) => WRITE_ACTION.test(action));
       if (tableAccess === "read") {
@@ -249,10 +328,51 @@ describe("least privilege", () => {
       }
     }
   });
+
+  test("read-only token access (list-activity) has no write action on the tokens table", () => {
+    const readOnly = operations.filter((o) => o.tableAccess === "read");
+    expect(readOnly.map((o) => o.operation)).toContain("list-activity");
+    for (const { operation } of readOnly) {
+      const actions = dynamoActionsOf(onTable(statementsOf(operation), "tokens"));
+      expect(actions.filter((action) => WRITE_ACTION.test(action)), operation).toEqual([]);
+    }
+  });
+
+  test("each function has exactly the activity-table actions of its activityAccess, on the table's ARN only", () => {
+    const activityArn = { "Fn::GetAtt": [tableIds.activity, "Arn"] };
+    for (const { operation, activityAccess } of operations) {
+      const statements = onTable(statementsOf(operation), "activity");
+      expect(dynamoActionsOf(statements).sort(), operation).toEqual([...ACTIVITY_ACTIONS[activityAccess]].sort());
+      for (const statement of statements.filter((s) => dynamoActionsOf([s]).length > 0)) {
+        expect(statement.Effect, operation).toBe("Allow");
+        expect(asList(statement.Resource), operation).toEqual([activityArn]);
+      }
+    }
+  });
+
+  test("no role can edit or delete an activity record", () => {
+    // Every policy in the stack, not only the routes' and event rules' roles.
+    for (const statement of onTable(allStatements(), "activity")) {
+      if (statement.Effect !== "Allow") continue;
+      for (const pattern of dynamoActionsOf([statement])) {
+        expect(pattern).not.toBe("*");
+        expect(pattern).not.toBe("dynamodb:*");
+        for (const action of ACTIVITY_EDIT_ACTIONS) {
+          expect(covers(pattern, action), `${pattern} covers ${action}`).toBe(false);
+        }
+      }
+    }
+    // Across the whole stack, the only DynamoDB actions on the activity log are those the definitions give out.
+    const granted = new Set(dynamoActionsOf(onTable(allStatements(), "activity")));
+    const expected = new Set<string>(operations.flatMap((o) => ACTIVITY_ACTIONS[o.activityAccess]));
+    expect([...granted].sort()).toEqual([...expected].sort());
+  });
 });
 
-test("outputs the API URL, table name and Cognito ids", () => {
+test("outputs the API URL, both table names and Cognito ids", () => {
   expect(Object.keys(template.toJSON().Outputs)).toEqual(
-    expect.arrayContaining(["ApiUrl", "TableName", "UserPoolId", "UserPoolClientId"]),
+    expect.arrayContaining(["ApiUrl", "TableName", "ActivityTableName", "UserPoolId", "UserPoolClientId"]),
   );
+  expect(template.toJSON().Outputs.TableName.Value).toEqual({ Ref: tableIds.tokens });
+  expect(template.toJSON().Outputs.ActivityTableName.Value).toEqual({ Ref: tableIds.activity });
 });

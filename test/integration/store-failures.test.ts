@@ -66,7 +66,7 @@ describe("transaction conflicts (as real DynamoDB cancels concurrent transaction
     const m = await h.addMember("org-conflicts", "ben");
     const { token } = await h.userTokens.generate({ ...m, name: "t" });
     conflictsLeft = 2;
-    await h.userTokens.revoke({ ...m, tokenId: token.id });
+    await h.revoke({ ...m, tokenId: token.id });
     expect(injection.injected).toHaveLength(2);
     expect((await h.store.getToken(token.id))?.status).toBe("revoked");
     expect(await h.userTokens.list(m)).toEqual([]);

@@ -47,7 +47,7 @@ describe("generating user tokens", () => {
     const made = [];
     for (let i = 0; i < 10; i++) made.push(await h.userTokens.generate({ ...m, name: `t${i}` }));
     expect(await code(h.userTokens.generate({ ...m, name: "eleventh" }))).toBe("token_limit_reached");
-    await h.userTokens.revoke({ ...m, tokenId: made[0]!.token.id });
+    await h.revoke({ ...m, tokenId: made[0]!.token.id });
     expect(await code(h.userTokens.generate({ ...m, name: "after revoke" }))).toBe("ok");
     expect(await code(h.userTokens.generate({ ...m, name: "full again" }))).toBe("token_limit_reached");
   });
@@ -119,17 +119,17 @@ describe("revoking", () => {
     const owner = await h.addMember(org, "own");
     const other = await h.addMember(org, "oth");
     const { token } = await h.userTokens.generate({ ...owner, name: "mine" });
-    expect(await code(h.userTokens.revoke({ ...other, tokenId: token.id }))).toBe("not_found");
-    expect(await code(h.userTokens.revoke({ ...owner, orgId: uniqueOrg(), tokenId: token.id }))).toBe("not_found");
-    expect(await code(h.userTokens.revoke({ ...owner, tokenId: "not-a-token-id" }))).toBe("not_found");
-    expect(await code(h.userTokens.revoke({ ...owner, tokenId: token.id }))).toBe("ok");
-    expect(await code(h.userTokens.revoke({ ...owner, tokenId: token.id }))).toBe("not_found");
+    expect(await code(h.revoke({ ...other, tokenId: token.id }))).toBe("not_found");
+    expect(await code(h.revoke({ ...owner, orgId: uniqueOrg(), tokenId: token.id }))).toBe("not_found");
+    expect(await code(h.revoke({ ...owner, tokenId: "not-a-token-id" }))).toBe("not_found");
+    expect(await code(h.revoke({ ...owner, tokenId: token.id }))).toBe("ok");
+    expect(await code(h.revoke({ ...owner, tokenId: token.id }))).toBe("not_found");
   });
 
   test("concurrent revokes of one token: exactly one succeeds", async () => {
     const m = await h.addMember(uniqueOrg(), "race");
     const { token } = await h.userTokens.generate({ ...m, name: "t" });
-    const outcomes = await Promise.all(Array.from({ length: 10 }, () => code(h.userTokens.revoke({ ...m, tokenId: token.id }))));
+    const outcomes = await Promise.all(Array.from({ length: 10 }, () => code(h.revoke({ ...m, tokenId: token.id }))));
     expect(outcomes.filter((o) => o === "ok")).toHaveLength(1);
     expect(outcomes.filter((o) => o === "not_found")).toHaveLength(9);
   });
@@ -156,7 +156,7 @@ describe("verification and inactivity expiry", () => {
     });
     expect(await h.verifier.verify({ token: secret })).toMatchObject({ permissions: ["b"], groups: [], sites: ["t"], principal: { name: "Vera R" } });
     expect(await h.verifier.verify({ token: secret, orgId: uniqueOrg() })).toEqual({ valid: false, reason: "wrong_org" });
-    await h.userTokens.revoke({ ...m, tokenId: token.id });
+    await h.revoke({ ...m, tokenId: token.id });
     expect(await h.verifier.verify({ token: secret })).toEqual({ valid: false, reason: "revoked" });
     // wrong_org comes before revoked
     expect(await h.verifier.verify({ token: secret, orgId: "elsewhere" })).toEqual({ valid: false, reason: "wrong_org" });

@@ -17,9 +17,9 @@ export class FakePasswordCheck implements PasswordCheck {
 
 /** The domain wired to the real DynamoDB adapter on a fresh DynamoDB Local table. */
 export async function createDomainHarness(options: { wrapClient?: (client: DynamoDBDocumentClient) => DynamoDBDocumentClient } = {}) {
-  const { documentClient, tableName } = await createTestTable("domain");
+  const { documentClient, tableName, tables } = await createTestTable("domain");
   const client = options.wrapClient ? options.wrapClient(documentClient) : documentClient;
-  const store = new DynamoDbTokenStore(client, tableName);
+  const store = new DynamoDbTokenStore(client, tables);
   const clock = new AdjustableClock();
   const passwordCheck = new FakePasswordCheck();
   const memberships = new Memberships({ store, clock });
@@ -30,6 +30,7 @@ export async function createDomainHarness(options: { wrapClient?: (client: Dynam
     passwordCheck,
     documentClient,
     tableName,
+    tables,
     memberships,
     userTokens: new UserTokens({ store, clock, passwordCheck }),
     verifier: new TokenVerifier({ store, clock }),
@@ -47,6 +48,14 @@ export async function createDomainHarness(options: { wrapClient?: (client: Dynam
         occurredAt: new Date(eventTime).toISOString(),
       });
       return { orgId, userId, password: `pw-${userId}` };
+    },
+    /** Revokes as this person (their membership there, or an empty one where they have none). */
+    async revoke(person: { orgId: string; userId: string; tokenId: string }) {
+      const membership = (await store.getMembership(person.orgId, person.userId)) ?? {
+        orgId: person.orgId, userId: person.userId, name: "Nobody", permissions: [], groups: [], sites: [],
+        status: "active" as const, lastEventAt: "2026-01-01T00:00:00.000Z", tokenIds: [], version: 1,
+      };
+      return this.userTokens.revoke({ membership, tokenId: person.tokenId });
     },
     nextEventTime() {
       eventTime += 1000;

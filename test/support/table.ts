@@ -2,9 +2,12 @@ import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { inject } from "vitest";
 import { createDocumentClient } from "../../functions/adapters/dynamodb/client.ts";
-import { ensureTable } from "../../infra/local/create-table.ts";
+import { ensureTables } from "../../infra/local/create-table.ts";
 
-/** A fresh table, made from the shared definition, in the run's DynamoDB Local: tests never share data. */
+/**
+ * Fresh tables, made from the shared definitions, in the run's DynamoDB Local: tests never share data.
+ * The activity table is named like the local server names it: `<tableName>-activity`.
+ */
 export async function createTestTable(prefix = "test") {
   const endpoint = inject("dynamoDbEndpoint");
   const tableName = `${prefix}-${randomUUID()}`;
@@ -13,7 +16,8 @@ export async function createTestTable(prefix = "test") {
     region: "local",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });
-  await ensureTable(client, tableName);
+  const tables = { tokens: tableName, activity: `${tableName}-activity` };
+  await ensureTables(client, tables);
   client.destroy();
-  return { endpoint, tableName, documentClient: createDocumentClient({ endpoint }) };
+  return { endpoint, tableName, tables, documentClient: createDocumentClient({ endpoint }) };
 }

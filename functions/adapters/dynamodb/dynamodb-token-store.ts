@@ -2,34 +2,46 @@ import {
   BatchGetCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
-import { StoreUnavailable, WriteConflict } from "../../domain/errors.ts";
+import { InvalidCursor, StoreUnavailable, WriteConflict } from "../../domain/errors.ts";
 import type {
+  ActivityRecord,
   MembershipRecord,
   OrganizationSettings,
+  Page,
   PasswordFailures,
   PrincipalAccess,
+  ServiceTokenSet,
+  ServiceUserRecord,
   TokenRecord,
 } from "../../domain/model.ts";
 import type { TokenStore } from "../../domain/ports.ts";
-import { keyAttributes, keys } from "./keys.ts";
+import { keyAttributes, keys, queries } from "./keys.ts";
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
 
-const { partitionKey: PK } = keyAttributes;
+const { partitionKey: PK, indexPartitionKey: GSI_PK, indexSortKey: GSI_SK } = keyAttributes;
 const BATCH_GET_LIMIT = 100;
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
-/** The DynamoDB adapter of `TokenStore`: every read strongly consistent, every invariant a condition. */
+export interface TableNames {
+  readonly tokens: string;
+  readonly activity: string;
+}
+
+/** The DynamoDB adapter of `TokenStore`: every item read strongly consistent, every invariant a condition. */
 export class DynamoDbTokenStore implements TokenStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    private readonly tables: TableNames,
   ) {}
+
+  // ---- reads -------------------------------------------------------------------------------------------
 
   async getToken(tokenId: string): Promise<TokenRecord | undefined> {
     const item = await this.get(keys.token(tokenId));
@@ -41,16 +53,16 @@ export class DynamoDbTokenStore implements TokenStore {
     for (let i = 0; i < tokenIds.length; i += BATCH_GET_LIMIT) {
       let pending: Item[] | undefined = tokenIds.slice(i, i + BATCH_GET_LIMIT).map(keys.token);
       for (let round = 0; pending && pending.length > 0; round++) {
-        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
         if (round > 8) throw new StoreUnavailable("Batch read kept returning unprocessed keys");
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
         const keysToRead: Item[] = pending;
         const output = await this.send(() =>
           this.client.send(
-            new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keysToRead, ConsistentRead: true } } }),
+            new BatchGetCommand({ RequestItems: { [this.tables.tokens]: { Keys: keysToRead, ConsistentRead: true } } }),
           ),
         );
-        found.push(...(output.Responses?.[this.tableName] ?? []).map(toToken));
-        pending = output.UnprocessedKeys?.[this.tableName]?.Keys as Item[] | undefined;
+        found.push(...(output.Responses?.[this.tables.tokens] ?? []).map(toToken));
+        pending = output.UnprocessedKeys?.[this.tables.tokens]?.Keys as Item[] | undefined;
       }
     }
     return found;
@@ -73,112 +85,39 @@ export class DynamoDbTokenStore implements TokenStore {
     );
   }
 
-  async createUserToken(token: TokenRecord, membership: MembershipRecord, tokenIds: readonly string[]): Promise<void> {
-    await this.transact([
-      { Put: { TableName: this.tableName, Item: tokenItem(token), ConditionExpression: `attribute_not_exists(${PK})` } },
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: keys.membership(membership.orgId, membership.userId),
-          UpdateExpression: "SET tokenIds = :tokenIds, version = :next",
-          ConditionExpression: "version = :expected AND #status = :active",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":tokenIds": idSet(tokenIds),
-            ":next": membership.version + 1,
-            ":expected": membership.version,
-            ":active": "active",
-          },
-        },
-      },
-    ]);
+  async getServiceUser(orgId: string, serviceUserId: string): Promise<ServiceUserRecord | undefined> {
+    const item = await this.get(keys.serviceUser(orgId, serviceUserId));
+    return item && toServiceUser(item);
   }
 
-  async recordTokenUse(tokenId: string, lastUsedAt: string, expiresAt: number, now: Date): Promise<boolean> {
-    return this.unlessConditionFails(() =>
-      this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.token(tokenId),
-          UpdateExpression: "SET lastUsedAt = :lastUsedAt, expiresAt = :expiresAt",
-          // Never revive a token that was revoked or expired since it was read.
-          ConditionExpression: `attribute_exists(${PK}) AND #status = :active AND expiresAt > :now`,
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":lastUsedAt": lastUsedAt,
-            ":expiresAt": expiresAt,
-            ":active": "active",
-            ":now": epochSeconds(now),
-          },
-        }),
-      ),
+  async getServiceTokenSet(orgId: string): Promise<ServiceTokenSet> {
+    const item = await this.get(keys.serviceTokenSet(orgId));
+    // A set that was never written is empty at version 0; the first write creates it.
+    return { orgId, tokens: (item?.tokens as Record<string, string> | undefined) ?? {}, version: (item?.version as number | undefined) ?? 0 };
+  }
+
+  async listServiceUsers(orgId: string, limit: number, cursor: string | undefined): Promise<Page<ServiceUserRecord>> {
+    return this.page(
+      { TableName: this.tables.tokens, ...queries.serviceUsers(orgId), ConsistentRead: true },
+      { limit, cursor, partition: [PK, queries.partitionOf.serviceUsers(orgId)] },
+      toServiceUser,
     );
   }
 
-  async revokeUserToken(token: TokenRecord, revokedAt: string, now: Date): Promise<boolean> {
-    return this.unlessConditionFails(() =>
-      this.transact([
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: keys.token(token.id),
-            UpdateExpression: "SET #status = :revoked, revokedAt = :revokedAt",
-            ConditionExpression: `attribute_exists(${PK}) AND #status = :active AND expiresAt > :now`,
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: {
-              ":revoked": "revoked",
-              ":revokedAt": revokedAt,
-              ":active": "active",
-              ":now": epochSeconds(now),
-            },
-          },
-        },
-        {
-          // Bumping the version makes a generate that counted this token re-read and see the free place.
-          Update: {
-            TableName: this.tableName,
-            Key: keys.membership(token.orgId, token.ownerId),
-            UpdateExpression: "REMOVE tokenIds.#tokenId ADD version :one",
-            ConditionExpression: `attribute_exists(${PK})`,
-            ExpressionAttributeNames: { "#tokenId": token.id },
-            ExpressionAttributeValues: { ":one": 1 },
-          },
-        },
-      ]),
+  async listOrganizationTokens(orgId: string, limit: number, cursor: string | undefined): Promise<Page<TokenRecord>> {
+    return this.page(
+      { TableName: this.tables.tokens, ...queries.tokensByOrganization(orgId), ScanIndexForward: false },
+      { limit, cursor, partition: [GSI_PK, queries.partitionOf.tokensByOrganization(orgId)] },
+      toToken,
     );
   }
 
-  async saveMembership(membership: MembershipRecord, expectedVersion: number | undefined): Promise<void> {
-    const access: PrincipalAccess = {
-      name: membership.name,
-      permissions: membership.permissions,
-      groups: membership.groups,
-      sites: membership.sites,
-    };
-    await this.transact([
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: membershipItem(membership),
-          ...versionCondition(expectedVersion),
-        },
-      },
-      ...membership.tokenIds.map(
-        (tokenId): TransactItem => ({
-          Update: {
-            TableName: this.tableName,
-            Key: keys.token(tokenId),
-            UpdateExpression: "SET principal = :principal",
-            ConditionExpression: `attribute_exists(${PK})`,
-            ExpressionAttributeValues: { ":principal": access },
-          },
-        }),
-      ),
-    ]);
-  }
-
-  async saveOrganizationSettings(settings: OrganizationSettings, expectedVersion: number | undefined): Promise<void> {
-    await this.putVersioned({ ...keys.organizationSettings(settings.orgId), type: "organizationSettings", ...settings }, expectedVersion);
+  async listActivity(orgId: string, limit: number, cursor: string | undefined): Promise<Page<ActivityRecord>> {
+    return this.page(
+      { TableName: this.tables.activity, ...queries.activity(orgId), ScanIndexForward: false, ConsistentRead: true },
+      { limit, cursor, partition: [PK, queries.partitionOf.activity(orgId)] },
+      toActivity,
+    );
   }
 
   async getPasswordFailures(userId: string): Promise<PasswordFailures | undefined> {
@@ -192,6 +131,202 @@ export class DynamoDbTokenStore implements TokenStore {
         version: item.version as number,
       }
     );
+  }
+
+  // ---- token writes ------------------------------------------------------------------------------------
+
+  async createUserToken(
+    token: TokenRecord,
+    membership: MembershipRecord,
+    tokenIds: readonly string[],
+    activity: ActivityRecord,
+  ): Promise<void> {
+    await this.transact([
+      this.putNewToken(token),
+      {
+        Update: {
+          TableName: this.tables.tokens,
+          Key: keys.membership(membership.orgId, membership.userId),
+          UpdateExpression: "SET tokenIds = :tokenIds, version = :next",
+          ConditionExpression: "version = :expected AND #status = :active",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":tokenIds": idSet(tokenIds),
+            ":next": membership.version + 1,
+            ":expected": membership.version,
+            ":active": "active",
+          },
+        },
+      },
+      this.putActivity(activity),
+    ]);
+  }
+
+  async createServiceUserToken(
+    token: TokenRecord,
+    serviceUser: ServiceUserRecord,
+    tokenSet: ServiceTokenSet,
+    tokens: Readonly<Record<string, string>>,
+    activity: ActivityRecord,
+  ): Promise<void> {
+    await this.transact([
+      this.putNewToken(token),
+      this.putTokenSet(tokenSet, tokens),
+      {
+        // The access copied onto the token is the service user's at this version.
+        ConditionCheck: {
+          TableName: this.tables.tokens,
+          Key: keys.serviceUser(serviceUser.orgId, serviceUser.id),
+          ConditionExpression: "version = :expected",
+          ExpressionAttributeValues: { ":expected": serviceUser.version },
+        },
+      },
+      this.putActivity(activity),
+    ]);
+  }
+
+  async recordTokenUse(
+    token: TokenRecord,
+    use: { lastUsedAt: string; expiresAt: number } | undefined,
+    now: Date,
+    activity?: ActivityRecord,
+  ): Promise<boolean> {
+    const stillActive = {
+      ConditionExpression: `attribute_exists(${PK}) AND #status = :active AND expiresAt > :now`,
+      ExpressionAttributeNames: { "#status": "status" },
+    };
+    const tokenWrite: TransactItem = use
+      ? {
+          Update: {
+            TableName: this.tables.tokens,
+            Key: keys.token(token.id),
+            UpdateExpression: "SET lastUsedAt = :lastUsedAt, expiresAt = :expiresAt",
+            ...stillActive,
+            ExpressionAttributeValues: {
+              ":lastUsedAt": use.lastUsedAt,
+              ":expiresAt": use.expiresAt,
+              ":active": "active",
+              ":now": epochSeconds(now),
+            },
+          },
+        }
+      : {
+          ConditionCheck: {
+            TableName: this.tables.tokens,
+            Key: keys.token(token.id),
+            ...stillActive,
+            ExpressionAttributeValues: { ":active": "active", ":now": epochSeconds(now) },
+          },
+        };
+    if (!activity) {
+      // The hot path: a single conditional update, no transaction.
+      const update = tokenWrite.Update!;
+      return this.unlessConditionFails(() => this.client.send(new UpdateCommand(update)));
+    }
+    return this.unlessConditionFails(() => this.transact([tokenWrite, this.putActivity(activity)]));
+  }
+
+  async revokeToken(token: TokenRecord, revokedAt: string, now: Date, activity: ActivityRecord): Promise<boolean> {
+    return this.unlessConditionFails(() =>
+      this.transact([this.revokeTokenItem(token, revokedAt, now), this.dropFromOwnerList(token), this.putActivity(activity)]),
+    );
+  }
+
+  async recordExpiry(token: TokenRecord, now: Date, activity: ActivityRecord): Promise<boolean> {
+    return this.unlessConditionFails(() =>
+      this.transact([
+        {
+          Update: {
+            TableName: this.tables.tokens,
+            Key: keys.token(token.id),
+            // Out of the organization-wide index too: it lists unrevoked, unexpired tokens.
+            UpdateExpression: `SET expiryRecorded = :true REMOVE ${GSI_PK}, ${GSI_SK}`,
+            ConditionExpression: `attribute_exists(${PK}) AND attribute_not_exists(expiryRecorded) AND #status = :active AND expiresAt <= :now`,
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: { ":true": true, ":active": "active", ":now": epochSeconds(now) },
+          },
+        },
+        this.putActivity(activity),
+      ]),
+    );
+  }
+
+  // ---- memberships and organizations -------------------------------------------------------------------
+
+  async saveMembership(membership: MembershipRecord, expectedVersion: number | undefined): Promise<void> {
+    await this.transact([
+      { Put: { TableName: this.tables.tokens, Item: membershipItem(membership), ...versionCondition(expectedVersion) } },
+      ...this.rewriteAccess(membership.tokenIds, membership),
+    ]);
+  }
+
+  async saveOrganizationSettings(settings: OrganizationSettings, expectedVersion: number | undefined): Promise<void> {
+    await this.putVersioned(
+      { ...keys.organizationSettings(settings.orgId), type: "organizationSettings", ...settings },
+      expectedVersion,
+    );
+  }
+
+  // ---- service users -----------------------------------------------------------------------------------
+
+  async createServiceUser(serviceUser: ServiceUserRecord, activity: ActivityRecord): Promise<void> {
+    await this.transact([
+      {
+        Put: {
+          TableName: this.tables.tokens,
+          Item: serviceUserItem(serviceUser),
+          ConditionExpression: `attribute_not_exists(${PK})`,
+        },
+      },
+      this.putActivity(activity),
+    ]);
+  }
+
+  async updateServiceUser(
+    serviceUser: ServiceUserRecord,
+    expectedVersion: number,
+    tokenSet: ServiceTokenSet,
+    tokenIds: readonly string[],
+    activity: ActivityRecord,
+  ): Promise<void> {
+    await this.transact([
+      {
+        Put: {
+          TableName: this.tables.tokens,
+          Item: serviceUserItem(serviceUser),
+          ConditionExpression: "version = :expected",
+          ExpressionAttributeValues: { ":expected": expectedVersion },
+        },
+      },
+      // No token of this service user may be created meanwhile with the old access.
+      this.checkTokenSet(tokenSet),
+      ...this.rewriteAccess(tokenIds, { name: serviceUser.name, permissions: serviceUser.permissions, groups: [], sites: [] }),
+      this.putActivity(activity),
+    ]);
+  }
+
+  async deleteServiceUser(
+    serviceUser: ServiceUserRecord,
+    tokenSet: ServiceTokenSet,
+    revoke: readonly TokenRecord[],
+    revokedAt: string,
+    activity: readonly ActivityRecord[],
+  ): Promise<void> {
+    const remaining = Object.fromEntries(Object.entries(tokenSet.tokens).filter(([, owner]) => owner !== serviceUser.id));
+    const now = new Date(revokedAt);
+    await this.transact([
+      {
+        Delete: {
+          TableName: this.tables.tokens,
+          Key: keys.serviceUser(serviceUser.orgId, serviceUser.id),
+          ConditionExpression: "version = :expected",
+          ExpressionAttributeValues: { ":expected": serviceUser.version },
+        },
+      },
+      this.putTokenSet(tokenSet, remaining),
+      ...revoke.map((token) => this.revokeTokenItem(token, revokedAt, now)),
+      ...activity.map((record) => this.putActivity(record)),
+    ]);
   }
 
   async savePasswordFailures(failures: PasswordFailures, expectedVersion: number | undefined): Promise<void> {
@@ -211,17 +346,111 @@ export class DynamoDbTokenStore implements TokenStore {
     );
   }
 
+  // ---- transaction items -------------------------------------------------------------------------------
+
+  private putNewToken(token: TokenRecord): TransactItem {
+    return { Put: { TableName: this.tables.tokens, Item: tokenItem(token), ConditionExpression: `attribute_not_exists(${PK})` } };
+  }
+
+  /** Activity records are only ever added: never overwritten, updated or deleted. */
+  private putActivity(record: ActivityRecord): TransactItem {
+    return {
+      Put: { TableName: this.tables.activity, Item: activityItem(record), ConditionExpression: `attribute_not_exists(${PK})` },
+    };
+  }
+
+  private revokeTokenItem(token: TokenRecord, revokedAt: string, now: Date): TransactItem {
+    return {
+      Update: {
+        TableName: this.tables.tokens,
+        Key: keys.token(token.id),
+        // Out of the organization-wide index (sparse), which lists unrevoked tokens only.
+        UpdateExpression: `SET #status = :revoked, revokedAt = :revokedAt REMOVE ${GSI_PK}, ${GSI_SK}`,
+        ConditionExpression: `attribute_exists(${PK}) AND #status = :active AND expiresAt > :now`,
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":revoked": "revoked", ":revokedAt": revokedAt, ":active": "active", ":now": epochSeconds(now) },
+      },
+    };
+  }
+
+  /** Bumping the owner list's version makes a generate that counted this token re-read and see the free place. */
+  private dropFromOwnerList(token: TokenRecord): TransactItem {
+    const key =
+      token.kind === "user" ? keys.membership(token.orgId, token.ownerId) : keys.serviceTokenSet(token.orgId);
+    return {
+      Update: {
+        TableName: this.tables.tokens,
+        Key: key,
+        UpdateExpression: `REMOVE ${token.kind === "user" ? "tokenIds" : "tokens"}.#tokenId ADD version :one`,
+        ConditionExpression: `attribute_exists(${PK})`,
+        ExpressionAttributeNames: { "#tokenId": token.id },
+        ExpressionAttributeValues: { ":one": 1 },
+      },
+    };
+  }
+
+  private putTokenSet(tokenSet: ServiceTokenSet, tokens: Readonly<Record<string, string>>): TransactItem {
+    return {
+      Put: {
+        TableName: this.tables.tokens,
+        Item: { ...keys.serviceTokenSet(tokenSet.orgId), type: "serviceTokenSet", orgId: tokenSet.orgId, tokens, version: tokenSet.version + 1 },
+        ...versionCondition(tokenSet.version === 0 ? undefined : tokenSet.version),
+      },
+    };
+  }
+
+  private checkTokenSet(tokenSet: ServiceTokenSet): TransactItem {
+    return {
+      ConditionCheck: {
+        TableName: this.tables.tokens,
+        Key: keys.serviceTokenSet(tokenSet.orgId),
+        ...(tokenSet.version === 0
+          ? { ConditionExpression: `attribute_not_exists(${PK})` }
+          : { ConditionExpression: "version = :expected", ExpressionAttributeValues: { ":expected": tokenSet.version } }),
+      },
+    };
+  }
+
+  private rewriteAccess(tokenIds: readonly string[], access: PrincipalAccess): TransactItem[] {
+    const principal: PrincipalAccess = { name: access.name, permissions: access.permissions, groups: access.groups, sites: access.sites };
+    return tokenIds.map((tokenId) => ({
+      Update: {
+        TableName: this.tables.tokens,
+        Key: keys.token(tokenId),
+        UpdateExpression: "SET principal = :principal",
+        ConditionExpression: `attribute_exists(${PK})`,
+        ExpressionAttributeValues: { ":principal": principal },
+      },
+    }));
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------------------
+
   private async get(key: Item): Promise<Item | undefined> {
     const output = await this.send(() =>
-      this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })),
+      this.client.send(new GetCommand({ TableName: this.tables.tokens, Key: key, ConsistentRead: true })),
     );
     return output.Item;
+  }
+
+  private async page<T>(
+    query: ConstructorParameters<typeof QueryCommand>[0],
+    options: { limit: number; cursor: string | undefined; partition: [string, string] },
+    convert: (item: Item) => T,
+  ): Promise<Page<T>> {
+    const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, options.partition);
+    const output = await this.send(() =>
+      this.client.send(new QueryCommand({ ...query, Limit: options.limit, ExclusiveStartKey: startKey })),
+    );
+    const items = (output.Items ?? []).map(convert);
+    // DynamoDB may hand back a key even when nothing follows; an extra empty page is harmless but avoidable.
+    return { items, nextCursor: output.LastEvaluatedKey && items.length > 0 ? encodeCursor(output.LastEvaluatedKey) : null };
   }
 
   private async putVersioned(item: Item, expectedVersion: number | undefined): Promise<void> {
     try {
       await this.send(() =>
-        this.client.send(new PutCommand({ TableName: this.tableName, Item: item, ...versionCondition(expectedVersion) })),
+        this.client.send(new PutCommand({ TableName: this.tables.tokens, Item: item, ...versionCondition(expectedVersion) })),
       );
     } catch (error) {
       if (isConditionalCheckFailed(error)) throw new WriteConflict();
@@ -244,7 +473,10 @@ export class DynamoDbTokenStore implements TokenStore {
     }
   }
 
-  /** For writes whose only condition is "still active": a failed condition means "no", not an error. */
+  /**
+   * For writes whose first item's condition is "still active": its failure means "no", not an error.
+   * Any other failed condition is a race to retry.
+   */
   private async unlessConditionFails(write: () => Promise<unknown>): Promise<boolean> {
     try {
       await write();
@@ -252,7 +484,6 @@ export class DynamoDbTokenStore implements TokenStore {
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
       if (error instanceof ConditionFailed && error.codes[0] === "ConditionalCheckFailed") return false;
-      if (error instanceof ConditionFailed) throw new WriteConflict();
       throw error;
     }
   }
@@ -281,16 +512,30 @@ const versionCondition = (expectedVersion: number | undefined) =>
     ? { ConditionExpression: `attribute_not_exists(${PK})` }
     : { ConditionExpression: "version = :expected", ExpressionAttributeValues: { ":expected": expectedVersion } };
 
+/** Cursors are opaque to callers: the last key, base64url JSON, checked to stay in its own partition. */
+function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key), "utf8").toString("base64url");
+}
+
+function decodeCursor(cursor: string, [attribute, partition]: [string, string]): Record<string, unknown> {
+  try {
+    if (cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error("shape");
+    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
+    if (typeof key !== "object" || key === null || Array.isArray(key)) throw new Error("shape");
+    const values = Object.values(key);
+    if (values.length > 4 || values.some((value) => typeof value !== "string")) throw new Error("shape");
+    if ((key as Record<string, unknown>)[attribute] !== partition) throw new Error("partition");
+    return key as Record<string, unknown>;
+  } catch {
+    throw new InvalidCursor();
+  }
+}
+
 /** Token ids of a membership as a map, so one can be removed by id inside a transaction. */
 const idSet = (ids: readonly string[]) => Object.fromEntries(ids.map((id) => [id, true]));
 
 function tokenItem(token: TokenRecord): Item {
-  return {
-    ...keys.token(token.id),
-    ...keys.tokenByOrganization(token.orgId, token.createdAt, token.id),
-    type: "token",
-    ...token,
-  };
+  return { ...keys.token(token.id), ...keys.tokenByOrganization(token.orgId, token.createdAt, token.id), type: "token", ...token };
 }
 
 function toToken(item: Item): TokenRecord {
@@ -307,6 +552,7 @@ function toToken(item: Item): TokenRecord {
     expiresAt: item.expiresAt as number,
     status: item.status as TokenRecord["status"],
     ...(item.revokedAt ? { revokedAt: item.revokedAt as string } : {}),
+    ...(item.expiryRecorded ? { expiryRecorded: true } : {}),
     principal: item.principal as PrincipalAccess,
   };
 }
@@ -328,6 +574,38 @@ function toMembership(item: Item): MembershipRecord {
     lastEventAt: item.lastEventAt as string,
     tokenIds: Object.keys((item.tokenIds as Record<string, true> | undefined) ?? {}),
     version: item.version as number,
+  };
+}
+
+function serviceUserItem(serviceUser: ServiceUserRecord): Item {
+  return { ...keys.serviceUser(serviceUser.orgId, serviceUser.id), type: "serviceUser", ...serviceUser };
+}
+
+function toServiceUser(item: Item): ServiceUserRecord {
+  return {
+    orgId: item.orgId as string,
+    id: item.id as string,
+    name: item.name as string,
+    permissions: item.permissions as string[],
+    createdAt: item.createdAt as string,
+    createdBy: item.createdBy as string,
+    version: item.version as number,
+  };
+}
+
+function activityItem(record: ActivityRecord): Item {
+  return { ...keys.activity(record.orgId, record.at, record.id), type: "activity", ...record };
+}
+
+function toActivity(item: Item): ActivityRecord {
+  return {
+    orgId: item.orgId as string,
+    id: item.id as string,
+    at: item.at as string,
+    action: item.action as ActivityRecord["action"],
+    actor: item.actor as ActivityRecord["actor"],
+    ...(item.tokenId ? { tokenId: item.tokenId as string } : {}),
+    ...(item.detail ? { detail: item.detail as Record<string, unknown> } : {}),
   };
 }
 

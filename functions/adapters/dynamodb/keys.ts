@@ -1,27 +1,71 @@
-import { tableDefinition } from "./table-definition.ts";
+import { activityTableDefinition, tokensTableDefinition } from "./table-definition.ts";
 
 /**
- * Every key of the table is built here and nowhere else. Ids are validated before they reach this module
+ * Every key of both tables is built here and nowhere else. Ids are validated before they reach this module
  * (no `#`), so one entity's key can never be forged from another's id.
  */
-const PK = tableDefinition.partitionKey.name;
-const SK = tableDefinition.sortKey.name;
-const [byOrganization] = tableDefinition.globalSecondaryIndexes;
+const PK = tokensTableDefinition.partitionKey.name;
+const SK = tokensTableDefinition.sortKey.name;
+const [byOrganization] = tokensTableDefinition.globalSecondaryIndexes;
+export const BY_ORGANIZATION_INDEX = byOrganization.indexName;
 
 export type Key = Record<string, string>;
 
 export const keys = {
   /** Verification reads a token by the id carried in the secret: one key, one read. */
   token: (tokenId: string): Key => ({ [PK]: `TOKEN#${tokenId}`, [SK]: "TOKEN" }),
-  /** The organization-wide listing of tokens, newest first. */
+  /** The organization-wide listing of unrevoked tokens, newest first (a sparse index). */
   tokenByOrganization: (orgId: string, createdAt: string, tokenId: string): Key => ({
-    [byOrganization.partitionKey.name]: `ORG#${orgId}#TOKENS`,
+    [byOrganization.partitionKey.name]: tokensOfOrganization(orgId),
     [byOrganization.sortKey.name]: `${createdAt}#${tokenId}`,
   }),
-  membership: (orgId: string, userId: string): Key => ({ [PK]: `ORG#${orgId}`, [SK]: `MEMBER#${userId}` }),
-  organizationSettings: (orgId: string): Key => ({ [PK]: `ORG#${orgId}`, [SK]: "SETTINGS" }),
+  membership: (orgId: string, userId: string): Key => ({ [PK]: organization(orgId), [SK]: `MEMBER#${userId}` }),
+  organizationSettings: (orgId: string): Key => ({ [PK]: organization(orgId), [SK]: "SETTINGS" }),
+  serviceUser: (orgId: string, serviceUserId: string): Key => ({
+    [PK]: organization(orgId),
+    [SK]: `${SERVICE_USER_PREFIX}${serviceUserId}`,
+  }),
+  /** The organization's unrevoked service-user tokens: the 20-token limit is guarded by this item. */
+  serviceTokenSet: (orgId: string): Key => ({ [PK]: organization(orgId), [SK]: "SERVICE_TOKENS" }),
   /** Per person, across organizations (API.md's password throttling). */
   passwordFailures: (userId: string): Key => ({ [PK]: `USER#${userId}`, [SK]: "PASSWORD_FAILURES" }),
+  /** Activity records of one organization, sortable by time. */
+  activity: (orgId: string, at: string, eventId: string): Key => ({
+    [activityTableDefinition.partitionKey.name]: organization(orgId),
+    [activityTableDefinition.sortKey.name]: `${at}#${eventId}`,
+  }),
 } as const;
 
-export const keyAttributes = { partitionKey: PK, sortKey: SK } as const;
+const organization = (orgId: string) => `ORG#${orgId}`;
+const tokensOfOrganization = (orgId: string) => `ORG#${orgId}#TOKENS`;
+export const SERVICE_USER_PREFIX = "SERVICE_USER#";
+
+/** Key conditions for the queries, built here with the keys. */
+export const queries = {
+  serviceUsers: (orgId: string) => ({
+    KeyConditionExpression: `${PK} = :pk AND begins_with(${SK}, :prefix)`,
+    ExpressionAttributeValues: { ":pk": organization(orgId), ":prefix": SERVICE_USER_PREFIX },
+  }),
+  tokensByOrganization: (orgId: string) => ({
+    IndexName: BY_ORGANIZATION_INDEX,
+    KeyConditionExpression: `${byOrganization.partitionKey.name} = :pk`,
+    ExpressionAttributeValues: { ":pk": tokensOfOrganization(orgId) },
+  }),
+  activity: (orgId: string) => ({
+    KeyConditionExpression: `${activityTableDefinition.partitionKey.name} = :pk`,
+    ExpressionAttributeValues: { ":pk": organization(orgId) },
+  }),
+  /** The partition a cursor must stay in: a cursor from another organization is refused. */
+  partitionOf: {
+    serviceUsers: organization,
+    tokensByOrganization: tokensOfOrganization,
+    activity: organization,
+  },
+} as const;
+
+export const keyAttributes = {
+  partitionKey: PK,
+  sortKey: SK,
+  indexPartitionKey: byOrganization.partitionKey.name,
+  indexSortKey: byOrganization.sortKey.name,
+} as const;

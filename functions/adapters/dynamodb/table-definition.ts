@@ -1,22 +1,49 @@
 /**
- * The one definition of the service's DynamoDB table. The CDK stack (infra/) and the local server
- * (infra/local/) both build their table from it, and the store adapter reads index names from it, so the
- * deployed and the local table can never disagree.
+ * The one definition of the service's DynamoDB tables. The CDK stack (infra/) and the local server
+ * (infra/local/) both build their tables from it, and the store adapter reads index names from it, so the
+ * deployed and the local tables can never disagree.
  */
-export const tableDefinition = {
+export type KeyAttribute = { readonly name: string; readonly type: "S" | "N" };
+
+export interface TableDefinition {
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  /** DynamoDB TTL attribute: a Number in epoch seconds. TTL deletes days late: reads check it themselves. */
+  readonly timeToLiveAttribute?: string;
+  readonly globalSecondaryIndexes: readonly {
+    readonly indexName: string;
+    readonly partitionKey: KeyAttribute;
+    readonly sortKey: KeyAttribute;
+  }[];
+}
+
+/** Tokens, memberships, service users, organization settings, password throttling. */
+export const tokensTableDefinition = {
   partitionKey: { name: "pk", type: "S" },
   sortKey: { name: "sk", type: "S" },
-  /** DynamoDB TTL attribute: a Number in epoch seconds. TTL deletes days late: reads check it themselves. */
   timeToLiveAttribute: "expiresAt",
   globalSecondaryIndexes: [
     {
-      /** Every token of one organization, newest first (the organization-wide admin view). */
+      /** Sparse: every unrevoked token of one organization, newest first (the organization-wide admin view). */
       indexName: "byOrganization",
       partitionKey: { name: "gsi1pk", type: "S" },
       sortKey: { name: "gsi1sk", type: "S" },
     },
   ],
-} as const;
+} as const satisfies TableDefinition;
 
-export type TableDefinition = typeof tableDefinition;
-export type KeyAttribute = { readonly name: string; readonly type: "S" | "N" };
+/**
+ * The activity log, in a table of its own so that function roles can be given "append" (PutItem) and "read"
+ * (Query) on it and nothing else: no role can edit or delete a record. Records are kept (no TTL).
+ */
+export const activityTableDefinition = {
+  partitionKey: { name: "pk", type: "S" },
+  sortKey: { name: "sk", type: "S" },
+  globalSecondaryIndexes: [],
+} as const satisfies TableDefinition;
+
+export const tableDefinitions = {
+  tokens: tokensTableDefinition,
+  activity: activityTableDefinition,
+} as const;
+export type TableName = keyof typeof tableDefinitions;

@@ -35,6 +35,8 @@ export interface ApiRequest<TInput, TCaller = undefined> {
 type Access =
   /** A person's session, and active membership of `{orgId}` in the path. */
   | "member"
+  /** As "member", and the member holds `api-tokens:admin`. */
+  | "admin"
   /** No caller identity checked here: IAM in AWS (verify) or the API token itself (login). */
   | "open";
 
@@ -78,7 +80,7 @@ export function httpHandler<TInput, TCaller = undefined>(operation: HttpOperatio
   const middlewares: Mw[] = [
     httpHeaderNormalizer() as unknown as Mw,
     requestContext(),
-    ...(operation.access === "member" ? [memberAccess()] : []),
+    ...(operation.access === "member" || operation.access === "admin" ? [memberAccess(operation.access)] : []),
     ...(authenticate ? [{ before: async (request) => void (state(request).caller = await authenticate(request.event)) } as Mw] : []),
     jsonBody(operation.body),
   ];
@@ -140,8 +142,10 @@ function logRequest(statusCode: number, internal: Internal, errorCode?: string) 
   });
 }
 
+export const ADMIN_PERMISSION = "api-tokens:admin";
+
 /** The session comes from API Gateway's JWT authorizer (or the local server playing its part). */
-function memberAccess(): Mw {
+function memberAccess(access: "member" | "admin"): Mw {
   return {
     before: async (request) => {
       const sub = request.event.requestContext.authorizer?.jwt?.claims?.sub;
@@ -150,7 +154,11 @@ function memberAccess(): Mw {
       }
       const internal = state(request);
       internal.userId = sub;
-      internal.membership = await requireActiveMember(store, request.event.pathParameters?.orgId ?? "", sub);
+      const membership = await requireActiveMember(store, request.event.pathParameters?.orgId ?? "", sub);
+      if (access === "admin" && !membership.permissions.includes(ADMIN_PERMISSION)) {
+        throw new DomainError("forbidden", `This needs the permission \`${ADMIN_PERMISSION}\` in this organization.`);
+      }
+      internal.membership = membership;
     },
   };
 }
@@ -187,4 +195,19 @@ function jsonBody(parse: BodyParser<unknown> | undefined): Mw {
       state(request).input = parse(parsed as Record<string, unknown>);
     },
   };
+}
+
+/** `?limit=` (1–200, default 50) and `?cursor=` of the lists that can grow (API.md). */
+export function pagination(event: HttpEvent): { limit: number; cursor: string | undefined } {
+  const query = event.queryStringParameters ?? {};
+  const rawLimit = query.limit;
+  const limit = rawLimit === undefined ? 50 : /^\d{1,3}$/.test(rawLimit) ? Number(rawLimit) : Number.NaN;
+  if (!(limit >= 1 && limit <= 200)) {
+    throw new DomainError("invalid_request", "Invalid request: limit must be a whole number from 1 to 200.");
+  }
+  const cursor = query.cursor;
+  if (cursor !== undefined && cursor.length === 0) {
+    throw new DomainError("invalid_request", "Invalid request: cursor must not be empty; leave it out for the first page.");
+  }
+  return { limit, cursor };
 }

@@ -1,0 +1,11 @@
+import { serviceUsers as wire } from "../platform/admin.ts";
+import { httpHandler } from "../platform/http/http-handler.ts";
+
+const serviceUsers = wire();
+
+/** DELETE /v1/orgs/{orgId}/service-users/{serviceUserId}: and all its tokens are revoked with it. */
+export const handler = httpHandler({
+  access: "admin",
+  successStatus: 204,
+  run: ({ membership, pathParameters }) => serviceUsers.delete(membership, pathParameters.serviceUserId ?? ""),
+});

@@ -1,0 +1,12 @@
+import { listActivity } from "../domain/activity.ts";
+import { httpHandler, pagination } from "../platform/http/http-handler.ts";
+import { store } from "../platform/services.ts";
+
+/** GET /v1/orgs/{orgId}/activity?limit=&cursor=: the organization's activity, newest first. */
+export const handler = httpHandler({
+  access: "admin",
+  run: ({ membership, event }) => {
+    const { limit, cursor } = pagination(event);
+    return listActivity(store, membership.orgId, limit, cursor);
+  },
+});

@@ -1,0 +1,13 @@
+import { organizationTokens as wire } from "../platform/admin.ts";
+import { httpHandler, pagination } from "../platform/http/http-handler.ts";
+
+const organizationTokens = wire();
+
+/** GET /v1/orgs/{orgId}/admin/tokens?limit=&cursor=: every active token of the organization, both kinds. */
+export const handler = httpHandler({
+  access: "admin",
+  run: ({ membership, event }) => {
+    const { limit, cursor } = pagination(event);
+    return organizationTokens.list(membership.orgId, limit, cursor);
+  },
+});

@@ -1,0 +1,12 @@
+import { serviceUsers as wire } from "../platform/admin.ts";
+import { httpHandler } from "../platform/http/http-handler.ts";
+
+const serviceUsers = wire();
+
+/** GET /v1/orgs/{orgId}/service-users/{serviceUserId}/tokens: its active tokens, newest first (whole: at most 20). */
+export const handler = httpHandler({
+  access: "admin",
+  run: async ({ membership, pathParameters }) => ({
+    tokens: await serviceUsers.listTokens(membership.orgId, pathParameters.serviceUserId ?? ""),
+  }),
+});

@@ -1,0 +1,13 @@
+import { serviceUsers as wire } from "../platform/admin.ts";
+import { httpHandler, pagination } from "../platform/http/http-handler.ts";
+
+const serviceUsers = wire();
+
+/** GET /v1/orgs/{orgId}/service-users?limit=&cursor=: the organization's service users, in creation order. */
+export const handler = httpHandler({
+  access: "admin",
+  run: ({ membership, event }) => {
+    const { limit, cursor } = pagination(event);
+    return serviceUsers.list(membership.orgId, limit, cursor);
+  },
+});

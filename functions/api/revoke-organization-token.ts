@@ -1,0 +1,11 @@
+import { organizationTokens as wire } from "../platform/admin.ts";
+import { httpHandler } from "../platform/http/http-handler.ts";
+
+const organizationTokens = wire();
+
+/** DELETE /v1/orgs/{orgId}/admin/tokens/{tokenId}: an admin revokes anyone's token in the organization. */
+export const handler = httpHandler({
+  access: "admin",
+  successStatus: 204,
+  run: ({ membership, pathParameters }) => organizationTokens.revoke(membership, pathParameters.tokenId ?? ""),
+});

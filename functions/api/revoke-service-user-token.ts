@@ -1,0 +1,12 @@
+import { serviceUsers as wire } from "../platform/admin.ts";
+import { httpHandler } from "../platform/http/http-handler.ts";
+
+const serviceUsers = wire();
+
+/** DELETE /v1/orgs/{orgId}/service-users/{serviceUserId}/tokens/{tokenId} */
+export const handler = httpHandler({
+  access: "admin",
+  successStatus: 204,
+  run: ({ membership, pathParameters }) =>
+    serviceUsers.revokeToken(membership, pathParameters.serviceUserId ?? "", pathParameters.tokenId ?? ""),
+});

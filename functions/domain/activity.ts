@@ -1,0 +1,87 @@
+import { randomUUID } from "node:crypto";
+import {
+  SYSTEM_ACTOR,
+  needsExpiryRecord,
+  type ActivityAction,
+  type ActivityRecord,
+  type Actor,
+  type MembershipRecord,
+  type Page,
+  type TokenRecord,
+} from "./model.ts";
+import type { Clock, TokenStore } from "./ports.ts";
+
+/** An activity record stamped by the service's own clock. Never given a secret, a hash or a password. */
+export function activity(
+  clock: Clock,
+  orgId: string,
+  action: ActivityAction,
+  actor: Actor,
+  extra: { tokenId?: string; detail?: Record<string, unknown> } = {},
+): ActivityRecord {
+  return { orgId, id: randomUUID(), at: clock.now().toISOString(), action, actor, ...extra };
+}
+
+/** A person acting, with their display name at the time. */
+export const personActor = (membership: MembershipRecord): Actor => ({
+  type: "user",
+  id: membership.userId,
+  name: membership.name,
+});
+
+/** What a token record says about itself in the log: never its hash. */
+export const tokenDetail = (token: TokenRecord): Record<string, unknown> => ({
+  kind: token.kind,
+  name: token.name,
+  ownerId: token.ownerId,
+});
+
+/**
+ * API.md: `token.expired` is recorded no later than the first request that finds the token expired, once per
+ * token. Each record is written with a conditional mark on the token, so racing requests write it once.
+ */
+export async function recordExpiries(deps: { store: TokenStore; clock: Clock }, tokens: readonly TokenRecord[]): Promise<void> {
+  const now = deps.clock.now();
+  await Promise.all(
+    tokens
+      .filter((token) => needsExpiryRecord(token, now))
+      .map((token) =>
+        deps.store.recordExpiry(
+          token,
+          now,
+          activity(deps.clock, token.orgId, "token.expired", SYSTEM_ACTOR, {
+            tokenId: token.id,
+            detail: { ...tokenDetail(token), reason: "inactivity" },
+          }),
+        ),
+      ),
+  );
+}
+
+export interface ActivityView {
+  at: string;
+  action: ActivityRecord["action"];
+  actor: ActivityRecord["actor"];
+  tokenId?: string;
+  detail?: Readonly<Record<string, unknown>>;
+}
+
+/** `GET /v1/orgs/{orgId}/activity`: newest first, a page at a time. */
+export async function listActivity(
+  store: TokenStore,
+  orgId: string,
+  limit: number,
+  cursor: string | undefined,
+): Promise<{ events: ActivityView[]; nextCursor: string | null }> {
+  const page: Page<ActivityRecord> = await store.listActivity(orgId, limit, cursor);
+  return {
+    events: page.items.map(({ at, action, actor, tokenId, detail }) => ({
+      at,
+      action,
+      actor,
+      ...(tokenId ? { tokenId } : {}),
+      ...(detail ? { detail } : {}),
+    })),
+    nextCursor: page.nextCursor,
+  };
+}

@@ -1,0 +1,236 @@
+import { activity, personActor, recordExpiries, tokenDetail } from "./activity.ts";
+import { DomainError, notFound } from "./errors.ts";
+import { isValidId } from "./ids.ts";
+import {
+  SERVICE_USER_TOKEN_LIMIT,
+  expiryAfter,
+  isActive,
+  newestFirst,
+  toTokenView,
+  type MembershipRecord,
+  type ServiceTokenSet,
+  type ServiceUserRecord,
+  type TokenRecord,
+  type TokenView,
+} from "./model.ts";
+import type { Clock, TokenStore } from "./ports.ts";
+import { retryOnConflict } from "./retry.ts";
+import { TOKEN_ID_PATTERN, newTokenSecret, randomBase62 } from "./token-secret.ts";
+import type { CreatedToken } from "./user-tokens.ts";
+
+/** API.md `ServiceUser`. */
+export interface ServiceUserView {
+  id: string;
+  name: string;
+  permissions: string[];
+  createdAt: string;
+  createdBy: string;
+  activeTokenCount: number;
+}
+
+/**
+ * Service users: system identities of one organization that admins make and give permissions. They are
+ * never members and hold no seat; their tokens have no group or site access control, cannot log in, and are
+ * untouched by people changes. At most 20 of their tokens are active per organization, all together.
+ * Every method here is for an admin (`admin` is the acting admin's membership).
+ */
+export class ServiceUsers {
+  constructor(private readonly deps: { store: TokenStore; clock: Clock }) {}
+
+  async create(admin: MembershipRecord, input: { name: string; permissions: string[] }): Promise<ServiceUserView> {
+    const now = this.deps.clock.now();
+    const serviceUser: ServiceUserRecord = {
+      orgId: admin.orgId,
+      id: newServiceUserId(now),
+      name: input.name,
+      permissions: input.permissions,
+      createdAt: now.toISOString(),
+      createdBy: admin.userId,
+      version: 1,
+    };
+    await this.deps.store.createServiceUser(
+      serviceUser,
+      activity(this.deps.clock, admin.orgId, "service_user.created", personActor(admin), {
+        detail: { serviceUserId: serviceUser.id, name: serviceUser.name, permissions: serviceUser.permissions },
+      }),
+    );
+    return toView(serviceUser, 0);
+  }
+
+  async list(orgId: string, limit: number, cursor: string | undefined) {
+    const page = await this.deps.store.listServiceUsers(orgId, limit, cursor);
+    const counts = await this.activeTokenCounts(orgId);
+    return {
+      serviceUsers: page.items.map((serviceUser) => toView(serviceUser, counts.get(serviceUser.id) ?? 0)),
+      nextCursor: page.nextCursor,
+    };
+  }
+
+  /** Takes effect on the next verification of its tokens: their access copy is rewritten in the same write. */
+  async update(
+    admin: MembershipRecord,
+    serviceUserId: string,
+    patch: { name?: string; permissions?: string[] },
+  ): Promise<ServiceUserView> {
+    return retryOnConflict(async () => {
+      const current = await this.require(admin.orgId, serviceUserId);
+      const tokenSet = await this.deps.store.getServiceTokenSet(admin.orgId);
+      const tokens = await this.deps.store.getTokens(idsOwnedBy(tokenSet, current.id));
+      const next: ServiceUserRecord = {
+        ...current,
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.permissions !== undefined ? { permissions: patch.permissions } : {}),
+        version: current.version + 1,
+      };
+      await this.deps.store.updateServiceUser(
+        next,
+        current.version,
+        tokenSet,
+        tokens.map((token) => token.id),
+        activity(this.deps.clock, admin.orgId, "service_user.updated", personActor(admin), {
+          detail: {
+            serviceUserId: next.id,
+            changed: Object.keys(patch).filter((key) => patch[key as keyof typeof patch] !== undefined),
+            name: next.name,
+            permissions: next.permissions,
+          },
+        }),
+      );
+      const now = this.deps.clock.now();
+      return toView(next, tokens.filter((token) => isActive(token, now)).length);
+    });
+  }
+
+  /** Deletes the service user and revokes all its tokens, in one write with one record per change. */
+  async delete(admin: MembershipRecord, serviceUserId: string): Promise<void> {
+    await retryOnConflict(async () => {
+      const serviceUser = await this.require(admin.orgId, serviceUserId);
+      const tokenSet = await this.deps.store.getServiceTokenSet(admin.orgId);
+      const active = await this.liveTokens(idsOwnedBy(tokenSet, serviceUser.id));
+      const actor = personActor(admin);
+      const now = this.deps.clock.now();
+      await this.deps.store.deleteServiceUser(serviceUser, tokenSet, active, now.toISOString(), [
+        activity(this.deps.clock, admin.orgId, "service_user.deleted", actor, {
+          detail: { serviceUserId: serviceUser.id, name: serviceUser.name },
+        }),
+        ...active.map((token) =>
+          activity(this.deps.clock, admin.orgId, "token.revoked", actor, {
+            tokenId: token.id,
+            detail: { ...tokenDetail(token), reason: "service_user_deleted" },
+          }),
+        ),
+      ]);
+    });
+  }
+
+  async generateToken(admin: MembershipRecord, serviceUserId: string, name: string): Promise<CreatedToken> {
+    return retryOnConflict(async () => {
+      const serviceUser = await this.require(admin.orgId, serviceUserId);
+      const tokenSet = await this.deps.store.getServiceTokenSet(admin.orgId);
+      const active = await this.liveTokens(Object.keys(tokenSet.tokens));
+      if (active.length >= SERVICE_USER_TOKEN_LIMIT) {
+        throw new DomainError(
+          "token_limit_reached",
+          `This organization already has ${SERVICE_USER_TOKEN_LIMIT} active service-user tokens. Revoke one to make another.`,
+        );
+      }
+      const now = this.deps.clock.now();
+      const secret = newTokenSecret("service_user");
+      const token: TokenRecord = {
+        id: secret.id,
+        orgId: admin.orgId,
+        kind: "service_user",
+        ownerId: serviceUser.id,
+        name,
+        secretHash: secret.secretHash,
+        hint: secret.hint,
+        createdAt: now.toISOString(),
+        lastUsedAt: null,
+        expiresAt: expiryAfter(now),
+        status: "active",
+        // No group or site access control for service users.
+        principal: { name: serviceUser.name, permissions: serviceUser.permissions, groups: [], sites: [] },
+      };
+      // Revoked, expired and TTL-deleted ids drop out of the set here, so it never grows past the limit.
+      const tokens = { ...Object.fromEntries(active.map((t) => [t.id, t.ownerId])), [token.id]: serviceUser.id };
+      await this.deps.store.createServiceUserToken(
+        token,
+        serviceUser,
+        tokenSet,
+        tokens,
+        activity(this.deps.clock, admin.orgId, "token.created", personActor(admin), {
+          tokenId: token.id,
+          detail: tokenDetail(token),
+        }),
+      );
+      return { token: toTokenView(token), secret: secret.secret };
+    });
+  }
+
+  async listTokens(orgId: string, serviceUserId: string): Promise<TokenView[]> {
+    await this.require(orgId, serviceUserId);
+    const tokenSet = await this.deps.store.getServiceTokenSet(orgId);
+    const active = await this.liveTokens(idsOwnedBy(tokenSet, serviceUserId));
+    return active.sort(newestFirst).map(toTokenView);
+  }
+
+  async revokeToken(admin: MembershipRecord, serviceUserId: string, tokenId: string): Promise<void> {
+    await this.require(admin.orgId, serviceUserId);
+    if (!TOKEN_ID_PATTERN.test(tokenId)) throw notFound("token");
+    await retryOnConflict(async () => {
+      const token = await this.deps.store.getToken(tokenId);
+      const now = this.deps.clock.now();
+      const ours = token && token.kind === "service_user" && token.orgId === admin.orgId && token.ownerId === serviceUserId;
+      if (!ours) throw notFound("token");
+      if (!isActive(token, now)) {
+        await recordExpiries(this.deps, [token]);
+        throw notFound("token");
+      }
+      const record = activity(this.deps.clock, admin.orgId, "token.revoked", personActor(admin), {
+        tokenId: token.id,
+        detail: tokenDetail(token),
+      });
+      if (!(await this.deps.store.revokeToken(token, now.toISOString(), now, record))) throw notFound("token");
+    });
+  }
+
+  private async require(orgId: string, serviceUserId: string): Promise<ServiceUserRecord> {
+    const serviceUser = isValidId(serviceUserId) ? await this.deps.store.getServiceUser(orgId, serviceUserId) : undefined;
+    if (!serviceUser) throw notFound("service user");
+    return serviceUser;
+  }
+
+  /** Active tokens among `ids`; the expired ones found on the way get their `token.expired` record. */
+  private async liveTokens(ids: readonly string[]): Promise<TokenRecord[]> {
+    const tokens = await this.deps.store.getTokens(ids);
+    await recordExpiries(this.deps, tokens);
+    const now = this.deps.clock.now();
+    return tokens.filter((token) => isActive(token, now));
+  }
+
+  private async activeTokenCounts(orgId: string): Promise<Map<string, number>> {
+    const tokenSet = await this.deps.store.getServiceTokenSet(orgId);
+    const counts = new Map<string, number>();
+    for (const token of await this.liveTokens(Object.keys(tokenSet.tokens))) {
+      counts.set(token.ownerId, (counts.get(token.ownerId) ?? 0) + 1);
+    }
+    return counts;
+  }
+}
+
+const idsOwnedBy = (tokenSet: ServiceTokenSet, serviceUserId: string) =>
+  Object.entries(tokenSet.tokens)
+    .filter(([, owner]) => owner === serviceUserId)
+    .map(([id]) => id);
+
+const toView = (serviceUser: ServiceUserRecord, activeTokenCount: number): ServiceUserView => ({
+  id: serviceUser.id,
+  name: serviceUser.name,
+  permissions: [...serviceUser.permissions],
+  createdAt: serviceUser.createdAt,
+  createdBy: serviceUser.createdBy,
+  activeTokenCount,
+});
+
+/** `su_` + creation time (so lists come in creation order) + 10 random base62 characters. */
+const newServiceUserId = (now: Date): string => `su_${now.getTime().toString(36).padStart(9, "0")}${randomBase62(10)}`;
