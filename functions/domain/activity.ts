@@ -78,7 +78,7 @@ export async function listActivity(
     events: page.items.map(({ at, action, actor, tokenId, detail }) => ({
       at,
       action,
-      actor,
+      actor: { type: actor.type, id: actor.id, name: actor.name },
       ...(tokenId ? { tokenId } : {}),
       ...(detail ? { detail } : {}),
     })),
