@@ -115,7 +115,7 @@ export class ApiTokenServiceStack extends Stack {
         tableAccess: eventRule.tableAccess,
         activityTable,
         activityAccess: eventRule.activityAccess,
-        deadLetterQueue,
+        onFailure: deadLetterQueue,
       });
       new Rule(this, `${id}Rule`, {
         eventBus,

@@ -28,7 +28,32 @@ export const eventRules: readonly EventRuleDefinition[] = [
     pattern: { source: [USERS_SOURCE], "detail-type": ["User Upserted"] },
     handlerModule: "functions/events/on-user-upserted.ts",
     tableAccess: "readWrite",
+    // Expired tokens it finds on the way get their `token.expired` record.
+    activityAccess: "append",
+  },
+  {
+    operation: "on-user-deactivated",
+    description: "Deactivation revokes every user token of that person in that organization",
+    pattern: { source: [USERS_SOURCE], "detail-type": ["User Deactivated"] },
+    handlerModule: "functions/events/on-user-deactivated.ts",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    operation: "on-user-reactivated",
+    description: "Reactivation makes the membership active again; revoked tokens stay revoked",
+    pattern: { source: [USERS_SOURCE], "detail-type": ["User Reactivated"] },
+    handlerModule: "functions/events/on-user-reactivated.ts",
+    tableAccess: "readWrite",
     activityAccess: "none",
+  },
+  {
+    operation: "on-user-removed",
+    description: "Removal from an organization revokes every user token of that person there",
+    pattern: { source: [USERS_SOURCE], "detail-type": ["User Removed From Organization"] },
+    handlerModule: "functions/events/on-user-removed.ts",
+    tableAccess: "readWrite",
+    activityAccess: "append",
   },
   {
     operation: "on-organization-settings-changed",

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { isActive, type MembershipRecord } from "./model.ts";
+import { activity, recordExpiries, tokenDetail } from "./activity.ts";
+import { SYSTEM_ACTOR, isActive, type MembershipRecord, type MembershipStatus } from "./model.ts";
 import type { Clock, TokenStore } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
 import { accessListSchema, idSchema, instantSchema, nameSchema } from "./schemas.ts";
@@ -21,6 +22,14 @@ export const userUpsertedSchema = z.object({
   occurredAt: instantSchema,
 });
 export type UserUpserted = z.infer<typeof userUpsertedSchema>;
+
+/** `User Deactivated`, `User Reactivated`, `User Removed From Organization`. */
+export const membershipStatusEventSchema = z.object({
+  orgId: idSchema,
+  userId: idSchema,
+  occurredAt: instantSchema,
+});
+export type MembershipStatusEvent = z.infer<typeof membershipStatusEventSchema>;
 
 export const organizationSettingsChangedSchema = z.object({
   orgId: idSchema,
@@ -45,7 +54,9 @@ export class Memberships {
       if (current && !isNewer(event.occurredAt, current.lastEventAt)) return "stale";
       // The token list is rewritten with the access, so only tokens that can still verify are kept.
       const now = this.deps.clock.now();
-      const liveTokens = current ? (await store.getTokens(current.tokenIds)).filter((t) => isActive(t, now)) : [];
+      const tokens = current ? await store.getTokens(current.tokenIds) : [];
+      await recordExpiries(this.deps, tokens);
+      const liveTokens = tokens.filter((t) => isActive(t, now));
       const next: MembershipRecord = {
         orgId: event.orgId,
         userId: event.userId,
@@ -59,6 +70,75 @@ export class Memberships {
         version: (current?.version ?? 0) + 1,
       };
       await store.saveMembership(next, current?.version);
+      return "applied";
+    });
+  }
+
+  /** Deactivated: every user token of the person in this organization is revoked, by System. */
+  applyUserDeactivated(event: MembershipStatusEvent): Promise<ApplyOutcome> {
+    return this.endMembership(event, "deactivated", "user_deactivated");
+  }
+
+  /** Removed from the organization: every user token of the person there is revoked, by System. */
+  applyUserRemoved(event: MembershipStatusEvent): Promise<ApplyOutcome> {
+    return this.endMembership(event, "removed", "user_removed");
+  }
+
+  /** Active again; tokens revoked at deactivation stay revoked. A removed person comes back only by an upsert. */
+  async applyUserReactivated(event: MembershipStatusEvent): Promise<ApplyOutcome> {
+    const { store } = this.deps;
+    return retryOnConflict(async () => {
+      const current = await store.getMembership(event.orgId, event.userId);
+      if (current && !isNewer(event.occurredAt, current.lastEventAt)) return "stale";
+      const base = current ?? placeholder(event, "active");
+      await store.saveMembership(
+        {
+          ...base,
+          status: base.status === "removed" ? "removed" : "active",
+          lastEventAt: event.occurredAt,
+          tokenIds: [],
+          version: (current?.version ?? 0) + 1,
+        },
+        current?.version,
+      );
+      return "applied";
+    });
+  }
+
+  /**
+   * One transaction: the membership's new status, every still-active user token of the person here revoked,
+   * and one `token.revoked` record per token. Either all of it happens or none, so a redelivered event
+   * finishes the job, and a duplicate finds the event already applied and changes nothing.
+   */
+  private async endMembership(
+    event: MembershipStatusEvent,
+    status: Exclude<MembershipStatus, "active">,
+    reason: "user_deactivated" | "user_removed",
+  ): Promise<ApplyOutcome> {
+    const { store, clock } = this.deps;
+    return retryOnConflict(async () => {
+      const current = await store.getMembership(event.orgId, event.userId);
+      if (current && !isNewer(event.occurredAt, current.lastEventAt)) return "stale";
+      // An event that overtook the person's first `User Upserted` still counts: that upsert will be stale.
+      const base = current ?? placeholder(event, status);
+      const tokens = (await store.getTokens(base.tokenIds)).filter((t) => t.orgId === event.orgId && t.kind === "user");
+      await recordExpiries(this.deps, tokens);
+      const now = clock.now();
+      const revoke = tokens.filter((token) => isActive(token, now));
+      await store.saveMembership(
+        { ...base, status, lastEventAt: event.occurredAt, tokenIds: [], version: (current?.version ?? 0) + 1 },
+        current?.version,
+        {
+          tokens: revoke,
+          revokedAt: now.toISOString(),
+          activity: revoke.map((token) =>
+            activity(clock, event.orgId, "token.revoked", SYSTEM_ACTOR, {
+              tokenId: token.id,
+              detail: { ...tokenDetail(token), reason },
+            }),
+          ),
+        },
+      );
       return "applied";
     });
   }
@@ -81,3 +161,17 @@ export class Memberships {
     });
   }
 }
+
+/** A membership known only from a status event: no name or access until its `User Upserted` arrives. */
+const placeholder = (event: MembershipStatusEvent, status: MembershipStatus): MembershipRecord => ({
+  orgId: event.orgId,
+  userId: event.userId,
+  name: event.userId,
+  permissions: [],
+  groups: [],
+  sites: [],
+  status,
+  lastEventAt: event.occurredAt,
+  tokenIds: [],
+  version: 0,
+});

@@ -8,6 +8,11 @@ export interface PrincipalAccess {
   readonly permissions: readonly string[];
   readonly groups: readonly string[];
   readonly sites: readonly string[];
+  /**
+   * User tokens: the owner's membership status, rewritten with the membership. Defence in depth: a user
+   * token whose owner is not an active member never verifies, even if a revocation went astray.
+   */
+  readonly memberStatus?: MembershipStatus;
 }
 
 export interface TokenRecord {

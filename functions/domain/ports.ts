@@ -79,9 +79,13 @@ export interface TokenStore {
   /**
    * Saves a membership (new when `expectedVersion` is undefined) and, in the same transaction, rewrites the
    * access copy on each token in its `tokenIds` (which must all still exist) so verification sees the change
-   * on the next call.
+   * on the next call, and revokes `revocation.tokens` (active tokens no longer in its list) with their records.
    */
-  saveMembership(membership: MembershipRecord, expectedVersion: number | undefined): Promise<void>;
+  saveMembership(
+    membership: MembershipRecord,
+    expectedVersion: number | undefined,
+    revocation?: { tokens: readonly TokenRecord[]; revokedAt: string; activity: readonly ActivityRecord[] },
+  ): Promise<void>;
 
   saveOrganizationSettings(settings: OrganizationSettings, expectedVersion: number | undefined): Promise<void>;
 

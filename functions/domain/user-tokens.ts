@@ -64,6 +64,7 @@ export class UserTokens {
           permissions: membership.permissions,
           groups: membership.groups,
           sites: membership.sites,
+          memberStatus: membership.status,
         },
       };
       // Revoked, expired and TTL-deleted ids drop out of the list here, so it never grows past the limit.

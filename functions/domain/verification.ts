@@ -89,6 +89,10 @@ export class TokenVerifier {
   private judge(token: TokenRecord, orgId: string | undefined): Evaluation {
     if (orgId !== undefined && orgId !== token.orgId) return { ok: false, reason: "wrong_org" };
     if (token.status === "revoked") return { ok: false, reason: "revoked" };
+    // Defence in depth: the owner left or was deactivated, even if the revocation itself went astray.
+    if (token.kind === "user" && token.principal.memberStatus && token.principal.memberStatus !== "active") {
+      return { ok: false, reason: "revoked" };
+    }
     if (isExpired(token, this.deps.clock.now())) return { ok: false, reason: "expired" };
     return { ok: true, token };
   }

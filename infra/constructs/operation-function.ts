@@ -6,6 +6,7 @@ import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { Construct } from "constructs";
 
 /** Handler modules in the route table and event rules are relative to the repository root. */
@@ -36,8 +37,11 @@ export interface OperationFunctionProps {
   readonly activityAccess: "none" | "append" | "read";
   /** Added to the environment every function gets (TABLE_NAME, ACTIVITY_TABLE_NAME, NODE_OPTIONS). */
   readonly environment?: Readonly<Record<string, string>>;
-  /** Where failed asynchronous invocations go (event handlers), so an operator can redrive them. */
-  readonly deadLetterQueue?: IQueue;
+  /**
+   * Event handlers: the on-failure destination of their asynchronous invocations, after Lambda's own
+   * retries, so an operator can redrive them (the message's `requestPayload` is the original event).
+   */
+  readonly onFailure?: IQueue;
 }
 
 /** One Lambda function per operation, with the defaults every operation shares. */
@@ -62,7 +66,9 @@ export class OperationFunction extends Construct {
       memorySize: 256,
       timeout: Duration.seconds(10),
       logGroup: this.logGroup,
-      deadLetterQueue: props.deadLetterQueue,
+      ...(props.onFailure
+        ? { onFailure: new SqsDestination(props.onFailure), retryAttempts: 2, maxEventAge: Duration.hours(6) }
+        : {}),
       environment: {
         TABLE_NAME: props.table.tableName,
         ACTIVITY_TABLE_NAME: props.activityTable.tableName,

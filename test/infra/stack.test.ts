@@ -269,7 +269,7 @@ describe("event rules", () => {
     }
   });
 
-  test("each target is the rule's function, with retries and a dead-letter queue", () => {
+  test("each target is the rule's function, with retries, a dead-letter queue, and the Lambda's on-failure destination", () => {
     for (const eventRule of eventRules) {
       const [, rule] = ofType("AWS::Events::Rule").find(([, r]) => r.Properties.Description === eventRule.description)!;
       const [functionId, fn] = functionOf(eventRule.operation);
@@ -285,8 +285,11 @@ describe("event rules", () => {
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 24 * 3600,
       });
-      // The same queue catches the function's own failed asynchronous invocations.
-      expect(fn.Properties.DeadLetterConfig).toEqual({ TargetArn: { "Fn::GetAtt": [queueId, "Arn"] } });
+      // The same queue catches the function's own failed asynchronous invocations (its on-failure destination).
+      const [, invokeConfig] = ofType("AWS::Lambda::EventInvokeConfig").find(([, c]) => c.Properties.FunctionName?.Ref === functionId)!;
+      expect(invokeConfig.Properties.DestinationConfig).toEqual({ OnFailure: { Destination: { "Fn::GetAtt": [queueId, "Arn"] } } });
+      expect(invokeConfig.Properties.MaximumRetryAttempts).toBe(2);
+      expect(fn.Properties.DeadLetterConfig).toBeUndefined();
     }
   });
 

@@ -253,10 +253,17 @@ export class DynamoDbTokenStore implements TokenStore {
 
   // ---- memberships and organizations -------------------------------------------------------------------
 
-  async saveMembership(membership: MembershipRecord, expectedVersion: number | undefined): Promise<void> {
+  async saveMembership(
+    membership: MembershipRecord,
+    expectedVersion: number | undefined,
+    revocation?: { tokens: readonly TokenRecord[]; revokedAt: string; activity: readonly ActivityRecord[] },
+  ): Promise<void> {
+    const now = revocation ? new Date(revocation.revokedAt) : undefined;
     await this.transact([
       { Put: { TableName: this.tables.tokens, Item: membershipItem(membership), ...versionCondition(expectedVersion) } },
-      ...this.rewriteAccess(membership.tokenIds, membership),
+      ...this.rewriteAccess(membership.tokenIds, { ...membership, memberStatus: membership.status }),
+      ...(revocation?.tokens ?? []).map((token) => this.revokeTokenItem(token, revocation!.revokedAt, now!)),
+      ...(revocation?.activity ?? []).map((record) => this.putActivity(record)),
     ]);
   }
 
@@ -412,7 +419,13 @@ export class DynamoDbTokenStore implements TokenStore {
   }
 
   private rewriteAccess(tokenIds: readonly string[], access: PrincipalAccess): TransactItem[] {
-    const principal: PrincipalAccess = { name: access.name, permissions: access.permissions, groups: access.groups, sites: access.sites };
+    const principal: PrincipalAccess = {
+      name: access.name,
+      permissions: access.permissions,
+      groups: access.groups,
+      sites: access.sites,
+      ...(access.memberStatus ? { memberStatus: access.memberStatus } : {}),
+    };
     return tokenIds.map((tokenId) => ({
       Update: {
         TableName: this.tables.tokens,

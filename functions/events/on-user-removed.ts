@@ -1,0 +1,11 @@
+import { membershipStatusEventSchema } from "../domain/memberships.ts";
+import { eventHandler } from "../platform/event-handler.ts";
+import { memberships as wire } from "../platform/memberships.ts";
+
+const memberships = wire();
+
+/** `platform.users` / `User Removed From Organization`: every user token of the person in that organization is revoked. */
+export const handler = eventHandler({
+  detail: membershipStatusEventSchema,
+  apply: (detail) => memberships.applyUserRemoved(detail),
+});
