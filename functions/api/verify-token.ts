@@ -1,6 +1,7 @@
 import { DomainError } from "../domain/errors.ts";
 import { TokenVerifier } from "../domain/verification.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";
+import { recordVerification } from "../platform/metrics.ts";
 import { clock, store } from "../platform/services.ts";
 
 const verifier = new TokenVerifier({ store, clock });
@@ -24,5 +25,10 @@ function verifyBody(body: Record<string, unknown>): { token: string; orgId?: str
 export const handler = httpHandler({
   access: "open",
   body: verifyBody,
-  run: ({ input }) => verifier.verify(input),
+  run: async ({ input }) => {
+    const started = performance.now();
+    const result = await verifier.verify(input);
+    recordVerification(result.valid, performance.now() - started);
+    return result;
+  },
 });

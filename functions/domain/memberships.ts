@@ -143,6 +143,41 @@ export class Memberships {
     });
   }
 
+  /**
+   * The operator's "revoke all tokens of a person in an organization" (incident response). The membership
+   * stays as it is; every active user token of the person there is revoked in one transaction, each with a
+   * System record naming the operator and why. Safe to repeat: a second run finds nothing to revoke.
+   */
+  async revokeAllUserTokens(input: {
+    orgId: string;
+    userId: string;
+    operator: string;
+    reason: string;
+    dryRun: boolean;
+  }): Promise<{ revoked: string[]; dryRun: boolean }> {
+    const { store, clock } = this.deps;
+    return retryOnConflict(async () => {
+      const current = await store.getMembership(input.orgId, input.userId);
+      if (!current) return { revoked: [], dryRun: input.dryRun };
+      const tokens = (await store.getTokens(current.tokenIds)).filter((t) => t.orgId === input.orgId && t.kind === "user");
+      const now = clock.now();
+      const revoke = tokens.filter((token) => isActive(token, now));
+      if (input.dryRun || revoke.length === 0) return { revoked: revoke.map((t) => t.id), dryRun: input.dryRun };
+      await recordExpiries(this.deps, tokens);
+      await store.saveMembership({ ...current, tokenIds: [], version: current.version + 1 }, current.version, {
+        tokens: revoke,
+        revokedAt: now.toISOString(),
+        activity: revoke.map((token) =>
+          activity(clock, input.orgId, "token.revoked", SYSTEM_ACTOR, {
+            tokenId: token.id,
+            detail: { ...tokenDetail(token), reason: "operator", operator: input.operator, note: input.reason },
+          }),
+        ),
+      });
+      return { revoked: revoke.map((t) => t.id), dryRun: false };
+    });
+  }
+
   async applyOrganizationSettingsChanged(event: OrganizationSettingsChanged): Promise<ApplyOutcome> {
     const { store } = this.deps;
     return retryOnConflict(async () => {

@@ -1,8 +1,10 @@
 import middy from "@middy/core";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { Context, EventBridgeEvent } from "aws-lambda";
 import type { z } from "zod";
 import { describeIssues } from "../domain/schemas.ts";
 import { logger } from "./logger.ts";
+import { metrics } from "./metrics.ts";
 
 export type PlatformEvent = EventBridgeEvent<string, unknown>;
 
@@ -14,7 +16,9 @@ export function eventHandler<TSchema extends z.ZodType>(options: {
   detail: TSchema;
   apply: (detail: z.output<TSchema>) => Promise<string>;
 }) {
-  return middy<PlatformEvent, void, Error, Context>({ timeoutEarlyInMillis: 0 }).handler(async (event) => {
+  return middy<PlatformEvent, void, Error, Context>({ timeoutEarlyInMillis: 0 })
+    .use(logMetrics(metrics))
+    .handler(async (event) => {
     logger.resetKeys();
     logger.appendKeys({ eventId: event.id, detailType: event["detail-type"], source: event.source });
     const parsed = options.detail.safeParse(event.detail);

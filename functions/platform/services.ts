@@ -3,6 +3,7 @@ import { DynamoDbTokenStore } from "../adapters/dynamodb/dynamodb-token-store.ts
 import { systemClock, testClock } from "../adapters/clock/clocks.ts";
 import type { Clock, TokenStore } from "../domain/ports.ts";
 import { readBaseConfig } from "./config.ts";
+import { countActivity } from "./metrics.ts";
 
 /**
  * The composition root for what every function needs: the store and the clock, built once per process at
@@ -14,6 +15,7 @@ const config = readBaseConfig();
 export const store: TokenStore = new DynamoDbTokenStore(
   createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT }),
   { tokens: config.TABLE_NAME, activity: config.ACTIVITY_TABLE_NAME },
+  { onActivity: (record) => countActivity(record.action) },
 );
 
 export const clock: Clock = config.CLOCK === "test" ? testClock : systemClock;

@@ -69,6 +69,8 @@ async function main() {
     LOCAL_IDP_URL: `${baseUrl}/local/idp`,
     AWS_REGION: process.env.AWS_REGION ?? "local",
     POWERTOOLS_SERVICE_NAME: "api-token-service",
+    // Metrics are CloudWatch EMF lines: in AWS they become metrics, locally they would only be noise.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
   });
 
   const identityProvider = await LocalIdentityProvider.open({

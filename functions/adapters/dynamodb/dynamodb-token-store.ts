@@ -34,11 +34,17 @@ export interface TableNames {
   readonly activity: string;
 }
 
+export interface StoreOptions {
+  /** Told of each activity record once its transaction has committed (metrics). */
+  readonly onActivity?: (record: ActivityRecord) => void;
+}
+
 /** The DynamoDB adapter of `TokenStore`: every item read strongly consistent, every invariant a condition. */
 export class DynamoDbTokenStore implements TokenStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: TableNames,
+    private readonly options: StoreOptions = {},
   ) {}
 
   // ---- reads -------------------------------------------------------------------------------------------
@@ -478,6 +484,9 @@ export class DynamoDbTokenStore implements TokenStore {
   private async transact(items: TransactItem[]): Promise<void> {
     try {
       await this.send(() => this.client.send(new TransactWriteCommand({ TransactItems: items })));
+      for (const item of items) {
+        if (item.Put?.TableName === this.tables.activity) this.options.onActivity?.(item.Put.Item as unknown as ActivityRecord);
+      }
     } catch (error) {
       if (!isTransactionCanceled(error)) throw error;
       const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? "None");

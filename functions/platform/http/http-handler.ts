@@ -1,10 +1,12 @@
 import middy, { type MiddlewareObj } from "@middy/core";
 import httpHeaderNormalizer from "@middy/http-header-normalizer";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { DomainError } from "../../domain/errors.ts";
 import type { MembershipRecord } from "../../domain/model.ts";
 import { requireActiveMember } from "../../domain/access.ts";
 import { logger } from "../logger.ts";
+import { metrics } from "../metrics.ts";
 import { store } from "../services.ts";
 import { JSON_HEADERS, toErrorResponse } from "./errors.ts";
 
@@ -71,13 +73,14 @@ type Mw = MiddlewareObj<HttpEvent, HttpResult, Error, Context, Internal>;
 
 /**
  * Every HTTP function is built here, so all share one middleware stack in one order:
- * header normalizer → request context + error mapping → session or API token (401) → membership (403) →
+ * metrics (published after the response) → header normalizer → request context + error mapping → session or API token (401) → membership (403) →
  * body (413, 400).
  * That order is API.md's precedence of errors.
  */
 export function httpHandler<TInput, TCaller = undefined>(operation: HttpOperation<TInput, TCaller>) {
   const { authenticate } = operation;
   const middlewares: Mw[] = [
+    logMetrics(metrics) as unknown as Mw,
     httpHeaderNormalizer() as unknown as Mw,
     requestContext(),
     ...(operation.access === "member" || operation.access === "admin" ? [memberAccess(operation.access)] : []),

@@ -1,0 +1,25 @@
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import type { ActivityAction } from "../domain/model.ts";
+
+/**
+ * CloudWatch metrics as EMF log lines (no API calls on the request path), namespace `ApiTokenService`,
+ * dimension `service`. The stack's dashboard and alarms read exactly these names.
+ */
+export const metrics = new Metrics({ namespace: "ApiTokenService", serviceName: "api-token-service" });
+
+const COUNTED: Partial<Record<ActivityAction, string>> = {
+  "token.created": "TokensCreated",
+  "token.revoked": "TokensRevoked",
+  "token.expired": "TokensExpired",
+};
+
+/** Called by the store after a write that recorded `action` has committed. */
+export function countActivity(action: ActivityAction): void {
+  const name = COUNTED[action];
+  if (name) metrics.addMetric(name, MetricUnit.Count, 1);
+}
+
+export function recordVerification(valid: boolean, latencyMs: number): void {
+  metrics.addMetric(valid ? "TokensVerified" : "VerificationsRefused", MetricUnit.Count, 1);
+  metrics.addMetric("VerifyLatency", MetricUnit.Milliseconds, latencyMs);
+}
