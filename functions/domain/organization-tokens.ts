@@ -1,9 +1,7 @@
-import { activity, personActor, recordExpiries, tokenDetail } from "./activity.ts";
-import { notFound } from "./errors.ts";
+import { personActor, recordExpiries } from "./activity.ts";
 import { isActive, toTokenView, type MembershipRecord, type TokenView } from "./model.ts";
 import type { Clock, TokenStore } from "./ports.ts";
-import { retryOnConflict } from "./retry.ts";
-import { TOKEN_ID_PATTERN } from "./token-secret.ts";
+import { revokeVisibleToken } from "./revocation.ts";
 
 /** The organization-wide view for admins: every active token of both kinds, and revoking any of them. */
 export class OrganizationTokens {
@@ -23,20 +21,6 @@ export class OrganizationTokens {
   }
 
   async revoke(admin: MembershipRecord, tokenId: string): Promise<void> {
-    if (!TOKEN_ID_PATTERN.test(tokenId)) throw notFound("token");
-    await retryOnConflict(async () => {
-      const token = await this.deps.store.getToken(tokenId);
-      const now = this.deps.clock.now();
-      if (!token || token.orgId !== admin.orgId) throw notFound("token");
-      if (!isActive(token, now)) {
-        await recordExpiries(this.deps, [token]);
-        throw notFound("token");
-      }
-      const record = activity(this.deps.clock, admin.orgId, "token.revoked", personActor(admin), {
-        tokenId: token.id,
-        detail: tokenDetail(token),
-      });
-      if (!(await this.deps.store.revokeToken(token, now.toISOString(), now, record))) throw notFound("token");
-    });
+    await revokeVisibleToken(this.deps, { tokenId, visible: (token) => token.orgId === admin.orgId, actor: personActor(admin) });
   }
 }

@@ -15,7 +15,8 @@ import {
 } from "./model.ts";
 import type { Clock, TokenStore } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
-import { TOKEN_ID_PATTERN, newTokenSecret, randomBase62 } from "./token-secret.ts";
+import { revokeVisibleToken } from "./revocation.ts";
+import { newTokenSecret, randomBase62 } from "./token-secret.ts";
 import type { CreatedToken } from "./user-tokens.ts";
 
 /** API.md `ServiceUser`. */
@@ -176,21 +177,10 @@ export class ServiceUsers {
 
   async revokeToken(admin: MembershipRecord, serviceUserId: string, tokenId: string): Promise<void> {
     await this.require(admin.orgId, serviceUserId);
-    if (!TOKEN_ID_PATTERN.test(tokenId)) throw notFound("token");
-    await retryOnConflict(async () => {
-      const token = await this.deps.store.getToken(tokenId);
-      const now = this.deps.clock.now();
-      const ours = token && token.kind === "service_user" && token.orgId === admin.orgId && token.ownerId === serviceUserId;
-      if (!ours) throw notFound("token");
-      if (!isActive(token, now)) {
-        await recordExpiries(this.deps, [token]);
-        throw notFound("token");
-      }
-      const record = activity(this.deps.clock, admin.orgId, "token.revoked", personActor(admin), {
-        tokenId: token.id,
-        detail: tokenDetail(token),
-      });
-      if (!(await this.deps.store.revokeToken(token, now.toISOString(), now, record))) throw notFound("token");
+    await revokeVisibleToken(this.deps, {
+      tokenId,
+      visible: (token) => token.kind === "service_user" && token.orgId === admin.orgId && token.ownerId === serviceUserId,
+      actor: personActor(admin),
     });
   }
 

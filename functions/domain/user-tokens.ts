@@ -1,5 +1,6 @@
 import { activity, personActor, recordExpiries, tokenDetail } from "./activity.ts";
-import { DomainError, notFound } from "./errors.ts";
+import { revokeVisibleToken } from "./revocation.ts";
+import { DomainError } from "./errors.ts";
 import {
   USER_TOKEN_LIMIT,
   expiryAfter,
@@ -13,7 +14,7 @@ import {
 import { PasswordThrottle } from "./password-throttle.ts";
 import type { Clock, PasswordCheck, TokenStore } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
-import { TOKEN_ID_PATTERN, newTokenSecret } from "./token-secret.ts";
+import { newTokenSecret } from "./token-secret.ts";
 
 export interface CreatedToken {
   readonly token: TokenView;
@@ -91,22 +92,10 @@ export class UserTokens {
   /** The caller's own user token; anyone else's is `not_found`, never revealed. */
   async revoke(input: { membership: MembershipRecord; tokenId: string }): Promise<void> {
     const { membership } = input;
-    if (!TOKEN_ID_PATTERN.test(input.tokenId)) throw notFound("token");
-    await retryOnConflict(async () => {
-      const token = await this.deps.store.getToken(input.tokenId);
-      const now = this.deps.clock.now();
-      const own =
-        token && token.kind === "user" && token.orgId === membership.orgId && token.ownerId === membership.userId;
-      if (!own) throw notFound("token");
-      if (!isActive(token, now)) {
-        await recordExpiries(this.deps, [token]);
-        throw notFound("token");
-      }
-      const record = activity(this.deps.clock, token.orgId, "token.revoked", personActor(membership), {
-        tokenId: token.id,
-        detail: tokenDetail(token),
-      });
-      if (!(await this.deps.store.revokeToken(token, now.toISOString(), now, record))) throw notFound("token");
+    await revokeVisibleToken(this.deps, {
+      tokenId: input.tokenId,
+      visible: (token) => token.kind === "user" && token.orgId === membership.orgId && token.ownerId === membership.userId,
+      actor: personActor(membership),
     });
   }
 

@@ -170,3 +170,169 @@ export function expectNewUserToken(created: Created, expected: { name: string; o
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---- Admin routes (API.md "Service users and their tokens", "Organization-wide view", "Activity") ------------
+
+export const ADMIN_PERMISSION = "api-tokens:admin";
+export const SERVICE_USER_PREFIX = "atk_svc_";
+
+const orgPath = (orgId: string) => `/v1/orgs/${encodeURIComponent(orgId)}`;
+export const serviceUsersPath = (orgId: string) => `${orgPath(orgId)}/service-users`;
+export const serviceUserPath = (orgId: string, serviceUserId: string) =>
+  `${serviceUsersPath(orgId)}/${encodeURIComponent(serviceUserId)}`;
+export const serviceUserTokensPath = (orgId: string, serviceUserId: string) => `${serviceUserPath(orgId, serviceUserId)}/tokens`;
+export const serviceUserTokenPath = (orgId: string, serviceUserId: string, tokenId: string) =>
+  `${serviceUserTokensPath(orgId, serviceUserId)}/${encodeURIComponent(tokenId)}`;
+export const adminTokensPath = (orgId: string) => `${orgPath(orgId)}/admin/tokens`;
+export const adminTokenPath = (orgId: string, tokenId: string) => `${adminTokensPath(orgId)}/${encodeURIComponent(tokenId)}`;
+export const activityPath = (orgId: string) => `${orgPath(orgId)}/activity`;
+
+/** `path?limit=…&cursor=…`, leaving out what is undefined. */
+export function withQuery(path: string, query: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/** API.md `ServiceUser`. */
+export interface ServiceUserView {
+  id: string;
+  name: string;
+  permissions: string[];
+  createdAt: string;
+  createdBy: string;
+  activeTokenCount: number;
+}
+export type AdminTokenView = TokenView & { ownerName: string };
+export interface ActivityEvent {
+  at: string;
+  action: string;
+  actor: { type: "user" | "service_user" | "system"; id: string; name: string };
+  tokenId?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** A member holding `api-tokens:admin` (and any other permissions given). */
+export function newAdmin(
+  api: ApiClient,
+  options: Parameters<typeof newPerson>[1] = {},
+): Promise<Person> {
+  return newPerson(api, { ...options, permissions: [ADMIN_PERMISSION, ...(options.permissions ?? [])] });
+}
+
+export const createServiceUser = (api: ApiClient, admin: Person, body: unknown, orgId = admin.orgId) =>
+  api.request<{ serviceUser: ServiceUserView }>("POST", serviceUsersPath(orgId), { bearer: admin.session, body });
+
+export async function createServiceUserOk(
+  api: ApiClient,
+  admin: Person,
+  name = "A service user",
+  permissions: string[] = [],
+  orgId = admin.orgId,
+): Promise<ServiceUserView> {
+  const response = await createServiceUser(api, admin, { name, permissions }, orgId);
+  if (response.status !== 201) throw new Error(`create service user answered ${response.status}: ${response.text}`);
+  return response.body.serviceUser;
+}
+
+export const generateServiceUserToken = (
+  api: ApiClient,
+  admin: Person,
+  serviceUserId: string,
+  body: unknown = { name: "A service-user token" },
+  orgId = admin.orgId,
+) => api.request<Created>("POST", serviceUserTokensPath(orgId, serviceUserId), { bearer: admin.session, body });
+
+export async function generateServiceUserTokenOk(
+  api: ApiClient,
+  admin: Person,
+  serviceUserId: string,
+  name = "A service-user token",
+  orgId = admin.orgId,
+): Promise<Created> {
+  const response = await generateServiceUserToken(api, admin, serviceUserId, { name }, orgId);
+  if (response.status !== 201) throw new Error(`generate service-user token answered ${response.status}: ${response.text}`);
+  return response.body;
+}
+
+export const listServiceUsers = (api: ApiClient, admin: Person, query: { limit?: number | string; cursor?: string } = {}, orgId = admin.orgId) =>
+  api.request<{ serviceUsers: ServiceUserView[]; nextCursor: string | null }>("GET", withQuery(serviceUsersPath(orgId), query), {
+    bearer: admin.session,
+  });
+
+export const listServiceUserTokens = (api: ApiClient, admin: Person, serviceUserId: string, orgId = admin.orgId) =>
+  api.request<{ tokens: TokenView[] }>("GET", serviceUserTokensPath(orgId, serviceUserId), { bearer: admin.session });
+
+export const listOrganizationTokens = (
+  api: ApiClient,
+  admin: Person,
+  query: { limit?: number | string; cursor?: string } = {},
+  orgId = admin.orgId,
+) =>
+  api.request<{ tokens: AdminTokenView[]; nextCursor: string | null }>("GET", withQuery(adminTokensPath(orgId), query), {
+    bearer: admin.session,
+  });
+
+export const listActivity = (api: ApiClient, admin: Person, query: { limit?: number | string; cursor?: string } = {}, orgId = admin.orgId) =>
+  api.request<{ events: ActivityEvent[]; nextCursor: string | null }>("GET", withQuery(activityPath(orgId), query), {
+    bearer: admin.session,
+  });
+
+/**
+ * Follows `nextCursor` from the first page to the one whose `nextCursor` is null, insisting on 200 for each.
+ * Returns every item and every page (so a test can look at the page sizes and cursors).
+ */
+export async function allPages<T>(
+  fetchPage: (cursor: string | undefined) => Promise<ApiResponse<Record<string, unknown> & { nextCursor: string | null }>>,
+  itemsKey: string,
+  maxPages = 100,
+): Promise<{ items: T[]; pages: Array<{ items: T[]; nextCursor: string | null }> }> {
+  const pages: Array<{ items: T[]; nextCursor: string | null }> = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < maxPages; i++) {
+    const response = await fetchPage(cursor);
+    if (response.status !== 200) throw new Error(`page ${i + 1} answered ${response.status}: ${response.text}`);
+    const page = { items: response.body[itemsKey] as T[], nextCursor: response.body.nextCursor };
+    pages.push(page);
+    if (page.nextCursor === null) return { items: pages.flatMap((p) => p.items), pages };
+    cursor = page.nextCursor;
+  }
+  throw new Error(`more than ${maxPages} pages`);
+}
+
+/** API.md `Token`, exactly these fields, for a freshly generated service-user token. */
+export function expectNewServiceUserToken(created: Created, expected: { name: string; ownerId: string }): void {
+  const { token, secret } = created;
+  expect(Object.keys(created).sort()).toEqual(["secret", "token"]);
+  expect(Object.keys(token).sort()).toEqual(
+    ["createdAt", "expiresAt", "hint", "id", "kind", "lastUsedAt", "name", "ownerId"].sort(),
+  );
+  expect(token).toMatchObject({ name: expected.name, kind: "service_user", ownerId: expected.ownerId, lastUsedAt: null });
+  expect(typeof token.id).toBe("string");
+  expect(token.id.length).toBeGreaterThan(0);
+  expect(token.createdAt).toMatch(ISO_UTC);
+  expect(token.expiresAt).toMatch(ISO_UTC);
+  expect(Math.abs(Date.parse(token.expiresAt) - Date.parse(token.createdAt) - THIRTY_DAYS_MS)).toBeLessThanOrEqual(1000);
+  expect(secret).toMatch(/^atk_svc_[0-9A-Za-z]{28,}$/);
+  expect(secret.startsWith(USER_PREFIX)).toBe(false);
+  expect(token.hint).toBe(secret.slice(-4));
+}
+
+/** API.md `ServiceUser`, exactly these fields. */
+export function expectServiceUserShape(serviceUser: ServiceUserView): void {
+  expect(Object.keys(serviceUser).sort()).toEqual(["activeTokenCount", "createdAt", "createdBy", "id", "name", "permissions"]);
+  expect(typeof serviceUser.id).toBe("string");
+  expect(serviceUser.id.length).toBeGreaterThan(0);
+  expect(serviceUser.createdAt).toMatch(ISO_UTC);
+  expect(Number.isInteger(serviceUser.activeTokenCount)).toBe(true);
+}
+
+/** The server's clock (moved by `POST /local/clock`), in ms. */
+export const serverNow = async (api: ApiClient): Promise<number> =>
+  Date.parse((await api.request<{ now: string }>("GET", "/local/clock")).body.now);
+
+/** A new session for each person: after the clock moved, old sessions have expired. */
+export async function signInAgain(api: ApiClient, ...people: Person[]): Promise<void> {
+  for (const person of people) person.session = await api.signIn(person.email, person.password);
+}

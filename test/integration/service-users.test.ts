@@ -54,6 +54,10 @@ describe("service users", () => {
     const third = await serviceUsers.list(admin.orgId, 2, second.nextCursor!);
     expect([...first.serviceUsers, ...second.serviceUsers, ...third.serviceUsers].map((s) => s.id)).toEqual(ids);
     expect(third.nextCursor).toBeNull();
+    // A page that ends exactly at the end says so: no empty page to fetch.
+    const exact = await serviceUsers.list(admin.orgId, 5, undefined);
+    expect(exact.serviceUsers).toHaveLength(5);
+    expect(exact.nextCursor).toBeNull();
     const other = await newAdmin();
     expect(await code(serviceUsers.list(other.orgId, 2, first.nextCursor!))).toBe("invalid_request");
     expect(await code(serviceUsers.list(admin.orgId, 2, "not-a-cursor!"))).toBe("invalid_request");

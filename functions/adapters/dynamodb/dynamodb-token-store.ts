@@ -25,7 +25,7 @@ import { keyAttributes, keys, queries } from "./keys.ts";
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
 
-const { partitionKey: PK, indexPartitionKey: GSI_PK, indexSortKey: GSI_SK } = keyAttributes;
+const { partitionKey: PK, sortKey: SK, indexPartitionKey: GSI_PK, indexSortKey: GSI_SK } = keyAttributes;
 const BATCH_GET_LIMIT = 100;
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
@@ -452,18 +452,34 @@ export class DynamoDbTokenStore implements TokenStore {
     return output.Item;
   }
 
+  /**
+   * One page of a query. It asks for one item more than the page, so the last page says `nextCursor: null`
+   * instead of leaving the caller an empty page to fetch.
+   */
   private async page<T>(
     query: ConstructorParameters<typeof QueryCommand>[0],
     options: { limit: number; cursor: string | undefined; partition: [string, string] },
     convert: (item: Item) => T,
   ): Promise<Page<T>> {
-    const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, options.partition);
-    const output = await this.send(() =>
-      this.client.send(new QueryCommand({ ...query, Limit: options.limit, ExclusiveStartKey: startKey })),
-    );
-    const items = (output.Items ?? []).map(convert);
-    // DynamoDB may hand back a key even when nothing follows; an extra empty page is harmless but avoidable.
-    return { items, nextCursor: output.LastEvaluatedKey && items.length > 0 ? encodeCursor(output.LastEvaluatedKey) : null };
+    const list = String(query.IndexName ?? query.ExpressionAttributeValues?.[":prefix"] ?? query.TableName);
+    const keyNames = query.IndexName ? [PK, SK, GSI_PK, GSI_SK] : [PK, SK];
+    const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, list, keyNames, options.partition);
+    let output;
+    try {
+      output = await this.send(() =>
+        this.client.send(new QueryCommand({ ...query, Limit: options.limit + 1, ExclusiveStartKey: startKey })),
+      );
+    } catch (error) {
+      // A start key DynamoDB will not take (one we did not hand out for this list) is the caller's error.
+      if (startKey && error instanceof Error && error.name === "ValidationException") throw new InvalidCursor();
+      throw error;
+    }
+    const items = output.Items ?? [];
+    const more = items.length > options.limit;
+    const shown = items.slice(0, options.limit);
+    const last = shown.at(-1);
+    const nextKey = more && last ? Object.fromEntries(keyNames.map((name) => [name, last[name]])) : output.LastEvaluatedKey;
+    return { items: shown.map(convert), nextCursor: nextKey && shown.length > 0 ? encodeCursor(list, nextKey) : null };
   }
 
   private async putVersioned(item: Item, expectedVersion: number | undefined): Promise<void> {
@@ -534,20 +550,29 @@ const versionCondition = (expectedVersion: number | undefined) =>
     ? { ConditionExpression: `attribute_not_exists(${PK})` }
     : { ConditionExpression: "version = :expected", ExpressionAttributeValues: { ":expected": expectedVersion } };
 
-/** Cursors are opaque to callers: the last key, base64url JSON, checked to stay in its own partition. */
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key), "utf8").toString("base64url");
+/**
+ * Cursors are opaque to callers: which list, and the last key, as base64url JSON. A cursor is taken back
+ * only by the list it came from, with exactly that list's key attributes, in the caller's own partition.
+ */
+function encodeCursor(list: string, key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify({ l: list, k: key }), "utf8").toString("base64url");
 }
 
-function decodeCursor(cursor: string, [attribute, partition]: [string, string]): Record<string, unknown> {
+function decodeCursor(
+  cursor: string,
+  list: string,
+  keyNames: readonly string[],
+  [attribute, partition]: [string, string],
+): Record<string, unknown> {
   try {
     if (cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error("shape");
-    const key = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown;
-    if (typeof key !== "object" || key === null || Array.isArray(key)) throw new Error("shape");
-    const values = Object.values(key);
-    if (values.length > 4 || values.some((value) => typeof value !== "string")) throw new Error("shape");
-    if ((key as Record<string, unknown>)[attribute] !== partition) throw new Error("partition");
-    return key as Record<string, unknown>;
+    const decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { l?: unknown; k?: unknown };
+    const key = decoded.k as Record<string, unknown>;
+    if (decoded.l !== list || typeof key !== "object" || key === null || Array.isArray(key)) throw new Error("shape");
+    const names = Object.keys(key);
+    if (names.length !== keyNames.length || !keyNames.every((name) => typeof key[name] === "string")) throw new Error("keys");
+    if (key[attribute] !== partition) throw new Error("partition");
+    return key;
   } catch {
     throw new InvalidCursor();
   }
