@@ -77,6 +77,12 @@ export interface TokenStore {
   recordExpiry(token: TokenRecord, now: Date, activity: ActivityRecord): Promise<boolean>;
 
   /**
+   * For a token TTL has already deleted without its expiry being recorded: writes the record once, guarded
+   * by a marker of its own (stream deliveries repeat). False if it was recorded before.
+   */
+  recordExpiryOfDeletedToken(token: TokenRecord, activity: ActivityRecord): Promise<boolean>;
+
+  /**
    * Saves a membership (new when `expectedVersion` is undefined) and, in the same transaction, rewrites the
    * access copy on each token in its `tokenIds` (which must all still exist) so verification sees the change
    * on the next call, and revokes `revocation.tokens` (active tokens no longer in its list) with their records.

@@ -257,6 +257,26 @@ export class DynamoDbTokenStore implements TokenStore {
     );
   }
 
+  async recordExpiryOfDeletedToken(token: TokenRecord, activity: ActivityRecord): Promise<boolean> {
+    return this.unlessConditionFails(() =>
+      this.transact([
+        {
+          Put: {
+            TableName: this.tables.tokens,
+            // The marker outlives the stream's 24 h retention by a margin, then TTL removes it too.
+            Item: {
+              ...keys.deletedTokenExpiryRecorded(token.id),
+              type: "expiryRecordedMarker",
+              expiresAt: epochSeconds(new Date(activity.at)) + 7 * 86_400,
+            },
+            ConditionExpression: `attribute_not_exists(${PK})`,
+          },
+        },
+        this.putActivity(activity),
+      ]),
+    );
+  }
+
   // ---- memberships and organizations -------------------------------------------------------------------
 
   async saveMembership(

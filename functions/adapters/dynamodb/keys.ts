@@ -12,6 +12,8 @@ export const BY_ORGANIZATION_INDEX = byOrganization.indexName;
 export type Key = Record<string, string>;
 
 export const keys = {
+  /** Marks that a TTL-deleted token's `token.expired` was recorded (stream deliveries repeat). */
+  deletedTokenExpiryRecorded: (tokenId: string): Key => ({ [PK]: `TOKEN#${tokenId}`, [SK]: "EXPIRY_RECORDED" }),
   /** Verification reads a token by the id carried in the secret: one key, one read. */
   token: (tokenId: string): Key => ({ [PK]: `TOKEN#${tokenId}`, [SK]: "TOKEN" }),
   /** The organization-wide listing of unrevoked tokens, newest first (a sparse index). */
