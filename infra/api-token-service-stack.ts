@@ -1,22 +1,40 @@
-import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from "aws-cdk-lib";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
+  CorsHttpMethod,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
+  LogGroupLogDestination,
   PayloadFormatVersion,
+  type CorsPreflightOptions,
+  type HttpStage,
   type IHttpRouteAuthorizer,
 } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
-import { UserPool } from "aws-cdk-lib/aws-cognito";
+import { Mfa, UserPool } from "aws-cdk-lib/aws-cognito";
 import { EventBus, Rule, type EventPattern as CdkEventPattern } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { CfnRegistry } from "aws-cdk-lib/aws-eventschemas";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { tableDefinitions } from "../functions/adapters/dynamodb/table-definition.ts";
-import { OperationFunction } from "./constructs/operation-function.ts";
-import { createServiceTable } from "./constructs/service-table.ts";
+import { ConsoleTestEvents } from "./constructs/console-test-events.ts";
+import { OperationFunction, type LogLevel, type OperationFunctionProps } from "./constructs/operation-function.ts";
+import { ServiceMonitoring, type MonitoredFunction, type MonitoredQueue } from "./constructs/service-monitoring.ts";
+import { createServiceTable, tableRef } from "./constructs/service-table.ts";
+import { DEFAULT_RESULTS_CACHE_TTL, TokenAuthorizer } from "./constructs/token-authorizer.ts";
 import { eventRules, type EventPattern } from "./event-rules.ts";
+import { consoleTestEvents, TEST_EVENT_REGISTRY_NAME } from "./ops/console-test-events.ts";
+import {
+  redriveDeadLettersFunction,
+  revokeUserTokensFunction,
+  tokenAuthorizerFunction,
+  type ExtraFunctionDefinition,
+} from "./ops/operator-functions.ts";
 import { routes, type RouteAuth } from "./routes.ts";
 
 export interface ApiTokenServiceStackProps extends StackProps {
@@ -28,6 +46,28 @@ export interface ApiTokenServiceStackProps extends StackProps {
    */
   readonly jwtIssuer?: string;
   readonly jwtAudience?: string | readonly string[];
+  /** Browser origins allowed by CORS. Context key `corsAllowOrigins` (a list or comma-separated); default none. */
+  readonly corsAllowOrigins?: readonly string[];
+  /**
+   * The stage's default route throttling: steady requests per second and burst, per route.
+   * Context keys `apiThrottleRateLimit` (default 500) and `apiThrottleBurstLimit` (default 1000).
+   */
+  readonly apiThrottle?: { readonly rateLimit?: number; readonly burstLimit?: number };
+  /** Subscribed to the alarm topic. Context key `alarmEmail`; default none. */
+  readonly alarmEmail?: string;
+  /**
+   * How long API Gateway caches the token authorizer's answers (the worst-case revocation delay on APIs
+   * that use it): at most 60 s. Context key `tokenAuthorizerCacheTtlSeconds`; default 30.
+   */
+  readonly tokenAuthorizerCacheTtl?: Duration;
+  /**
+   * Create the `lambda-testevent-schemas` registry. Only for an account and region where nobody has ever
+   * saved a shareable test event (the Lambda console creates the registry then, and a second one would
+   * collide). Context key `createTestEventRegistry`; default false.
+   */
+  readonly createTestEventRegistry?: boolean;
+  /** The functions' application log level. Context key `logLevel`; default "INFO". */
+  readonly logLevel?: LogLevel;
 }
 
 /** The one operation that re-checks the caller's password, through the identity provider. */
@@ -36,7 +76,33 @@ const PASSWORD_CHECK_OPERATION = "generate-user-token";
 /** EventBridge retries a failed delivery with back-off; after this the event goes to the rule's DLQ. */
 const EVENT_DELIVERY = { retryAttempts: 8, maxEventAge: Duration.hours(2) } as const;
 
+const DEFAULT_THROTTLE = { rateLimit: 500, burstLimit: 1000 } as const;
+
+/**
+ * The access log: who called which route, with what outcome and how fast. Never the Authorization header,
+ * the query string or the body (they carry tokens and passwords); the route key, not the raw path.
+ */
+const ACCESS_LOG_FIELDS = {
+  requestId: "$context.requestId",
+  requestTime: "$context.requestTime",
+  ip: "$context.identity.sourceIp",
+  routeKey: "$context.routeKey",
+  protocol: "$context.protocol",
+  status: "$context.status",
+  responseLength: "$context.responseLength",
+  latency: "$context.responseLatency",
+  integrationLatency: "$context.integrationLatency",
+  integrationError: "$context.integrationErrorMessage",
+  authorizerError: "$context.authorizer.error",
+  error: "$context.error.message",
+} as const;
+
 export class ApiTokenServiceStack extends Stack {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly tokenAuthorizer: TokenAuthorizer;
+  readonly monitoring: ServiceMonitoring;
+
   constructor(scope: Construct, id: string, props: ApiTokenServiceStackProps = {}) {
     super(scope, id, props);
 
@@ -46,10 +112,43 @@ export class ApiTokenServiceStack extends Stack {
     if ((jwtIssuer === undefined) !== (jwtAudience.length === 0)) {
       throw new Error("jwtIssuer and jwtAudience go together: give both (an existing OIDC issuer) or neither (Cognito).");
     }
+    const logLevel = props.logLevel ?? this.contextLogLevel();
+    const testEvents = consoleTestEvents();
 
     const table = createServiceTable(this, "Table", tableDefinitions.tokens);
     // Its own table, so roles can append to and read the log without being able to edit or delete a record.
     const activityTable = createServiceTable(this, "ActivityTable", tableDefinitions.activity);
+    const tokens = tableRef(table, tableDefinitions.tokens);
+    const activity = tableRef(activityTable, tableDefinitions.activity);
+
+    const createTestEventRegistry = props.createTestEventRegistry ?? this.contextBoolean("createTestEventRegistry");
+    const testEventRegistry = createTestEventRegistry
+      ? new CfnRegistry(this, "TestEventRegistry", {
+          registryName: TEST_EVENT_REGISTRY_NAME,
+          description: "Shareable Lambda console test events",
+        })
+      : undefined;
+
+    const monitored: MonitoredFunction[] = [];
+    /** Every function of the stack is made here: the shared construct, its alarms and its console test events. */
+    const operationFunction = (
+      definition: Omit<OperationFunctionProps, "logLevel" | "tables"> & {
+        tableAccess: ExtraFunctionDefinition["tableAccess"];
+        activityAccess: ExtraFunctionDefinition["activityAccess"];
+      },
+    ) => {
+      const { tableAccess, activityAccess, ...rest } = definition;
+      const fn = new OperationFunction(this, pascalCase(definition.operation), {
+        ...rest,
+        logLevel,
+        tables: tableAccess === "none" ? undefined : { tokens, tableAccess, activity, activityAccess },
+      });
+      const events = testEvents[definition.operation];
+      if (!events) throw new Error(`No console test event for ${definition.operation}.`);
+      new ConsoleTestEvents(fn, "ConsoleTestEvents", { function: fn.function, events, registry: testEventRegistry });
+      monitored.push({ operation: definition.operation, function: fn.function });
+      return fn;
+    };
 
     // Cognito is the default identity provider; an existing issuer replaces it entirely.
     const cognito = jwtIssuer === undefined ? this.createUserPool() : undefined;
@@ -66,7 +165,28 @@ export class ApiTokenServiceStack extends Stack {
       none: new HttpNoneAuthorizer(),
     };
 
-    const api = new HttpApi(this, "HttpApi", { description: "API token service" });
+    const corsAllowOrigins = props.corsAllowOrigins ?? toList(this.node.tryGetContext("corsAllowOrigins"));
+    this.api = new HttpApi(this, "HttpApi", {
+      description: "API token service",
+      // The stage is made below, with throttling and access logs.
+      createDefaultStage: false,
+      corsPreflight: corsAllowOrigins.length > 0 ? corsOptions(corsAllowOrigins) : undefined,
+    });
+    const accessLogs = new LogGroup(this, "ApiAccessLogs", { retention: RetentionDays.THREE_MONTHS });
+    const throttle = {
+      rateLimit: props.apiThrottle?.rateLimit ?? this.contextNumber("apiThrottleRateLimit") ?? DEFAULT_THROTTLE.rateLimit,
+      burstLimit: props.apiThrottle?.burstLimit ?? this.contextNumber("apiThrottleBurstLimit") ?? DEFAULT_THROTTLE.burstLimit,
+    };
+    // Same id as HttpApi's own default stage, so an existing deployment keeps its stage.
+    this.stage = this.api.addStage("DefaultStage", {
+      stageName: "$default",
+      autoDeploy: true,
+      throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
 
     for (const route of routes) {
       const environment: Record<string, string> = {};
@@ -75,12 +195,11 @@ export class ApiTokenServiceStack extends Stack {
         environment.COGNITO_USER_POOL_ID = cognito.userPool.userPoolId;
         environment.COGNITO_CLIENT_ID = cognito.client.userPoolClientId;
       }
-      const { function: fn } = new OperationFunction(this, pascalCase(route.operation), {
+      const { function: fn } = operationFunction({
         operation: route.operation,
         handlerModule: route.handlerModule,
-        table,
+        invocation: "synchronous",
         tableAccess: route.tableAccess,
-        activityTable,
         activityAccess: route.activityAccess,
         environment,
       });
@@ -88,7 +207,7 @@ export class ApiTokenServiceStack extends Stack {
         // ListUsers finds the username by the session's `sub`; AdminInitiateAuth checks the password.
         cognito.userPool.grant(fn, "cognito-idp:ListUsers", "cognito-idp:AdminInitiateAuth");
       }
-      api.addRoutes({
+      const [apiRoute] = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${pascalCase(route.operation)}Integration`, fn, {
@@ -96,9 +215,20 @@ export class ApiTokenServiceStack extends Stack {
         }),
         authorizer: authorizers[route.auth],
       });
+      if (route.auth === "none") {
+        Validations.of(apiRoute!).acknowledge({
+          id: "AwsSolutions-APIG4",
+          reason:
+            "POST /v1/login is authenticated by the API token in the Authorization header, which the function " +
+            "verifies itself (API.md); an API Gateway authorizer would only add a second token check.",
+        });
+      }
     }
 
     const eventBus = EventBus.fromEventBusName(this, "EventBus", eventBusName);
+    const deadLetterQueues: MonitoredQueue[] = [];
+    const deadLetterTargets: { name: string; queueUrl: string; functionName: string }[] = [];
+    const eventHandlers: OperationFunction[] = [];
     for (const eventRule of eventRules) {
       const id = pascalCase(eventRule.operation);
       // One queue per handler holds both EventBridge's undeliverable events and the function's failed
@@ -108,12 +238,17 @@ export class ApiTokenServiceStack extends Stack {
         enforceSSL: true,
         retentionPeriod: Duration.days(14),
       });
-      const { function: fn } = new OperationFunction(this, id, {
+      const dlqReason =
+        `This is the dead-letter queue itself (of the ${eventRule.operation} rule's target and the function's ` +
+        "on-failure destination, which the rule does not recognise as DLQ uses); its messages are redriven by the " +
+        "redrive-dead-letters operator function, and a queue behind it would only hide them.";
+      Validations.of(deadLetterQueue).acknowledge({ id: "AwsSolutions-SQS3", reason: dlqReason });
+      Validations.of(deadLetterQueue).acknowledge({ id: "Serverless-SQSRedrivePolicy", reason: dlqReason });
+      const handler = operationFunction({
         operation: eventRule.operation,
         handlerModule: eventRule.handlerModule,
-        table,
+        invocation: "asynchronous",
         tableAccess: eventRule.tableAccess,
-        activityTable,
         activityAccess: eventRule.activityAccess,
         onFailure: deadLetterQueue,
       });
@@ -121,17 +256,90 @@ export class ApiTokenServiceStack extends Stack {
         eventBus,
         description: eventRule.description,
         eventPattern: toCdkEventPattern(eventRule.pattern),
-        targets: [new LambdaFunction(fn, { deadLetterQueue, ...EVENT_DELIVERY })],
+        targets: [new LambdaFunction(handler.function, { deadLetterQueue, ...EVENT_DELIVERY })],
+      });
+      eventHandlers.push(handler);
+      deadLetterQueues.push({ operation: eventRule.operation, queue: deadLetterQueue });
+      deadLetterTargets.push({
+        name: eventRule.operation,
+        queueUrl: deadLetterQueue.queueUrl,
+        functionName: handler.function.functionName,
       });
     }
 
-    new CfnOutput(this, "ApiUrl", { value: api.apiEndpoint });
+    // The Lambda authorizer other APIs attach to accept API tokens (see TokenAuthorizer for the cache bound).
+    const tokenAuthorizerFn = operationFunction({
+      operation: tokenAuthorizerFunction.operation,
+      handlerModule: tokenAuthorizerFunction.handlerModule,
+      invocation: "synchronous",
+      tableAccess: tokenAuthorizerFunction.tableAccess,
+      activityAccess: tokenAuthorizerFunction.activityAccess,
+      timeout: Duration.seconds(tokenAuthorizerFunction.timeoutSeconds),
+    });
+    const cacheTtlSeconds = this.contextNumber("tokenAuthorizerCacheTtlSeconds");
+    this.tokenAuthorizer = new TokenAuthorizer(this, "ApiTokenAuthorizer", {
+      handler: tokenAuthorizerFn.function,
+      resultsCacheTtl:
+        props.tokenAuthorizerCacheTtl ??
+        (cacheTtlSeconds === undefined ? DEFAULT_RESULTS_CACHE_TTL : Duration.seconds(cacheTtlSeconds)),
+    });
+
+    // Operator functions, run from the console with their test events.
+    const revokeUserTokens = operationFunction({
+      operation: revokeUserTokensFunction.operation,
+      handlerModule: revokeUserTokensFunction.handlerModule,
+      invocation: "synchronous",
+      tableAccess: revokeUserTokensFunction.tableAccess,
+      activityAccess: revokeUserTokensFunction.activityAccess,
+      timeout: Duration.seconds(revokeUserTokensFunction.timeoutSeconds),
+    });
+    const redriveDeadLetters = operationFunction({
+      operation: redriveDeadLettersFunction.operation,
+      handlerModule: redriveDeadLettersFunction.handlerModule,
+      invocation: "synchronous",
+      tableAccess: redriveDeadLettersFunction.tableAccess,
+      activityAccess: redriveDeadLettersFunction.activityAccess,
+      timeout: Duration.seconds(redriveDeadLettersFunction.timeoutSeconds),
+      environment: { DEAD_LETTER_TARGETS: this.toJsonString(deadLetterTargets) },
+    });
+    // Exactly the dead-letter queues and their handlers, nothing else.
+    redriveDeadLetters.role.addToPolicy(
+      new PolicyStatement({
+        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+        resources: deadLetterQueues.map(({ queue }) => queue.queueArn),
+      }),
+    );
+    redriveDeadLetters.role.addToPolicy(
+      new PolicyStatement({
+        actions: ["lambda:InvokeFunction"],
+        resources: eventHandlers.map((handler) => handler.function.functionArn),
+      }),
+    );
+
+    this.monitoring = new ServiceMonitoring(this, "Monitoring", {
+      api: this.api,
+      functions: monitored,
+      deadLetterQueues,
+      alarmEmail: props.alarmEmail ?? this.contextString("alarmEmail"),
+    });
+
+    new CfnOutput(this, "ApiUrl", { value: this.api.apiEndpoint });
     new CfnOutput(this, "TableName", { value: table.tableName });
     new CfnOutput(this, "ActivityTableName", { value: activityTable.tableName });
     if (cognito) {
       new CfnOutput(this, "UserPoolId", { value: cognito.userPool.userPoolId });
       new CfnOutput(this, "UserPoolClientId", { value: cognito.client.userPoolClientId });
     }
+    new CfnOutput(this, "TokenAuthorizerFunctionArn", {
+      description: "The Lambda authorizer for other APIs (TokenAuthorizer.fromFunctionArn)",
+      value: tokenAuthorizerFn.function.functionArn,
+      exportName: `${this.stackName}-TokenAuthorizerFunctionArn`,
+    });
+    new CfnOutput(this, "AlarmTopicArn", { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, "DashboardName", { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, "ApiAccessLogGroupName", { value: accessLogs.logGroupName });
+    new CfnOutput(this, "RevokeUserTokensFunctionName", { value: revokeUserTokens.function.functionName });
+    new CfnOutput(this, "RedriveDeadLettersFunctionName", { value: redriveDeadLetters.function.functionName });
   }
 
   private createUserPool() {
@@ -140,6 +348,32 @@ export class ApiTokenServiceStack extends Stack {
       selfSignUpEnabled: false,
       signInAliases: { email: true },
       deletionProtection: true,
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      // Offered, not forced: the password re-check treats an MFA challenge as a correct password.
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+    });
+    Validations.of(userPool).acknowledge({
+      id: "AwsSolutions-COG8",
+      reason:
+        "The Plus feature plan (threat protection) is a per-active-user cost for the platform owner to choose; this " +
+        "pool is the stand-alone default (production deployments usually give jwtIssuer/jwtAudience of the platform's " +
+        "own identity provider), and password guessing through the re-check is throttled by the service and by " +
+        "Cognito's own lockout.",
+    });
+    Validations.of(userPool).acknowledge({
+      id: "AwsSolutions-COG2",
+      reason:
+        "MFA is offered (TOTP) but not required: requiring it is the platform's sign-in policy (every client must " +
+        "then handle MFA enrolment), and Cognito accepts 'required' only when a pool is created. API tokens are " +
+        "minted only with a session plus a password re-check.",
     });
     const client = userPool.addClient("AppClient", {
       // ADMIN_USER_PASSWORD_AUTH is how generate-user-token re-checks a password; no secret, so no SECRET_HASH.
@@ -154,10 +388,40 @@ export class ApiTokenServiceStack extends Stack {
     const value: unknown = this.node.tryGetContext(key);
     return typeof value === "string" && value !== "" ? value : undefined;
   }
+
+  /** A positive number from context (`-c key=100` arrives as a string). */
+  private contextNumber(key: string): number | undefined {
+    const value: unknown = this.node.tryGetContext(key);
+    if (value === undefined || value === "") return undefined;
+    const number = typeof value === "number" ? value : Number(value);
+    if (!Number.isFinite(number) || number < 0) throw new Error(`Context ${key} must be a non-negative number, not ${String(value)}.`);
+    return number;
+  }
+
+  private contextBoolean(key: string): boolean {
+    const value: unknown = this.node.tryGetContext(key);
+    return value === true || value === "true";
+  }
+
+  private contextLogLevel(): LogLevel {
+    const value = this.contextString("logLevel") ?? "INFO";
+    if (!["DEBUG", "INFO", "WARN", "ERROR"].includes(value)) throw new Error(`Context logLevel must be DEBUG, INFO, WARN or ERROR, not ${value}.`);
+    return value as LogLevel;
+  }
+}
+
+function corsOptions(allowOrigins: readonly string[]): CorsPreflightOptions {
+  return {
+    allowOrigins: [...allowOrigins],
+    allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
+    // Bearer sessions, not cookies: no credentials mode.
+    allowHeaders: ["authorization", "content-type"],
+    maxAge: Duration.hours(1),
+  };
 }
 
 function toList(value: unknown): string[] {
-  if (typeof value === "string") return value === "" ? [] : [value];
+  if (typeof value === "string") return value.split(",").map((item) => item.trim()).filter((item) => item !== "");
   if (Array.isArray(value)) return value.map(String);
   return [];
 }

@@ -1,10 +1,28 @@
-import { App } from "aws-cdk-lib";
-import { ApiTokenServiceStack } from "./api-token-service-stack.ts";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { App, Validations, type AppProps } from "aws-cdk-lib";
+import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
+import { ApiTokenServiceStack, type ApiTokenServiceStackProps } from "./api-token-service-stack.ts";
 
-const app = new App();
+export const STACK_NAME = "ApiTokenService";
 
-new ApiTokenServiceStack(app, "ApiTokenService", {
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-});
+/**
+ * The CDK app as `cdk synth` / `cdk deploy` build it: the service's stack, checked by cdk-nag's AWS Solutions
+ * and Serverless packs. Synthesis fails on any finding that is not acknowledged (with its reason) on the one
+ * resource it concerns. Tests build the same app.
+ */
+export function buildApp(appProps: AppProps = {}, stackProps: ApiTokenServiceStackProps = {}) {
+  const app = new App(appProps);
+  const stack = new ApiTokenServiceStack(app, STACK_NAME, {
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    ...stackProps,
+  });
+  // cdk-nag 3 is a policy-validation plugin (the old `Aspects.of(app).add(...)` form throws).
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  return { app, stack };
+}
 
-app.synth();
+// Run as the CDK app (`npx tsx infra/app.ts`), not when a test imports buildApp.
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  buildApp().app.synth();
+}

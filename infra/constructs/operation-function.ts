@@ -1,12 +1,20 @@
 import { fileURLToPath } from "node:url";
 import path from "node:path";
-import { Duration } from "aws-cdk-lib";
+import { Duration, Validations } from "aws-cdk-lib";
 import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
-import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  Runtime,
+  SystemLogLevel,
+  Tracing,
+} from "aws-cdk-lib/aws-lambda";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
-import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { Construct } from "constructs";
 
 /** Handler modules in the route table and event rules are relative to the repository root. */
@@ -19,41 +27,129 @@ export const REPOSITORY_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const ESM_REQUIRE_BANNER =
   'import { createRequire as __bannerCreateRequire } from "node:module"; const require = __bannerCreateRequire(import.meta.url);';
 
+/** What every function's logs and metrics are filed under (Powertools reads these). */
+export const SERVICE_NAME = "api-token-service";
+export const METRICS_NAMESPACE = "ApiTokenService";
+
+export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
+
+/**
+ * The DynamoDB actions behind each access level, from the commands the store adapter sends: Get, BatchGet,
+ * Query; Put, Update and TransactWrite (authorized per item as PutItem, UpdateItem, DeleteItem,
+ * ConditionCheckItem). No Scan, no BatchWrite, no table management. A new command in the adapter needs its
+ * action here, or it fails in AWS with AccessDenied (the local server runs without IAM).
+ */
+export const TABLE_ACTIONS = {
+  read: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
+  readWrite: [
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+  ],
+} as const;
+
+/**
+ * The activity log: "append" is PutItem only (a transactional Put is authorized as PutItem), "read" is
+ * Query only, "none" nothing. No role ever gets to edit or delete a record.
+ */
+export const ACTIVITY_ACTIONS = { none: [], append: ["dynamodb:PutItem"], read: ["dynamodb:Query"] } as const;
+
+/** A table and the names of its global secondary indexes (Query on an index is authorized on the index's ARN). */
+export interface ServiceTableRef {
+  readonly table: ITableV2;
+  readonly indexNames: readonly string[];
+}
+
+export interface OperationTables {
+  /** The tokens table (TABLE_NAME). */
+  readonly tokens: ServiceTableRef;
+  /** What the function may do with the tokens table. */
+  readonly tableAccess: keyof typeof TABLE_ACTIONS;
+  /** The activity log's table (ACTIVITY_TABLE_NAME). */
+  readonly activity: ServiceTableRef;
+  readonly activityAccess: keyof typeof ACTIVITY_ACTIONS;
+}
+
 export interface OperationFunctionProps {
-  /** The operation's name in the route table or event rules; used as the function's description. */
+  /** The operation's name (route table, event rules, operator functions); also the function's description. */
   readonly operation: string;
   /** Handler module relative to the repository root; it exports `handler`. */
   readonly handlerModule: string;
-  /** The tokens table (TABLE_NAME). */
-  readonly table: ITableV2;
-  /** What the function may do with the tokens table. */
-  readonly tableAccess: "read" | "readWrite";
-  /** The activity log's table (ACTIVITY_TABLE_NAME). */
-  readonly activityTable: ITableV2;
   /**
-   * What the function may do with the activity log: "append" is PutItem only (a transactional Put is
-   * authorized as PutItem), "read" is Query only, "none" nothing. No role ever gets to edit or delete a record.
+   * How the function is invoked. "synchronous" (API Gateway, the authorizer, the console): the caller
+   * gets the error, there is nothing to dead-letter. "asynchronous" (EventBridge): give `onFailure`.
    */
-  readonly activityAccess: "none" | "append" | "read";
-  /** Added to the environment every function gets (TABLE_NAME, ACTIVITY_TABLE_NAME, NODE_OPTIONS). */
+  readonly invocation: "synchronous" | "asynchronous";
+  /** The tables and the access to them; leave out for a function that touches no table. */
+  readonly tables?: OperationTables;
+  /** Added to the environment every function gets (table names, Powertools settings, NODE_OPTIONS). */
   readonly environment?: Readonly<Record<string, string>>;
   /**
-   * Event handlers: the on-failure destination of their asynchronous invocations, after Lambda's own
-   * retries, so an operator can redrive them (the message's `requestPayload` is the original event).
+   * Asynchronous functions: the on-failure destination of their invocations, after Lambda's own retries,
+   * so an operator can redrive them (the message's `requestPayload` is the original event).
    */
   readonly onFailure?: IQueue;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default 10 seconds */
+  readonly timeout?: Duration;
+  /** @default one month */
+  readonly logRetention?: RetentionDays;
+  /** Application log level (Lambda's log-level filter and Powertools). @default "INFO" */
+  readonly logLevel?: LogLevel;
 }
 
-/** One Lambda function per operation, with the defaults every operation shares. */
+/**
+ * One Lambda function per operation, with the defaults every operation shares: Node.js 24 on arm64, an ESM
+ * bundle with source maps, its own log group with retention, JSON logs filtered by level, X-Ray tracing,
+ * and a role of its own that holds exactly what the operation needs (no AWS managed policies).
+ */
 export class OperationFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: LogGroup;
+  readonly role: Role;
 
   constructor(scope: Construct, id: string, props: OperationFunctionProps) {
     super(scope, id);
+    if (props.invocation === "asynchronous" && !props.onFailure) {
+      throw new Error(`${props.operation}: an asynchronously invoked function needs an onFailure queue.`);
+    }
+    const logLevel = props.logLevel ?? "INFO";
 
     // An explicit log group, so retention is set without the LogRetention custom resource.
-    this.logGroup = new LogGroup(this, "LogGroup", { retention: RetentionDays.ONE_MONTH });
+    this.logGroup = new LogGroup(this, "LogGroup", { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
+
+    // Its own role instead of AWSLambdaBasicExecutionRole (which may write to any log group): this log group only.
+    this.role = new Role(this, "Role", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `${props.operation} (api-token-service)`,
+    });
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    const environment: Record<string, string> = {
+      NODE_OPTIONS: "--enable-source-maps",
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_LOG_LEVEL: logLevel,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    };
+    if (props.tables) {
+      environment.TABLE_NAME = props.tables.tokens.table.tableName;
+      environment.ACTIVITY_TABLE_NAME = props.tables.activity.table.tableName;
+    }
+
+    const clashes = Object.keys(props.environment ?? {}).filter((name) => name in environment);
+    if (clashes.length > 0) {
+      throw new Error(`${props.operation}: ${clashes.join(", ")} ${clashes.length === 1 ? "is" : "are"} set by OperationFunction itself.`);
+    }
 
     this.function = new NodejsFunction(this, "Function", {
       description: props.operation,
@@ -63,18 +159,19 @@ export class OperationFunction extends Construct {
       depsLockFilePath: path.join(REPOSITORY_ROOT, "package-lock.json"),
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(10),
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role: this.role,
       logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel[logLevel],
+      // INFO keeps the platform's START/REPORT lines (duration, memory, init time).
+      systemLogLevelV2: SystemLogLevel.INFO,
+      tracing: Tracing.ACTIVE,
       ...(props.onFailure
         ? { onFailure: new SqsDestination(props.onFailure), retryAttempts: 2, maxEventAge: Duration.hours(6) }
         : {}),
-      environment: {
-        TABLE_NAME: props.table.tableName,
-        ACTIVITY_TABLE_NAME: props.activityTable.tableName,
-        NODE_OPTIONS: "--enable-source-maps",
-        ...props.environment,
-      },
+      environment: { ...environment, ...props.environment },
       bundling: {
         // esbuild is a devDependency, so CDK bundles locally; never fall back to Docker.
         forceDockerBundling: false,
@@ -88,17 +185,42 @@ export class OperationFunction extends Construct {
       },
     });
 
-    if (props.tableAccess === "read") {
-      props.table.grantReadData(this.function);
-    } else {
-      props.table.grantReadWriteData(this.function);
-    }
+    if (props.tables) this.grantTables(props.tables);
 
-    // Exactly one action each, never the grantRead*/grantWrite* bundles: those include UpdateItem/DeleteItem.
-    if (props.activityAccess === "append") {
-      props.activityTable.grant(this.function, "dynamodb:PutItem");
-    } else if (props.activityAccess === "read") {
-      props.activityTable.grant(this.function, "dynamodb:Query");
-    }
+    // cdk-nag acknowledgements, each on this function's own resources only.
+    Validations.of(this.role).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, " +
+        "so Lambda's tracing statement must use '*'. Every other statement of this role names its resources.",
+    });
+    Validations.of(this.function).acknowledge({
+      id: "Serverless-LambdaDLQ",
+      reason:
+        props.invocation === "synchronous"
+          ? "Invoked synchronously only (API Gateway, the API Gateway authorizer or the console): the caller gets the " +
+            "error, and Lambda never queues these invocations, so a dead-letter queue would stay empty."
+          : "Failed asynchronous invocations go to the on-failure destination (an SQS queue, redriven by the " +
+            "redrive-dead-letters operator function), which keeps more context than a DeadLetterConfig would.",
+    });
+  }
+
+  private grantTables(tables: OperationTables): void {
+    const tableStatement = (ref: ServiceTableRef, actions: readonly string[]) => {
+      if (actions.length === 0) return;
+      this.role.addToPolicy(new PolicyStatement({ actions: [...actions], resources: [ref.table.tableArn] }));
+      // Query is the only action that works on an index; each index by its own ARN, never `index/*`.
+      if (actions.includes("dynamodb:Query") && ref.indexNames.length > 0) {
+        this.role.addToPolicy(
+          new PolicyStatement({
+            actions: ["dynamodb:Query"],
+            resources: ref.indexNames.map((name) => `${ref.table.tableArn}/index/${name}`),
+          }),
+        );
+      }
+    };
+    tableStatement(tables.tokens, TABLE_ACTIONS[tables.tableAccess]);
+    // Exactly these actions, never the grantRead*/grantWrite* bundles: those include UpdateItem/DeleteItem.
+    tableStatement(tables.activity, ACTIVITY_ACTIONS[tables.activityAccess]);
   }
 }

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, Billing, TableV2, type Attribute } from "aws-cdk-lib/aws-dynamodb";
+import { AttributeType, Billing, TableEncryptionV2, TableV2, type Attribute } from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
 import type { KeyAttribute } from "../../functions/adapters/dynamodb/table-definition.ts";
 
@@ -26,7 +26,20 @@ function toAttribute(key: KeyAttribute | undefined): Attribute | undefined {
 
 /**
  * One of the service's tables (tokens, activity), built from its shared definition (the local server builds
- * its tables from the same ones): on-demand, recoverable, and never deleted with the stack.
+ * its tables from the same ones): on-demand, recoverable, encrypted at rest, and never deleted with the stack.
+ *
+ * Encryption at rest uses the AWS-owned key (DynamoDB's default, stated explicitly here), not a customer-managed
+ * KMS key, on purpose:
+ * - what the tables hold does not depend on a key for its secrecy: tokens are stored only as SHA-256 hashes
+ *   of 128+ random bits plus a 4-character hint; access to the items is already limited per function by IAM;
+ * - verification is the hot path of every integration: with a customer-managed key, a disabled, deleted or
+ *   throttled key makes the table unreadable (and DynamoDB archives a table whose key stays inaccessible),
+ *   which would turn a KMS mistake into an outage of every API token; every function role would also need
+ *   KMS grants;
+ * - it costs nothing and needs no key administration.
+ * If a compliance regime requires key-usage audit in CloudTrail or crypto-shredding, switch to
+ * `TableEncryptionV2.customerManagedKey(key)` (an in-place update, no table replacement) and grant each
+ * function role kms:Decrypt on that key.
  */
 export function createServiceTable(scope: Construct, id: string, definition: ServiceTableDefinition): TableV2 {
   return new TableV2(scope, id, {
@@ -39,8 +52,14 @@ export function createServiceTable(scope: Construct, id: string, definition: Ser
       sortKey: toAttribute(index.sortKey),
     })),
     timeToLiveAttribute: definition.timeToLiveAttribute,
+    encryption: TableEncryptionV2.dynamoOwnedKey(),
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     deletionProtection: true,
     removalPolicy: RemovalPolicy.RETAIN,
   });
+}
+
+/** The table with its index names, as `OperationFunction` grants access to it. */
+export function tableRef(table: TableV2, definition: ServiceTableDefinition) {
+  return { table, indexNames: (definition.globalSecondaryIndexes ?? []).map((index) => index.indexName) };
 }

@@ -1,14 +1,25 @@
-import { App } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, test } from "vitest";
 import {
   tableDefinitions,
   type TableDefinition,
   type TableName,
 } from "../../functions/adapters/dynamodb/table-definition.ts";
-import { ApiTokenServiceStack } from "../../infra/api-token-service-stack.ts";
+import type { ApiTokenServiceStack } from "../../infra/api-token-service-stack.ts";
 import { eventRules } from "../../infra/event-rules.ts";
+import {
+  operatorFunctions,
+  redriveDeadLettersFunction,
+  tokenAuthorizerFunction,
+} from "../../infra/ops/operator-functions.ts";
+import { consoleTestEvents, TEST_EVENT_REGISTRY_NAME } from "../../infra/ops/console-test-events.ts";
 import { routes } from "../../infra/routes.ts";
+import {
+  membershipStatusEventSchema,
+  organizationSettingsChangedSchema,
+  userUpsertedSchema,
+} from "../../functions/domain/memberships.ts";
+import { synthesize, type Violation } from "./synth.ts";
 
 interface Resource {
   Type: string;
@@ -17,7 +28,15 @@ interface Resource {
   UpdateReplacePolicy?: string;
 }
 
-const operations = [...routes, ...eventRules];
+/** Every function that uses the tables: routes, event handlers, the authorizer and the revoke operator. */
+const extraFunctions = [tokenAuthorizerFunction, ...operatorFunctions];
+const operations = [
+  ...routes,
+  ...eventRules,
+  ...extraFunctions.flatMap((f) => (f.tableAccess === "none" ? [] : [{ ...f, tableAccess: f.tableAccess }])),
+];
+/** Every function of the stack, by operation name. */
+const allOperations = [...routes, ...eventRules, ...extraFunctions].map((o) => o.operation);
 const WRITE_ACTION = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL(Insert|Update|Delete)|\*)$/;
 /** What would let a role change or remove an activity record (or the whole log). */
 const ACTIVITY_EDIT_ACTIONS = [
@@ -38,6 +57,8 @@ const tables: readonly { name: TableName; definition: TableDefinition; output: s
 ];
 
 let template: Template;
+let stack: ApiTokenServiceStack;
+let violations: readonly Violation[];
 let resources: Record<string, Resource>;
 /** Logical ids of the tables, found through the outputs that name them. */
 let tableIds: Record<TableName, string>;
@@ -94,10 +115,9 @@ const covers = (pattern: string, action: string) =>
   );
 
 beforeAll(() => {
-  // Synthesized once for the whole file; bundling is skipped because no test looks at the assets.
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  const stack = new ApiTokenServiceStack(app, "TestStack", { env: { account: "123456789012", region: "eu-west-1" } });
-  template = Template.fromStack(stack);
+  // The app as infra/app.ts builds it (with the nag packs), synthesized once for the whole file; bundling is
+  // skipped because no test looks at the assets.
+  ({ stack, template, violations } = synthesize());
   resources = template.toJSON().Resources;
   const outputs: Record<string, { Value: { Ref?: string } }> = template.toJSON().Outputs;
   tableIds = Object.fromEntries(tables.map(({ name, output }) => [name, outputs[output]!.Value.Ref!])) as Record<
@@ -168,8 +188,9 @@ describe("tables", () => {
 describe("functions", () => {
   test("one per route and per event rule, all Node.js 24 on arm64 with the shared defaults", () => {
     const functions = ofType("AWS::Lambda::Function");
-    expect(functions).toHaveLength(routes.length + eventRules.length);
-    for (const { operation } of operations) {
+    // Plus the token authorizer and the two operator functions.
+    expect(functions).toHaveLength(routes.length + eventRules.length + extraFunctions.length);
+    for (const { operation } of [...routes, ...eventRules]) {
       const [, fn] = functionOf(operation);
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs24.x",
@@ -376,6 +397,396 @@ test("outputs the API URL, both table names and Cognito ids", () => {
   expect(Object.keys(template.toJSON().Outputs)).toEqual(
     expect.arrayContaining(["ApiUrl", "TableName", "ActivityTableName", "UserPoolId", "UserPoolClientId"]),
   );
+  expect(Object.keys(template.toJSON().Outputs)).toEqual(
+    expect.arrayContaining([
+      "TokenAuthorizerFunctionArn",
+      "AlarmTopicArn",
+      "DashboardName",
+      "ApiAccessLogGroupName",
+      "RevokeUserTokensFunctionName",
+      "RedriveDeadLettersFunctionName",
+    ]),
+  );
   expect(template.toJSON().Outputs.TableName.Value).toEqual({ Ref: tableIds.tokens });
   expect(template.toJSON().Outputs.ActivityTableName.Value).toEqual({ Ref: tableIds.activity });
+});
+
+describe("tables: encryption at rest", () => {
+  test.each(tables)("the $name table is encrypted with DynamoDB's AWS-owned key (an explicit choice)", ({ name }) => {
+    // `SSEEnabled: false` is CloudFormation's way of saying "the AWS-owned key" (DynamoDB always encrypts at rest).
+    expect(resources[tableIds[name]]!.Properties.SSESpecification).toEqual({ SSEEnabled: false });
+  });
+});
+
+describe("every function", () => {
+  test.each(allOperations)("%s: one function, Node.js 24 on arm64, JSON logs to its own log group, traced", (operation) => {
+    const [, fn] = functionOf(operation);
+    expect(fn.Properties).toMatchObject({
+      Runtime: "nodejs24.x",
+      Architectures: ["arm64"],
+      MemorySize: expect.any(Number),
+      Timeout: expect.any(Number),
+      TracingConfig: { Mode: "Active" },
+      LoggingConfig: { LogFormat: "JSON", ApplicationLogLevel: "INFO", SystemLogLevel: "INFO" },
+    });
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: "api-token-service",
+      POWERTOOLS_LOG_LEVEL: "INFO",
+      POWERTOOLS_METRICS_NAMESPACE: "ApiTokenService",
+    });
+    const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref;
+    expect(resources[logGroupId]?.Properties.RetentionInDays).toBe(30);
+    // Its own role, no AWS managed policy (AWSLambdaBasicExecutionRole may write to every log group).
+    const roleId = fn.Properties.Role["Fn::GetAtt"][0];
+    expect(resources[roleId]?.Properties.ManagedPolicyArns).toBeUndefined();
+    const roleUsers = ofType("AWS::Lambda::Function").filter(([, f]) => f.Properties.Role["Fn::GetAtt"][0] === roleId);
+    expect(roleUsers).toHaveLength(1);
+  });
+
+  test("the authorizer and the operator functions get their own timeouts", () => {
+    for (const definition of extraFunctions) {
+      expect(functionOf(definition.operation)[1].Properties.Timeout, definition.operation).toBe(definition.timeoutSeconds);
+    }
+  });
+
+  test("the token authorizer and revoke-user-tokens read and write tokens and append to the activity log", () => {
+    for (const operation of [tokenAuthorizerFunction.operation, "revoke-user-tokens"]) {
+      expect(functionOf(operation)[1].Properties.Environment.Variables, operation).toMatchObject({
+        TABLE_NAME: { Ref: tableIds.tokens },
+        ACTIVITY_TABLE_NAME: { Ref: tableIds.activity },
+      });
+    }
+  });
+});
+
+describe("least privilege: each role holds exactly its operation's actions", () => {
+  const LOGS = ["logs:CreateLogStream", "logs:PutLogEvents"];
+  const XRAY = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
+  const READ = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"];
+  const READ_WRITE = [...READ, "dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"];
+  const ON_FAILURE = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"];
+  const REDRIVE_SQS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"];
+
+  const expectedActions = (operation: string): string[] => {
+    const definition = [...routes, ...eventRules, ...extraFunctions].find((o) => o.operation === operation)!;
+    const actions = [...LOGS, ...XRAY];
+    if (definition.tableAccess === "read") actions.push(...READ);
+    if (definition.tableAccess === "readWrite") actions.push(...READ_WRITE);
+    actions.push(...ACTIVITY_ACTIONS[definition.activityAccess]);
+    if (operation === "generate-user-token") actions.push("cognito-idp:ListUsers", "cognito-idp:AdminInitiateAuth");
+    if (eventRules.some((rule) => rule.operation === operation)) actions.push(...ON_FAILURE);
+    if (operation === redriveDeadLettersFunction.operation) actions.push(...REDRIVE_SQS, "lambda:InvokeFunction");
+    return [...new Set(actions)].sort();
+  };
+
+  test.each(allOperations)("%s", (operation) => {
+    expect([...new Set(actionsOf(statementsOf(operation)))].sort()).toEqual(expectedActions(operation));
+  });
+
+  test("every statement names its resources, except X-Ray's (which has no resource-level permissions)", () => {
+    for (const statement of allStatements()) {
+      const actions = asList<string>(statement.Action);
+      const wildcardResource = asList<unknown>(statement.Resource).some((r) => typeof r === "string" && r.includes("*"));
+      if (wildcardResource) expect(actions.sort()).toEqual([...XRAY].sort());
+      expect(actions.some((action) => action.includes("*")), actions.join()).toBe(false);
+    }
+  });
+
+  test("log writes go to the function's own log group only", () => {
+    for (const operation of allOperations) {
+      const [, fn] = functionOf(operation);
+      const logStatements = statementsOf(operation).filter((s) => asList<string>(s.Action).some((a) => a.startsWith("logs:")));
+      expect(logStatements.map((s) => s.Resource), operation).toEqual([{ "Fn::GetAtt": [fn.Properties.LoggingConfig.LogGroup.Ref, "Arn"] }]);
+    }
+  });
+
+  test("tokens-table Query reaches the byOrganization index by its own ARN, never index/*", () => {
+    const indexArn = {
+      "Fn::Join": ["", [{ "Fn::GetAtt": [tableIds.tokens, "Arn"] }, `/index/${tableDefinitions.tokens.globalSecondaryIndexes[0]!.indexName}`]],
+    };
+    for (const { operation } of operations) {
+      const indexStatements = statementsOf(operation).filter((s) => JSON.stringify(s.Resource).includes("/index/"));
+      expect(indexStatements, operation).toEqual([expect.objectContaining({ Action: "dynamodb:Query", Resource: indexArn })]);
+    }
+  });
+
+  test("redrive-dead-letters touches no table, and only the dead-letter queues and their handlers", () => {
+    const [, fn] = functionOf(redriveDeadLettersFunction.operation);
+    expect(fn.Properties.Environment.Variables.TABLE_NAME).toBeUndefined();
+    expect(fn.Properties.Environment.Variables.ACTIVITY_TABLE_NAME).toBeUndefined();
+    const statements = statementsOf(redriveDeadLettersFunction.operation);
+    expect(dynamoActionsOf(statements)).toEqual([]);
+
+    const queueIds = eventRules.map((rule) => deadLetterQueueOf(rule.operation));
+    const handlerIds = eventRules.map((rule) => functionOf(rule.operation)[0]);
+    const sqs = statements.filter((s) => asList<string>(s.Action).some((a) => a.startsWith("sqs:")));
+    expect(sqs).toHaveLength(1);
+    expect(sqs[0]!.Resource).toEqual(queueIds.map((id) => ({ "Fn::GetAtt": [id, "Arn"] })));
+    const invoke = statements.filter((s) => asList<string>(s.Action).includes("lambda:InvokeFunction"));
+    expect(invoke).toHaveLength(1);
+    expect(invoke[0]!.Resource).toEqual(handlerIds.map((id) => ({ "Fn::GetAtt": [id, "Arn"] })));
+  });
+
+  test("redrive-dead-letters knows each handler's queue URL and function name (DEAD_LETTER_TARGETS)", () => {
+    const [, fn] = functionOf(redriveDeadLettersFunction.operation);
+    const parts: unknown[] = fn.Properties.Environment.Variables.DEAD_LETTER_TARGETS["Fn::Join"][1];
+    // Rebuild the JSON with placeholders for the references, then check it entry by entry.
+    const json = parts.map((part) => (typeof part === "string" ? part : `ref:${(part as { Ref: string }).Ref}`)).join("");
+    const targets = JSON.parse(json) as { name: string; queueUrl: string; functionName: string }[];
+    expect(targets).toEqual(
+      eventRules.map((rule) => ({
+        name: rule.operation,
+        queueUrl: `ref:${deadLetterQueueOf(rule.operation)}`,
+        functionName: `ref:${functionOf(rule.operation)[0]}`,
+      })),
+    );
+  });
+});
+
+/** The logical id of the dead-letter queue of an event handler (its on-failure destination). */
+function deadLetterQueueOf(operation: string): string {
+  const [functionId] = functionOf(operation);
+  const [, invokeConfig] = ofType("AWS::Lambda::EventInvokeConfig").find(([, c]) => c.Properties.FunctionName?.Ref === functionId)!;
+  return invokeConfig.Properties.DestinationConfig.OnFailure.Destination["Fn::GetAtt"][0];
+}
+
+describe("HTTP API: stage, throttling, access logs, CORS", () => {
+  test("every management route has the JWT authorizer, verify has IAM, login none", () => {
+    const [authorizerId] = ofType("AWS::ApiGatewayV2::Authorizer")[0]!;
+    for (const route of routes) {
+      const [, apiRoute] = ofType("AWS::ApiGatewayV2::Route").find(([, r]) => r.Properties.RouteKey === `${route.method} ${route.path}`)!;
+      if (route.path.startsWith("/v1/orgs/")) {
+        expect(route.auth, route.operation).toBe("session");
+        expect(apiRoute.Properties).toMatchObject({ AuthorizationType: "JWT", AuthorizerId: { Ref: authorizerId } });
+      }
+    }
+    const verify = ofType("AWS::ApiGatewayV2::Route").find(([, r]) => r.Properties.RouteKey === "POST /v1/verify")!;
+    expect(verify[1].Properties.AuthorizationType).toBe("AWS_IAM");
+    const login = ofType("AWS::ApiGatewayV2::Route").find(([, r]) => r.Properties.RouteKey === "POST /v1/login")!;
+    expect(login[1].Properties.AuthorizationType).toBe("NONE");
+  });
+
+  test("one $default stage, auto-deployed, with default route throttling", () => {
+    const stages = ofType("AWS::ApiGatewayV2::Stage");
+    expect(stages).toHaveLength(1);
+    expect(stages[0]![1].Properties).toMatchObject({
+      StageName: "$default",
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+    });
+  });
+
+  test("JSON access logs to their own log group, without the Authorization header or the body", () => {
+    const [, stage] = ofType("AWS::ApiGatewayV2::Stage")[0]!;
+    const logGroupId = stage.Properties.AccessLogSettings.DestinationArn["Fn::GetAtt"][0];
+    expect(resources[logGroupId]?.Type).toBe("AWS::Logs::LogGroup");
+    expect(resources[logGroupId]?.Properties.RetentionInDays).toBeGreaterThan(0);
+    const format = JSON.parse(stage.Properties.AccessLogSettings.Format) as Record<string, string>;
+    expect(format).toMatchObject({
+      requestId: "$context.requestId",
+      ip: "$context.identity.sourceIp",
+      routeKey: "$context.routeKey",
+      status: "$context.status",
+      latency: "$context.responseLatency",
+      integrationError: "$context.integrationErrorMessage",
+    });
+    const logged = Object.values(format).join(" ").toLowerCase();
+    for (const secret of ["authorization", "header", "body", "querystring", "cookie"]) expect(logged).not.toContain(secret);
+  });
+
+  test("no CORS unless corsAllowOrigins is given", () => {
+    expect(ofType("AWS::ApiGatewayV2::Api")[0]![1].Properties.CorsConfiguration).toBeUndefined();
+  });
+});
+
+describe("event handlers: retries and dead letters", () => {
+  test("every rule target has a retry policy and a dead-letter queue that is also the function's on-failure destination", () => {
+    for (const eventRule of eventRules) {
+      const [, rule] = ofType("AWS::Events::Rule").find(([, r]) => r.Properties.Description === eventRule.description)!;
+      const [target] = rule.Properties.Targets;
+      expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+      expect(target.DeadLetterConfig.Arn).toEqual({ "Fn::GetAtt": [deadLetterQueueOf(eventRule.operation), "Arn"] });
+    }
+  });
+});
+
+describe("alarms and dashboard", () => {
+  const alarms = () => ofType("AWS::CloudWatch::Alarm").map(([, alarm]) => alarm.Properties);
+  const topicId = () => ofType("AWS::SNS::Topic")[0]![0];
+
+  test("one encrypted, TLS-only alarm topic, in the outputs", () => {
+    const topics = ofType("AWS::SNS::Topic");
+    expect(topics).toHaveLength(1);
+    const [id, topic] = topics[0]!;
+    expect(resources[topic.Properties.KmsMasterKeyId["Fn::GetAtt"][0]]?.Properties.EnableKeyRotation).toBe(true);
+    const statements = ofType("AWS::SNS::TopicPolicy")
+      .filter(([, p]) => p.Properties.Topics.some((t: any) => t.Ref === id))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+    );
+    expect(template.toJSON().Outputs.AlarmTopicArn.Value).toEqual({ Ref: id });
+    // No email subscription unless alarmEmail is given.
+    expect(ofType("AWS::SNS::Subscription")).toEqual([]);
+  });
+
+  test("every alarm fires at the first occurrence, ignores missing data, and notifies the topic", () => {
+    expect(alarms().length).toBeGreaterThan(0);
+    for (const alarm of alarms()) {
+      expect(alarm, alarm.AlarmName).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        TreatMissingData: "notBreaching",
+        AlarmActions: [{ Ref: topicId() }],
+      });
+    }
+  });
+
+  test("an alarm on each dead-letter queue's depth", () => {
+    for (const { operation } of eventRules) {
+      const queueId = deadLetterQueueOf(operation);
+      const found = alarms().filter(
+        (a) =>
+          a.Namespace === "AWS/SQS" &&
+          a.MetricName === "ApproximateNumberOfMessagesVisible" &&
+          JSON.stringify(a.Dimensions) === JSON.stringify([{ Name: "QueueName", Value: { "Fn::GetAtt": [queueId, "QueueName"] } }]),
+      );
+      expect(found, operation).toHaveLength(1);
+    }
+  });
+
+  test("an errors alarm and a throttles alarm for every function", () => {
+    for (const operation of allOperations) {
+      const [functionId] = functionOf(operation);
+      for (const metricName of ["Errors", "Throttles"]) {
+        const found = alarms().filter(
+          (a) => a.Namespace === "AWS/Lambda" && a.MetricName === metricName && a.Dimensions?.[0]?.Value?.Ref === functionId,
+        );
+        expect(found, `${operation} ${metricName}`).toHaveLength(1);
+      }
+    }
+  });
+
+  test("an alarm on the HTTP API's 5xx", () => {
+    const apiId = ofType("AWS::ApiGatewayV2::Api")[0]![0];
+    const found = alarms().filter(
+      (a) => a.Namespace === "AWS/ApiGateway" && a.MetricName === "5xx" && a.Dimensions?.[0]?.Value?.Ref === apiId,
+    );
+    expect(found).toHaveLength(1);
+  });
+
+  test("one dashboard with the service's metrics, the API's, the functions' errors and the queues' depth", () => {
+    const dashboards = ofType("AWS::CloudWatch::Dashboard");
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]![1].Properties.DashboardBody);
+    for (const metric of ["TokensCreated", "TokensRevoked", "TokensExpired", "TokensVerified", "VerificationsRefused", "VerifyLatency"]) {
+      expect(body).toContain(`\\"ApiTokenService\\",\\"${metric}\\",\\"service\\",\\"api-token-service\\"`);
+    }
+    for (const stat of ["p50", "p99"]) expect(body).toContain(`\\"VerifyLatency\\",\\"service\\",\\"api-token-service\\",{\\"label\\":\\"${stat}\\"`);
+    for (const metric of ["4xx", "5xx", "Latency", "Errors", "ApproximateNumberOfMessagesVisible"]) expect(body).toContain(`\\"${metric}\\"`);
+    expect(template.toJSON().Outputs.DashboardName.Value).toEqual({ Ref: dashboards[0]![0] });
+  });
+});
+
+describe("token authorizer for other APIs", () => {
+  test("caches answers for at most 60 s (the worst-case revocation delay)", () => {
+    expect(stack.tokenAuthorizer.resultsCacheTtl.toSeconds()).toBeLessThanOrEqual(60);
+    expect(stack.tokenAuthorizer.resultsCacheTtl.toSeconds()).toBe(30);
+  });
+
+  test("its function's ARN is exported for other stacks", () => {
+    const output = template.toJSON().Outputs.TokenAuthorizerFunctionArn;
+    expect(output.Value).toEqual({ "Fn::GetAtt": [functionOf(tokenAuthorizerFunction.operation)[0], "Arn"] });
+    expect(output.Export.Name).toBe("ApiTokenService-TokenAuthorizerFunctionArn");
+  });
+});
+
+describe("console test events", () => {
+  const expected = consoleTestEvents();
+  const schemaOf = (operation: string) => {
+    const [functionId] = functionOf(operation);
+    const found = ofType("AWS::EventSchemas::Schema").filter(
+      ([, s]) => JSON.stringify(s.Properties.SchemaName) === JSON.stringify({ "Fn::Join": ["", ["_", { Ref: functionId }, "-schema"]] }),
+    );
+    expect(found, operation).toHaveLength(1);
+    return found[0]![1].Properties;
+  };
+
+  test("exactly one schema per function, in the Lambda console's registry", () => {
+    expect(ofType("AWS::EventSchemas::Schema")).toHaveLength(allOperations.length);
+    // The console creates the registry on first use; the stack only makes it when told to.
+    expect(ofType("AWS::EventSchemas::Registry")).toEqual([]);
+  });
+
+  test.each(allOperations)("%s has a shareable test event with its example payload", (operation) => {
+    const schema = schemaOf(operation);
+    expect(schema.RegistryName).toBe(TEST_EVENT_REGISTRY_NAME);
+    expect(schema.Type).toBe("OpenApi3");
+    const content = JSON.parse(schema.Content);
+    expect(content.openapi).toBe("3.0.0");
+    const examples = expected[operation]!;
+    expect(examples.length).toBeGreaterThan(0);
+    expect(Object.keys(content.components.examples)).toEqual(examples.map((e) => e.name));
+    for (const { name, event } of examples) {
+      expect(content.components.examples[name].value).toEqual(event);
+      expect(name).toMatch(/^[A-Za-z0-9._-]{1,25}$/);
+    }
+  });
+
+  test("route events are API Gateway payload 2.0 requests for that route, with placeholder credentials", () => {
+    for (const route of routes) {
+      const event = expected[route.operation]![0]!.event as any;
+      expect(event.version).toBe("2.0");
+      expect(event.routeKey).toBe(`${route.method} ${route.path}`);
+      expect(event.requestContext.http.method).toBe(route.method);
+      expect(event.rawPath).not.toMatch(/[{}]/);
+      const pattern = new RegExp(`^${route.path.replace(/\{[^}]+\}/g, "[^/]+")}$`);
+      expect(event.rawPath).toMatch(pattern);
+      for (const [name, value] of Object.entries(event.pathParameters ?? {})) {
+        expect(route.path).toContain(`{${name}}`);
+        expect(event.rawPath).toContain(`/${value}`);
+      }
+      expect(event.headers.authorization).toMatch(/<[^>]+>/);
+      if (route.auth === "session") expect(event.requestContext.authorizer.jwt.claims.sub).toEqual(expect.any(String));
+      if (route.auth === "iam") expect(event.requestContext.authorizer.iam.userArn).toEqual(expect.any(String));
+      if (["POST", "PATCH"].includes(route.method) && route.operation !== "login-with-token") {
+        expect(() => JSON.parse(event.body), route.operation).not.toThrow();
+        expect(event.headers["content-type"]).toBe("application/json");
+      }
+    }
+  });
+
+  test("event-handler events are EventBridge events that match their rule and pass the handler's validation", () => {
+    const detailSchemas: Record<string, { safeParse(value: unknown): { success: boolean } }> = {
+      "User Upserted": userUpsertedSchema,
+      "User Deactivated": membershipStatusEventSchema,
+      "User Reactivated": membershipStatusEventSchema,
+      "User Removed From Organization": membershipStatusEventSchema,
+      "Organization Settings Changed": organizationSettingsChangedSchema,
+    };
+    for (const rule of eventRules) {
+      const event = expected[rule.operation]![0]!.event as any;
+      expect(rule.pattern.source).toContain(event.source);
+      expect(rule.pattern["detail-type"]).toContain(event["detail-type"]);
+      expect(detailSchemas[event["detail-type"]]!.safeParse(event.detail).success, rule.operation).toBe(true);
+    }
+  });
+
+  test("operator events are dry runs, and the redrive one names a real handler", () => {
+    for (const { operation } of operatorFunctions) {
+      for (const { event } of expected[operation]!) expect(event.dryRun, operation).toBe(true);
+    }
+    const redrive = expected[redriveDeadLettersFunction.operation]![0]!.event;
+    expect(eventRules.map((r) => r.operation)).toContain(redrive.handler);
+  });
+
+  test("no example holds anything shaped like a real API token", () => {
+    expect(JSON.stringify(expected)).not.toMatch(/atk_(user|svc)_[0-9A-Za-z]{20,}/);
+  });
+});
+
+describe("cdk-nag (AwsSolutions and Serverless packs)", () => {
+  test("synthesizing the app leaves no unacknowledged finding", () => {
+    expect(violations).toEqual([]);
+  });
 });

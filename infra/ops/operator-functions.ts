@@ -1,0 +1,47 @@
+/**
+ * The functions that are neither a route nor an event handler: the Lambda authorizer other APIs attach, and
+ * the operator functions run from the AWS console (each with a shareable test event, see
+ * `console-test-events.ts`).
+ */
+export interface ExtraFunctionDefinition {
+  /** Also the function's description, and the key of its console test events. */
+  readonly operation: string;
+  /** Handler module, relative to the repository root. It exports `handler`. */
+  readonly handlerModule: string;
+  readonly tableAccess: "none" | "read" | "readWrite";
+  readonly activityAccess: "none" | "append" | "read";
+  readonly timeoutSeconds: number;
+}
+
+/** The Lambda REQUEST authorizer behind the `TokenAuthorizer` construct: verifies API tokens like POST /v1/verify. */
+export const tokenAuthorizerFunction = {
+  operation: "token-authorizer",
+  handlerModule: "functions/authorizers/token-authorizer.ts",
+  // Verification records use (lastUsedAt, expiry) and the first-found `token.expired`.
+  tableAccess: "readWrite",
+  activityAccess: "append",
+  // API Gateway waits at most 10 s for an authorizer.
+  timeoutSeconds: 10,
+} as const satisfies ExtraFunctionDefinition;
+
+/** Operator: revoke every active user token of one person in one organization (recorded in the activity log). */
+export const revokeUserTokensFunction = {
+  operation: "revoke-user-tokens",
+  handlerModule: "functions/operations/revoke-user-tokens.ts",
+  tableAccess: "readWrite",
+  activityAccess: "append",
+  timeoutSeconds: 30,
+} as const satisfies ExtraFunctionDefinition;
+
+/** Operator: hand the events parked in a lifecycle handler's dead-letter queue back to that handler. */
+export const redriveDeadLettersFunction = {
+  operation: "redrive-dead-letters",
+  handlerModule: "functions/operations/redrive-dead-letters.ts",
+  // Only SQS and Lambda: it never touches a table.
+  tableAccess: "none",
+  activityAccess: "none",
+  // Up to 100 messages, each an invocation and a delete; its received messages stay hidden for 60 s.
+  timeoutSeconds: 60,
+} as const satisfies ExtraFunctionDefinition;
+
+export const operatorFunctions = [revokeUserTokensFunction, redriveDeadLettersFunction] as const;

@@ -1,0 +1,94 @@
+import { Queue } from "aws-cdk-lib/aws-sqs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, test } from "vitest";
+import { buildApp } from "../../infra/app.ts";
+import { TEST_EVENT_REGISTRY_NAME } from "../../infra/ops/console-test-events.ts";
+import { readViolations, synthesize, type Synthesized } from "./synth.ts";
+
+/** The app with every optional setting given, as `npx cdk deploy -c ...` would pass them (strings). */
+const OPTIONS = {
+  alarmEmail: "oncall@example.com",
+  corsAllowOrigins: "https://app.example.com, https://admin.example.com",
+  apiThrottleRateLimit: "50",
+  apiThrottleBurstLimit: "100",
+  createTestEventRegistry: "true",
+  tokenAuthorizerCacheTtlSeconds: "10",
+  logLevel: "DEBUG",
+};
+
+let synthesized: Synthesized;
+const resources = () => synthesized.template.toJSON().Resources as Record<string, { Type: string; Properties: any; DependsOn?: string[] }>;
+const ofType = (type: string) => Object.entries(resources()).filter(([, r]) => r.Type === type);
+
+beforeAll(() => {
+  synthesized = synthesize(OPTIONS);
+});
+
+describe("context options", () => {
+  test("the app stays clean under both nag packs with every option on", () => {
+    expect(synthesized.violations).toEqual([]);
+  });
+
+  test("alarmEmail subscribes that address to the alarm topic", () => {
+    const subscriptions = ofType("AWS::SNS::Subscription");
+    expect(subscriptions).toHaveLength(1);
+    const [, subscription] = subscriptions[0]!;
+    expect(subscription.Properties).toMatchObject({ Protocol: "email", Endpoint: OPTIONS.alarmEmail });
+  });
+
+  test("corsAllowOrigins sets CORS for exactly those origins, bearer headers, no credentials", () => {
+    const [, api] = ofType("AWS::ApiGatewayV2::Api")[0]!;
+    expect(api.Properties.CorsConfiguration).toMatchObject({
+      AllowOrigins: ["https://app.example.com", "https://admin.example.com"],
+      AllowHeaders: ["authorization", "content-type"],
+    });
+    expect(api.Properties.CorsConfiguration.AllowCredentials).toBeFalsy();
+  });
+
+  test("throttling comes from context", () => {
+    const [, stage] = ofType("AWS::ApiGatewayV2::Stage")[0]!;
+    expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+  });
+
+  test("createTestEventRegistry makes the registry, and every schema goes into it", () => {
+    const registries = ofType("AWS::EventSchemas::Registry");
+    expect(registries).toHaveLength(1);
+    const [registryId, registry] = registries[0]!;
+    expect(registry.Properties.RegistryName).toBe(TEST_EVENT_REGISTRY_NAME);
+    for (const [, schema] of ofType("AWS::EventSchemas::Schema")) {
+      expect(schema.Properties.RegistryName).toEqual({ "Fn::GetAtt": [registryId, "RegistryName"] });
+    }
+  });
+
+  test("the authorizer cache and the log level come from context", () => {
+    expect(synthesized.stack.tokenAuthorizer.resultsCacheTtl.toSeconds()).toBe(10);
+    for (const [, fn] of ofType("AWS::Lambda::Function")) {
+      expect(fn.Properties.LoggingConfig.ApplicationLogLevel).toBe("DEBUG");
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe("DEBUG");
+    }
+  });
+
+  test("a token authorizer cache over 60 s fails synthesis", () => {
+    expect(() => buildApp({ context: { "aws:cdk:bundling-stacks": [], tokenAuthorizerCacheTtlSeconds: "61" } })).toThrow(/at most 60 s/);
+  });
+});
+
+describe("cdk-nag gate", () => {
+  test("synthesis fails on a finding nobody acknowledged", () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), "api-token-service-nag-"));
+    try {
+      const { app, stack } = buildApp({ outdir, context: { "aws:cdk:bundling-stacks": [] } });
+      // A queue without TLS enforcement or a DLQ: AwsSolutions-SQS3/SQS4, Serverless-SQSRedrivePolicy.
+      new Queue(stack, "Unacknowledged");
+      expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
+      const found = readViolations(outdir);
+      expect(found.map((v) => v.rule)).toEqual(expect.arrayContaining(["AwsSolutions-SQS4", "AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"]));
+      // Only the new queue: everything else in the stack stays acknowledged or compliant.
+      expect(new Set(found.flatMap((v) => v.paths))).toEqual(new Set(["ApiTokenService/Unacknowledged/Resource"]));
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
