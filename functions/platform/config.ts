@@ -22,6 +22,8 @@ const passwordCheckSchema = z.discriminatedUnion("PASSWORD_CHECK", [
     COGNITO_CLIENT_ID: z.string().check(z.minLength(1)),
   }),
   z.object({ PASSWORD_CHECK: z.literal("local"), LOCAL_IDP_URL: z.url() }),
+  /** An identity provider whose passwords this service cannot check (an external OIDC issuer). */
+  z.object({ PASSWORD_CHECK: z.literal("none") }),
 ]);
 
 export type BaseConfig = z.infer<typeof baseSchema>;

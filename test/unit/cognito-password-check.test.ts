@@ -55,3 +55,18 @@ describe("the Cognito password check", () => {
     await expect(new CognitoPasswordCheck(down.client, "p", "c").verify("s", "x")).rejects.toThrow("boom");
   });
 });
+
+describe("a deployment whose identity provider cannot check passwords", () => {
+  test("answers invalid_password with what to do, instead of failing at cold start", async () => {
+    const { createPasswordCheck } = await import("../../functions/platform/password-check.ts");
+    const previous = process.env.PASSWORD_CHECK;
+    process.env.PASSWORD_CHECK = "none";
+    try {
+      const check = createPasswordCheck();
+      await expect(check.verify("ada", "pw")).rejects.toMatchObject({ code: "invalid_password", message: expect.stringContaining("SSO") });
+    } finally {
+      if (previous === undefined) delete process.env.PASSWORD_CHECK;
+      else process.env.PASSWORD_CHECK = previous;
+    }
+  });
+});
