@@ -17,7 +17,10 @@ import { Mfa, UserPool } from "aws-cdk-lib/aws-cognito";
 import { EventBus, Rule, type EventPattern as CdkEventPattern } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { CfnRegistry } from "aws-cdk-lib/aws-eventschemas";
+import { StreamViewType } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
+import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
@@ -30,6 +33,7 @@ import { DEFAULT_RESULTS_CACHE_TTL, TokenAuthorizer } from "./constructs/token-a
 import { eventRules, type EventPattern } from "./event-rules.ts";
 import { consoleTestEvents, TEST_EVENT_REGISTRY_NAME } from "./ops/console-test-events.ts";
 import {
+  onTokenDeletedFunction,
   redriveDeadLettersFunction,
   revokeUserTokensFunction,
   tokenAuthorizerFunction,
@@ -79,6 +83,17 @@ const EVENT_DELIVERY = { retryAttempts: 8, maxEventAge: Duration.hours(2) } as c
 const DEFAULT_THROTTLE = { rateLimit: 500, burstLimit: 1000 } as const;
 
 /**
+ * Only deletions by TTL reach on-token-deleted: a REMOVE done by the DynamoDB service itself (TTL), never one
+ * made by a function (those carry no userIdentity), and only of token items still active when deleted (not
+ * the markers, password-throttle records or revoked tokens that TTL also removes).
+ */
+const TTL_DELETIONS = FilterCriteria.filter({
+  eventName: FilterRule.isEqual("REMOVE"),
+  userIdentity: { type: FilterRule.isEqual("Service"), principalId: FilterRule.isEqual("dynamodb.amazonaws.com") },
+  dynamodb: { OldImage: { type: { S: FilterRule.isEqual("token") }, status: { S: FilterRule.isEqual("active") } } },
+});
+
+/**
  * The access log: who called which route, with what outcome and how fast. Never the Authorization header,
  * the query string or the body (they carry tokens and passwords); the route key, not the raw path.
  */
@@ -115,7 +130,8 @@ export class ApiTokenServiceStack extends Stack {
     const logLevel = props.logLevel ?? this.contextLogLevel();
     const testEvents = consoleTestEvents();
 
-    const table = createServiceTable(this, "Table", tableDefinitions.tokens);
+    // The stream's old images are what on-token-deleted reads of the tokens TTL removes.
+    const table = createServiceTable(this, "Table", tableDefinitions.tokens, { stream: StreamViewType.OLD_IMAGE });
     // Its own table, so roles can append to and read the log without being able to edit or delete a record.
     const activityTable = createServiceTable(this, "ActivityTable", tableDefinitions.activity);
     const tokens = tableRef(table, tableDefinitions.tokens);
@@ -190,10 +206,19 @@ export class ApiTokenServiceStack extends Stack {
 
     for (const route of routes) {
       const environment: Record<string, string> = {};
-      if (route.operation === PASSWORD_CHECK_OPERATION && cognito) {
-        environment.PASSWORD_CHECK = "cognito";
-        environment.COGNITO_USER_POOL_ID = cognito.userPool.userPoolId;
-        environment.COGNITO_CLIENT_ID = cognito.client.userPoolClientId;
+      if (route.operation === PASSWORD_CHECK_OPERATION) {
+        // An external OIDC issuer's passwords cannot be re-checked here: only SSO-enforced organizations
+        // can have user tokens there (the function says so instead of failing at cold start).
+        Object.assign(
+          environment,
+          cognito
+            ? {
+                PASSWORD_CHECK: "cognito",
+                COGNITO_USER_POOL_ID: cognito.userPool.userPoolId,
+                COGNITO_CLIENT_ID: cognito.client.userPoolClientId,
+              }
+            : { PASSWORD_CHECK: "none" },
+        );
       }
       const { function: fn } = operationFunction({
         operation: route.operation,
@@ -225,7 +250,24 @@ export class ApiTokenServiceStack extends Stack {
       }
     }
 
+    /**
+     * A dead-letter queue: encrypted, TLS only, 14 days. `role` says what it is the dead-letter queue of and
+     * how its messages are handled (the reason of its nag acknowledgements: a queue behind it would only hide them).
+     */
+    const createDeadLetterQueue = (id: string, role: string) => {
+      const queue = new Queue(this, id, {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      const reason = `This is the dead-letter queue itself (${role}); a queue behind it would only hide its messages.`;
+      Validations.of(queue).acknowledge({ id: "AwsSolutions-SQS3", reason });
+      Validations.of(queue).acknowledge({ id: "Serverless-SQSRedrivePolicy", reason });
+      return queue;
+    };
+
     const eventBus = EventBus.fromEventBusName(this, "EventBus", eventBusName);
+    /** The event handlers' dead-letter queues: exactly what redrive-dead-letters may read and redrive. */
     const deadLetterQueues: MonitoredQueue[] = [];
     const deadLetterTargets: { name: string; queueUrl: string; functionName: string }[] = [];
     const eventHandlers: OperationFunction[] = [];
@@ -233,17 +275,11 @@ export class ApiTokenServiceStack extends Stack {
       const id = pascalCase(eventRule.operation);
       // One queue per handler holds both EventBridge's undeliverable events and the function's failed
       // asynchronous invocations: both keep the original event as the message body, ready to redrive.
-      const deadLetterQueue = new Queue(this, `${id}DeadLetterQueue`, {
-        encryption: QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
-      const dlqReason =
-        `This is the dead-letter queue itself (of the ${eventRule.operation} rule's target and the function's ` +
-        "on-failure destination, which the rule does not recognise as DLQ uses); its messages are redriven by the " +
-        "redrive-dead-letters operator function, and a queue behind it would only hide them.";
-      Validations.of(deadLetterQueue).acknowledge({ id: "AwsSolutions-SQS3", reason: dlqReason });
-      Validations.of(deadLetterQueue).acknowledge({ id: "Serverless-SQSRedrivePolicy", reason: dlqReason });
+      const deadLetterQueue = createDeadLetterQueue(
+        `${id}DeadLetterQueue`,
+        `of the ${eventRule.operation} rule's target and the function's on-failure destination, which the rule ` +
+          "does not recognise as DLQ uses; its messages are redriven by the redrive-dead-letters operator function",
+      );
       const handler = operationFunction({
         operation: eventRule.operation,
         handlerModule: eventRule.handlerModule,
@@ -266,6 +302,51 @@ export class ApiTokenServiceStack extends Stack {
         functionName: handler.function.functionName,
       });
     }
+
+    // token.expired for the tokens TTL deletes before anybody found them expired: the tokens table's stream,
+    // filtered to TTL deletions, failed records reported one by one (the handler returns batchItemFailures).
+    const tokenDeletionsDeadLetterQueue = createDeadLetterQueue(
+      "OnTokenDeletedDeadLetterQueue",
+      "the on-failure destination of on-token-deleted's stream event source mapping, which the mapping does not " +
+        "recognise as a DLQ use; its messages describe stream batches and are handled by hand (see the alarm)",
+    );
+    const onTokenDeleted = operationFunction({
+      operation: onTokenDeletedFunction.operation,
+      handlerModule: onTokenDeletedFunction.handlerModule,
+      invocation: "event-source-mapping",
+      tableAccess: onTokenDeletedFunction.tableAccess,
+      activityAccess: onTokenDeletedFunction.activityAccess,
+      timeout: Duration.seconds(onTokenDeletedFunction.timeoutSeconds),
+    });
+    // Also grants exactly stream read on this table's stream (DescribeStream, GetRecords, GetShardIterator,
+    // ListStreams, all on the stream's ARN) and SendMessage on the queue.
+    onTokenDeleted.function.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        filters: [TTL_DELETIONS],
+        reportBatchItemFailures: true,
+        // A failing batch is split until the failing record is alone, so one bad record holds back no others.
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        // The stream keeps records for 24 hours: older ones are gone anyway.
+        maxRecordAge: Duration.hours(24),
+        onFailure: new SqsDlq(tokenDeletionsDeadLetterQueue),
+      }),
+    );
+    /**
+     * Not in DEAD_LETTER_TARGETS: redrive-dead-letters re-invokes a handler with the message body as the event,
+     * and these messages are not events but pointers into the stream (shard, sequence-number range), which
+     * expire with the stream's 24 hours.
+     */
+    const tokenDeletionsDeadLetters: MonitoredQueue = {
+      operation: onTokenDeletedFunction.operation,
+      queue: tokenDeletionsDeadLetterQueue,
+      alarmDescription:
+        "Batches of TTL deletions failed every retry of on-token-deleted: those tokens' token.expired records may be " +
+        "missing. Each message names the stream shard and sequence-number range (not the records, which the stream " +
+        "keeps 24 hours). Find the cause in on-token-deleted's logs; redrive-dead-letters does not handle this queue.",
+    };
 
     // The Lambda authorizer other APIs attach to accept API tokens (see TokenAuthorizer for the cache bound).
     const tokenAuthorizerFn = operationFunction({
@@ -319,7 +400,7 @@ export class ApiTokenServiceStack extends Stack {
     this.monitoring = new ServiceMonitoring(this, "Monitoring", {
       api: this.api,
       functions: monitored,
-      deadLetterQueues,
+      deadLetterQueues: [...deadLetterQueues, tokenDeletionsDeadLetters],
       alarmEmail: props.alarmEmail ?? this.contextString("alarmEmail"),
     });
 

@@ -58,6 +58,20 @@ export const TABLE_ACTIONS = {
  */
 export const ACTIVITY_ACTIONS = { none: [], append: ["dynamodb:PutItem"], read: ["dynamodb:Query"] } as const;
 
+/** Why a function has no DeadLetterConfig (which only ever receives failed asynchronous invocations). */
+const LAMBDA_DLQ_REASONS: Readonly<Record<OperationFunctionProps["invocation"], string>> = {
+  synchronous:
+    "Invoked synchronously only (API Gateway, the API Gateway authorizer or the console): the caller gets the " +
+    "error, and Lambda never queues these invocations, so a dead-letter queue would stay empty.",
+  asynchronous:
+    "Failed asynchronous invocations go to the on-failure destination (an SQS queue, redriven by the " +
+    "redrive-dead-letters operator function), which keeps more context than a DeadLetterConfig would.",
+  "event-source-mapping":
+    "Invoked by an event source mapping (a DynamoDB stream), whose poller invokes synchronously: a " +
+    "DeadLetterConfig would never receive anything. Batches that fail every retry go to the mapping's own " +
+    "on-failure destination (an SQS queue, alarmed).",
+};
+
 /** A table and the names of its global secondary indexes (Query on an index is authorized on the index's ARN). */
 export interface ServiceTableRef {
   readonly table: ITableV2;
@@ -82,8 +96,10 @@ export interface OperationFunctionProps {
   /**
    * How the function is invoked. "synchronous" (API Gateway, the authorizer, the console): the caller
    * gets the error, there is nothing to dead-letter. "asynchronous" (EventBridge): give `onFailure`.
+   * "event-source-mapping" (a DynamoDB stream): Lambda's poller invokes it synchronously and retries the
+   * batch; the mapping's own on-failure destination (set where the mapping is made) takes what fails.
    */
-  readonly invocation: "synchronous" | "asynchronous";
+  readonly invocation: "synchronous" | "asynchronous" | "event-source-mapping";
   /** The tables and the access to them; leave out for a function that touches no table. */
   readonly tables?: OperationTables;
   /** Added to the environment every function gets (table names, Powertools settings, NODE_OPTIONS). */
@@ -117,6 +133,9 @@ export class OperationFunction extends Construct {
     super(scope, id);
     if (props.invocation === "asynchronous" && !props.onFailure) {
       throw new Error(`${props.operation}: an asynchronously invoked function needs an onFailure queue.`);
+    }
+    if (props.invocation !== "asynchronous" && props.onFailure) {
+      throw new Error(`${props.operation}: onFailure is for asynchronous invocations only.`);
     }
     const logLevel = props.logLevel ?? "INFO";
 
@@ -194,15 +213,7 @@ export class OperationFunction extends Construct {
         "X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, " +
         "so Lambda's tracing statement must use '*'. Every other statement of this role names its resources.",
     });
-    Validations.of(this.function).acknowledge({
-      id: "Serverless-LambdaDLQ",
-      reason:
-        props.invocation === "synchronous"
-          ? "Invoked synchronously only (API Gateway, the API Gateway authorizer or the console): the caller gets the " +
-            "error, and Lambda never queues these invocations, so a dead-letter queue would stay empty."
-          : "Failed asynchronous invocations go to the on-failure destination (an SQS queue, redriven by the " +
-            "redrive-dead-letters operator function), which keeps more context than a DeadLetterConfig would.",
-    });
+    Validations.of(this.function).acknowledge({ id: "Serverless-LambdaDLQ", reason: LAMBDA_DLQ_REASONS[props.invocation] });
   }
 
   private grantTables(tables: OperationTables): void {

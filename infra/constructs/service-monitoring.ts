@@ -38,9 +38,14 @@ export interface MonitoredFunction {
 }
 
 export interface MonitoredQueue {
-  /** The event handler whose dead letters it holds. */
+  /** The function whose dead letters it holds. */
   readonly operation: string;
   readonly queue: IQueue;
+  /**
+   * What the depth alarm tells the operator to do.
+   * @default find the cause, then redrive the events with the redrive-dead-letters function
+   */
+  readonly alarmDescription?: string;
 }
 
 export interface ServiceMonitoringProps {
@@ -129,12 +134,13 @@ export class ServiceMonitoring extends Construct {
       return created;
     };
 
-    for (const { operation, queue } of props.deadLetterQueues) {
+    for (const { operation, queue, alarmDescription } of props.deadLetterQueues) {
       alarm(
         `${pascal(operation)}DeadLetters`,
         `${operation}-dead-letters`,
-        `Events for ${operation} failed every retry and wait in its dead-letter queue. Find the cause in the ` +
-          `function's logs, then redrive them with the redrive-dead-letters function (handler "${operation}").`,
+        alarmDescription ??
+          `Events for ${operation} failed every retry and wait in its dead-letter queue. Find the cause in the ` +
+            `function's logs, then redrive them with the redrive-dead-letters function (handler "${operation}").`,
         queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: Stats.MAXIMUM }),
         this.deadLetterAlarms,
       );
@@ -182,7 +188,7 @@ export class ServiceMonitoring extends Construct {
     dashboard.addWidgets(
       new TextWidget({
         markdown:
-          "## API token service\nTokens, verification, the API, the functions and the lifecycle dead-letter queues. " +
+          "## API token service\nTokens, verification, the API, the functions and their dead-letter queues. " +
           "Runbook: README \"Operate\" (console test events, `revoke-user-tokens`, `redrive-dead-letters`).",
         width: 24,
         height: 2,

@@ -1,5 +1,12 @@
 import { RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, Billing, TableEncryptionV2, TableV2, type Attribute } from "aws-cdk-lib/aws-dynamodb";
+import {
+  AttributeType,
+  Billing,
+  TableEncryptionV2,
+  TableV2,
+  type Attribute,
+  type StreamViewType,
+} from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
 import type { KeyAttribute } from "../../functions/adapters/dynamodb/table-definition.ts";
 
@@ -40,8 +47,16 @@ function toAttribute(key: KeyAttribute | undefined): Attribute | undefined {
  * If a compliance regime requires key-usage audit in CloudTrail or crypto-shredding, switch to
  * `TableEncryptionV2.customerManagedKey(key)` (an in-place update, no table replacement) and grant each
  * function role kms:Decrypt on that key.
+ *
+ * `options.stream` turns on the table's DynamoDB stream with that view (an in-place update too: the table keeps
+ * its logical id and its data).
  */
-export function createServiceTable(scope: Construct, id: string, definition: ServiceTableDefinition): TableV2 {
+export function createServiceTable(
+  scope: Construct,
+  id: string,
+  definition: ServiceTableDefinition,
+  options: { readonly stream?: StreamViewType } = {},
+): TableV2 {
   return new TableV2(scope, id, {
     billing: Billing.onDemand(),
     partitionKey: toAttribute(definition.partitionKey),
@@ -52,6 +67,7 @@ export function createServiceTable(scope: Construct, id: string, definition: Ser
       sortKey: toAttribute(index.sortKey),
     })),
     timeToLiveAttribute: definition.timeToLiveAttribute,
+    dynamoStream: options.stream,
     encryption: TableEncryptionV2.dynamoOwnedKey(),
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     deletionProtection: true,

@@ -1,7 +1,7 @@
 /**
- * The functions that are neither a route nor an event handler: the Lambda authorizer other APIs attach, and
- * the operator functions run from the AWS console (each with a shareable test event, see
- * `console-test-events.ts`).
+ * The functions that are neither a route nor an event handler: the Lambda authorizer other APIs attach, the
+ * tokens table's stream consumer, and the operator functions run from the AWS console (each with a shareable
+ * test event, see `console-test-events.ts`).
  */
 export interface ExtraFunctionDefinition {
   /** Also the function's description, and the key of its console test events. */
@@ -24,6 +24,20 @@ export const tokenAuthorizerFunction = {
   timeoutSeconds: 10,
 } as const satisfies ExtraFunctionDefinition;
 
+/**
+ * The tokens table's DynamoDB stream (OLD_IMAGE), through an event source mapping filtered to TTL deletions:
+ * records `token.expired` for the tokens nobody found expired before TTL removed them.
+ */
+export const onTokenDeletedFunction = {
+  operation: "on-token-deleted",
+  handlerModule: "functions/streams/on-token-deleted.ts",
+  // One transaction per deleted token: PutItem of its marker item (conditional) and the activity record.
+  tableAccess: "readWrite",
+  activityAccess: "append",
+  // A batch of up to 100 TTL deletions, one transaction each (bisected on failure, see the stack).
+  timeoutSeconds: 60,
+} as const satisfies ExtraFunctionDefinition;
+
 /** Operator: revoke every active user token of one person in one organization (recorded in the activity log). */
 export const revokeUserTokensFunction = {
   operation: "revoke-user-tokens",
@@ -33,7 +47,11 @@ export const revokeUserTokensFunction = {
   timeoutSeconds: 30,
 } as const satisfies ExtraFunctionDefinition;
 
-/** Operator: hand the events parked in a lifecycle handler's dead-letter queue back to that handler. */
+/**
+ * Operator: hand the events parked in a lifecycle handler's dead-letter queue back to that handler. Not
+ * on-token-deleted's queue: its messages point into the tokens table's stream (which keeps records 24 hours);
+ * they are not events a handler could be invoked with again.
+ */
 export const redriveDeadLettersFunction = {
   operation: "redrive-dead-letters",
   handlerModule: "functions/operations/redrive-dead-letters.ts",

@@ -92,3 +92,17 @@ describe("cdk-nag gate", () => {
     }
   });
 });
+
+describe("an existing OIDC issuer instead of the stack's user pool", () => {
+  test("no Cognito, sessions checked against that issuer, and generate-user-token told it cannot check passwords", () => {
+    const external = synthesize({ jwtIssuer: "https://idp.example.com/", jwtAudience: "api-token-service" });
+    expect(external.violations).toEqual([]);
+    const json = external.template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+    expect(Object.values(json).filter((r) => r.Type.startsWith("AWS::Cognito::"))).toEqual([]);
+    const [authorizer] = Object.values(json).filter((r) => r.Type === "AWS::ApiGatewayV2::Authorizer" && r.Properties.AuthorizerType === "JWT");
+    expect(authorizer!.Properties.JwtConfiguration).toEqual({ Issuer: "https://idp.example.com/", Audience: ["api-token-service"] });
+    const generate = Object.values(json).find((r) => r.Type === "AWS::Lambda::Function" && r.Properties.Description === "generate-user-token");
+    expect(generate!.Properties.Environment.Variables.PASSWORD_CHECK).toBe("none");
+    expect(generate!.Properties.Environment.Variables.COGNITO_USER_POOL_ID).toBeUndefined();
+  });
+});

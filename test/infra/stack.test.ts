@@ -1,3 +1,4 @@
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, test } from "vitest";
 import {
@@ -8,6 +9,7 @@ import {
 import type { ApiTokenServiceStack } from "../../infra/api-token-service-stack.ts";
 import { eventRules } from "../../infra/event-rules.ts";
 import {
+  onTokenDeletedFunction,
   operatorFunctions,
   redriveDeadLettersFunction,
   tokenAuthorizerFunction,
@@ -28,8 +30,11 @@ interface Resource {
   UpdateReplacePolicy?: string;
 }
 
-/** Every function that uses the tables: routes, event handlers, the authorizer and the revoke operator. */
-const extraFunctions = [tokenAuthorizerFunction, ...operatorFunctions];
+/**
+ * Every function that uses the tables: routes, event handlers, the authorizer, the tokens table's stream
+ * consumer and the revoke operator.
+ */
+const extraFunctions = [tokenAuthorizerFunction, onTokenDeletedFunction, ...operatorFunctions];
 const operations = [
   ...routes,
   ...eventRules,
@@ -71,6 +76,14 @@ function functionOf(operation: string): [string, Resource] {
   const found = ofType("AWS::Lambda::Function").filter(([, fn]) => fn.Properties.Description === operation);
   expect(found, `functions for ${operation}`).toHaveLength(1);
   return found[0]!;
+}
+
+/** The logical id of the (one) policy attached to the role of an operation's function. */
+function statementsOfRolePolicyId(operation: string): string {
+  const roleId = functionOf(operation)[1].Properties.Role["Fn::GetAtt"][0];
+  const policies = ofType("AWS::IAM::Policy").filter(([, policy]) => policy.Properties.Roles.some((role: any) => role.Ref === roleId));
+  expect(policies).toHaveLength(1);
+  return policies[0]![0];
 }
 
 /** Every IAM statement attached to the role of an operation's function. */
@@ -188,7 +201,7 @@ describe("tables", () => {
 describe("functions", () => {
   test("one per route and per event rule, all Node.js 24 on arm64 with the shared defaults", () => {
     const functions = ofType("AWS::Lambda::Function");
-    // Plus the token authorizer and the two operator functions.
+    // Plus the token authorizer, the stream consumer and the two operator functions.
     expect(functions).toHaveLength(routes.length + eventRules.length + extraFunctions.length);
     for (const { operation } of [...routes, ...eventRules]) {
       const [, fn] = functionOf(operation);
@@ -316,7 +329,8 @@ describe("event rules", () => {
 
   test("dead-letter queues refuse plain HTTP", () => {
     const queues = ofType("AWS::SQS::Queue");
-    expect(queues).toHaveLength(eventRules.length);
+    // One per event handler, plus on-token-deleted's.
+    expect(queues).toHaveLength(eventRules.length + 1);
     for (const [queueId] of queues) {
       const policies = ofType("AWS::SQS::QueuePolicy").filter(([, p]) =>
         p.Properties.Queues.some((q: any) => q.Ref === queueId),
@@ -466,6 +480,7 @@ describe("least privilege: each role holds exactly its operation's actions", () 
   const READ_WRITE = [...READ, "dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"];
   const ON_FAILURE = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"];
   const REDRIVE_SQS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"];
+  const STREAM_READ = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"];
 
   const expectedActions = (operation: string): string[] => {
     const definition = [...routes, ...eventRules, ...extraFunctions].find((o) => o.operation === operation)!;
@@ -475,6 +490,7 @@ describe("least privilege: each role holds exactly its operation's actions", () 
     actions.push(...ACTIVITY_ACTIONS[definition.activityAccess]);
     if (operation === "generate-user-token") actions.push("cognito-idp:ListUsers", "cognito-idp:AdminInitiateAuth");
     if (eventRules.some((rule) => rule.operation === operation)) actions.push(...ON_FAILURE);
+    if (operation === onTokenDeletedFunction.operation) actions.push(...STREAM_READ, ...ON_FAILURE);
     if (operation === redriveDeadLettersFunction.operation) actions.push(...REDRIVE_SQS, "lambda:InvokeFunction");
     return [...new Set(actions)].sort();
   };
@@ -549,6 +565,160 @@ function deadLetterQueueOf(operation: string): string {
   const [, invokeConfig] = ofType("AWS::Lambda::EventInvokeConfig").find(([, c]) => c.Properties.FunctionName?.Ref === functionId)!;
   return invokeConfig.Properties.DestinationConfig.OnFailure.Destination["Fn::GetAtt"][0];
 }
+
+/** The only event source mapping: on-token-deleted on the tokens table's stream. */
+function streamMapping(): [string, Resource] {
+  const mappings = ofType("AWS::Lambda::EventSourceMapping");
+  expect(mappings).toHaveLength(1);
+  return mappings[0]!;
+}
+
+/** The logical id of on-token-deleted's dead-letter queue (its event source mapping's on-failure destination). */
+function streamDeadLetterQueue(): string {
+  return streamMapping()[1].Properties.DestinationConfig.OnFailure.Destination["Fn::GetAtt"][0];
+}
+
+describe("tokens table stream: on-token-deleted records token.expired for TTL deletions", () => {
+  const streamArn = () => ({ "Fn::GetAtt": [tableIds.tokens, "StreamArn"] });
+  const onStream = (statements: Record<string, any>[]) =>
+    statements.filter((s) => asList<unknown>(s.Resource).some((r) => JSON.stringify(r) === JSON.stringify(streamArn())));
+
+  test("the tokens table streams old images (and keeps its logical id: no replacement); the activity table has no stream", () => {
+    expect(tableIds.tokens).toBe("TableCD117FA1");
+    expect(resources[tableIds.tokens]!.Properties.StreamSpecification).toEqual({ StreamViewType: "OLD_IMAGE" });
+    expect(resources[tableIds.activity]!.Properties.StreamSpecification).toBeUndefined();
+  });
+
+  test("one event source mapping: the tokens table's stream to on-token-deleted, from the oldest record", () => {
+    const [, mapping] = streamMapping();
+    expect(mapping.Properties).toMatchObject({
+      EventSourceArn: streamArn(),
+      FunctionName: { Ref: functionOf(onTokenDeletedFunction.operation)[0] },
+      StartingPosition: "TRIM_HORIZON",
+      BatchSize: 100,
+      MaximumRetryAttempts: 5,
+      MaximumRecordAgeInSeconds: 24 * 3600,
+    });
+  });
+
+  test("only REMOVEs by the DynamoDB service (TTL) of still-active token items invoke it", () => {
+    const [, mapping] = streamMapping();
+    expect(mapping.Properties.FilterCriteria).toEqual({
+      Filters: [
+        {
+          Pattern:
+            '{"eventName":["REMOVE"],"userIdentity":{"type":["Service"],"principalId":["dynamodb.amazonaws.com"]},' +
+            '"dynamodb":{"OldImage":{"type":{"S":["token"]},"status":{"S":["active"]}}}}',
+        },
+      ],
+    });
+  });
+
+  test("failed records are reported one by one and bisected; what fails every retry goes to its own dead-letter queue", () => {
+    const [, mapping] = streamMapping();
+    expect(mapping.Properties.FunctionResponseTypes).toEqual(["ReportBatchItemFailures"]);
+    expect(mapping.Properties.BisectBatchOnFunctionError).toBe(true);
+    const queueId = streamDeadLetterQueue();
+    expect(resources[queueId]?.Type).toBe("AWS::SQS::Queue");
+    expect(resources[queueId]?.Properties).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    // Not an event handler's queue.
+    expect(eventRules.map(({ operation }) => deadLetterQueueOf(operation))).not.toContain(queueId);
+    // Only on-token-deleted sends to it.
+    const senders = ofType("AWS::IAM::Policy").filter(([, p]) =>
+      p.Properties.PolicyDocument.Statement.some((s: any) => refersTo(s.Resource, queueId)),
+    );
+    expect(senders.map(([id]) => id)).toEqual([statementsOfRolePolicyId(onTokenDeletedFunction.operation)]);
+  });
+
+  test("its messages are stream pointers, not events: redrive-dead-letters neither knows nor reads its queue", () => {
+    const queueId = streamDeadLetterQueue();
+    const [, redrive] = functionOf(redriveDeadLettersFunction.operation);
+    expect(JSON.stringify(redrive.Properties.Environment.Variables.DEAD_LETTER_TARGETS)).not.toContain(queueId);
+    expect(statementsOf(redriveDeadLettersFunction.operation).some((s) => refersTo(s.Resource, queueId))).toBe(false);
+    expect(statementsOf(redriveDeadLettersFunction.operation).some((s) => refersTo(s.Resource, functionOf(onTokenDeletedFunction.operation)[0]))).toBe(false);
+    const alarm = ofType("AWS::CloudWatch::Alarm").find(([, a]) =>
+      JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: "QueueName", Value: { "Fn::GetAtt": [queueId, "QueueName"] } }]),
+    );
+    expect(alarm?.[1].Properties.AlarmDescription).toMatch(/redrive-dead-letters does not handle this queue/);
+  });
+
+  test("on its stream it may only read, and no other function touches the stream", () => {
+    const statements = onStream(statementsOf(onTokenDeletedFunction.operation));
+    expect(statements.every((s) => s.Effect === "Allow")).toBe(true);
+    expect(actionsOf(statements).sort()).toEqual(
+      ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"].sort(),
+    );
+    // Stream actions on nothing but this stream.
+    const streamActions = actionsOf(statementsOf(onTokenDeletedFunction.operation)).filter((a) =>
+      /^dynamodb:(DescribeStream|GetRecords|GetShardIterator|ListStreams)$/.test(a),
+    );
+    expect(streamActions.sort()).toEqual(actionsOf(statements).sort());
+    for (const operation of allOperations.filter((o) => o !== onTokenDeletedFunction.operation)) {
+      expect(onStream(statementsOf(operation)), operation).toEqual([]);
+    }
+  });
+
+  test("on the activity log it may only append (PutItem)", () => {
+    const statements = onTable(statementsOf(onTokenDeletedFunction.operation), "activity").filter((s) => dynamoActionsOf([s]).length > 0);
+    expect(dynamoActionsOf(statements)).toEqual(["dynamodb:PutItem"]);
+    expect(statements.map((s) => s.Resource)).toEqual([{ "Fn::GetAtt": [tableIds.activity, "Arn"] }]);
+  });
+
+  test("on the tokens table: the marker's PutItem and the transaction's condition checks (readWrite)", () => {
+    const [, fn] = functionOf(onTokenDeletedFunction.operation);
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      TABLE_NAME: { Ref: tableIds.tokens },
+      ACTIVITY_TABLE_NAME: { Ref: tableIds.activity },
+    });
+    const onTokensTable = statementsOf(onTokenDeletedFunction.operation).filter(
+      (s) => JSON.stringify(s.Resource) === JSON.stringify({ "Fn::GetAtt": [tableIds.tokens, "Arn"] }),
+    );
+    expect(actionsOf(onTokensTable)).toEqual(expect.arrayContaining(["dynamodb:PutItem", "dynamodb:ConditionCheckItem"]));
+  });
+
+  test("its console test event is one TTL REMOVE of an expired active token, which the filter lets through", () => {
+    const events = consoleTestEvents()[onTokenDeletedFunction.operation]!;
+    expect(events.map((e) => e.name)).toEqual(["ttl-deletion"]);
+    const event = events[0]!.event as any;
+    expect(event.Records).toHaveLength(1);
+    const [record] = event.Records;
+    // Exactly what the mapping's filter matches on.
+    expect(record.eventName).toBe("REMOVE");
+    expect(record.userIdentity).toEqual({ type: "Service", principalId: "dynamodb.amazonaws.com" });
+    expect(record.eventSource).toBe("aws:dynamodb");
+    expect(record.eventSourceARN).toMatch(/^arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table\/[^/]+\/stream\/.+$/);
+    expect(record.dynamodb.StreamViewType).toBe("OLD_IMAGE");
+    expect(record.dynamodb.NewImage).toBeUndefined();
+    const item = unmarshall(record.dynamodb.OldImage);
+    expect(unmarshall(record.dynamodb.Keys)).toEqual({ pk: `TOKEN#${item.id}`, sk: "TOKEN" });
+    expect(item).toMatchObject({
+      pk: `TOKEN#${item.id}`,
+      sk: "TOKEN",
+      type: "token",
+      kind: "user",
+      status: "active",
+      secretHash: "0".repeat(64),
+      principal: { memberStatus: "active" },
+    });
+    for (const field of ["id", "orgId", "ownerId", "name", "hint", "createdAt", "lastUsedAt"]) {
+      expect(item[field], field).toEqual(expect.any(String));
+    }
+    expect(item.principal).toEqual({
+      name: expect.any(String),
+      permissions: expect.any(Array),
+      groups: expect.any(Array),
+      sites: expect.any(Array),
+      memberStatus: "active",
+    });
+    expect(item.expiryRecorded).toBeUndefined();
+    // Expired (a Number in epoch seconds) before TTL removed it.
+    expect(record.dynamodb.OldImage.expiresAt).toEqual({ N: expect.stringMatching(/^\d+$/) });
+    expect(item.expiresAt).toBeLessThan(record.dynamodb.ApproximateCreationDateTime);
+  });
+});
 
 describe("HTTP API: stage, throttling, access logs, CORS", () => {
   test("every management route has the JWT authorizer, verify has IAM, login none", () => {
@@ -642,9 +812,18 @@ describe("alarms and dashboard", () => {
     }
   });
 
+  test("as many alarms as functions (errors, throttles), dead-letter queues and the API (5xx) call for", () => {
+    const deadLetterQueues = eventRules.length + 1;
+    expect(alarms()).toHaveLength(2 * allOperations.length + deadLetterQueues + 1);
+  });
+
   test("an alarm on each dead-letter queue's depth", () => {
-    for (const { operation } of eventRules) {
-      const queueId = deadLetterQueueOf(operation);
+    const queues = [
+      ...eventRules.map(({ operation }) => [operation, deadLetterQueueOf(operation)] as const),
+      [onTokenDeletedFunction.operation, streamDeadLetterQueue()] as const,
+    ];
+    expect(new Set(queues.map(([, queueId]) => queueId)).size).toBe(ofType("AWS::SQS::Queue").length);
+    for (const [operation, queueId] of queues) {
       const found = alarms().filter(
         (a) =>
           a.Namespace === "AWS/SQS" &&
@@ -684,6 +863,10 @@ describe("alarms and dashboard", () => {
     }
     for (const stat of ["p50", "p99"]) expect(body).toContain(`\\"VerifyLatency\\",\\"service\\",\\"api-token-service\\",{\\"label\\":\\"${stat}\\"`);
     for (const metric of ["4xx", "5xx", "Latency", "Errors", "ApproximateNumberOfMessagesVisible"]) expect(body).toContain(`\\"${metric}\\"`);
+    // Every dead-letter queue's depth, on-token-deleted's too.
+    for (const queueId of [...eventRules.map(({ operation }) => deadLetterQueueOf(operation)), streamDeadLetterQueue()]) {
+      expect(body).toContain(JSON.stringify({ "Fn::GetAtt": [queueId, "QueueName"] }));
+    }
     expect(template.toJSON().Outputs.DashboardName.Value).toEqual({ Ref: dashboards[0]![0] });
   });
 });
