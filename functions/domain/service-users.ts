@@ -3,7 +3,6 @@ import { DomainError, notFound } from "./errors.ts";
 import { isValidId } from "./ids.ts";
 import {
   SERVICE_USER_TOKEN_LIMIT,
-  expiryAfter,
   isActive,
   newestFirst,
   toTokenView,
@@ -16,7 +15,8 @@ import {
 import type { Clock, TokenStore } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
 import { revokeVisibleToken } from "./revocation.ts";
-import { newTokenSecret, randomBase62 } from "./token-secret.ts";
+import { newToken } from "./new-token.ts";
+import { randomBase62 } from "./token-secret.ts";
 import type { CreatedToken } from "./user-tokens.ts";
 
 /** API.md `ServiceUser`. */
@@ -136,22 +136,15 @@ export class ServiceUsers {
         );
       }
       const now = this.deps.clock.now();
-      const secret = newTokenSecret("service_user");
-      const token: TokenRecord = {
-        id: secret.id,
-        orgId: admin.orgId,
+      const { token, secret } = newToken({
         kind: "service_user",
+        orgId: admin.orgId,
         ownerId: serviceUser.id,
         name,
-        secretHash: secret.secretHash,
-        hint: secret.hint,
-        createdAt: now.toISOString(),
-        lastUsedAt: null,
-        expiresAt: expiryAfter(now),
-        status: "active",
         // No group or site access control for service users.
         principal: { name: serviceUser.name, permissions: serviceUser.permissions, groups: [], sites: [] },
-      };
+        now,
+      });
       // Revoked, expired and TTL-deleted ids drop out of the set here, so it never grows past the limit.
       const tokens = { ...Object.fromEntries(active.map((t) => [t.id, t.ownerId])), [token.id]: serviceUser.id };
       await this.deps.store.createServiceUserToken(
@@ -164,7 +157,7 @@ export class ServiceUsers {
           detail: tokenDetail(token),
         }),
       );
-      return { token: toTokenView(token), secret: secret.secret };
+      return { token: toTokenView(token), secret };
     });
   }
 

@@ -3,7 +3,6 @@ import { revokeVisibleToken } from "./revocation.ts";
 import { DomainError } from "./errors.ts";
 import {
   USER_TOKEN_LIMIT,
-  expiryAfter,
   isActive,
   newestFirst,
   toTokenView,
@@ -14,7 +13,7 @@ import {
 import { PasswordThrottle } from "./password-throttle.ts";
 import type { Clock, PasswordCheck, TokenStore } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
-import { newTokenSecret } from "./token-secret.ts";
+import { newToken } from "./new-token.ts";
 
 export interface CreatedToken {
   readonly token: TokenView;
@@ -47,19 +46,11 @@ export class UserTokens {
           `You already have ${USER_TOKEN_LIMIT} active API tokens in this organization. Revoke one to make another.`,
         );
       }
-      const secret = newTokenSecret("user");
-      const token: TokenRecord = {
-        id: secret.id,
-        orgId: input.orgId,
+      const { token, secret } = newToken({
         kind: "user",
+        orgId: input.orgId,
         ownerId: input.userId,
         name: input.name,
-        secretHash: secret.secretHash,
-        hint: secret.hint,
-        createdAt: now.toISOString(),
-        lastUsedAt: null,
-        expiresAt: expiryAfter(now),
-        status: "active",
         principal: {
           name: membership.name,
           permissions: membership.permissions,
@@ -67,7 +58,8 @@ export class UserTokens {
           sites: membership.sites,
           memberStatus: membership.status,
         },
-      };
+        now,
+      });
       // Revoked, expired and TTL-deleted ids drop out of the list here, so it never grows past the limit.
       await store.createUserToken(
         token,
@@ -78,7 +70,7 @@ export class UserTokens {
           detail: tokenDetail(token),
         }),
       );
-      return { token: toTokenView(token), secret: secret.secret };
+      return { token: toTokenView(token), secret };
     });
   }
 
