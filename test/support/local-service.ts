@@ -16,6 +16,17 @@ export interface LocalService {
  * DynamoDB Local and a fresh table, with nothing kept on disk.
  */
 export async function startLocalService(options: { dynamoDbEndpoint: string; tableName: string }): Promise<LocalService> {
+  // A free port can be taken by another test file between finding it and listening on it: try again then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startOnce(options: { dynamoDbEndpoint: string; tableName: string }): Promise<LocalService> {
   const port = await getPort();
   let output = "";
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "infra/local/main.ts"], {
@@ -39,10 +50,13 @@ export async function startLocalService(options: { dynamoDbEndpoint: string; tab
     await exited;
   };
   await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`local service did not start:\n${output}`)), 30_000);
-    child.once("exit", (code) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      fail(new Error(`local service did not start within 30 s:\n${output}`));
+    }, 30_000);
+    child.once("exit", (code, signal) => {
       clearTimeout(timer);
-      fail(new Error(`local service exited with ${code}:\n${output}`));
+      fail(new Error(`local service exited with ${code ?? signal}:\n${output}`));
     });
     child.stdout!.on("data", () => {
       if (output.includes('"message":"listening"')) {
