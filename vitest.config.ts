@@ -7,6 +7,6 @@ export default defineConfig({
     globalSetup: ["test/support/dynamodb-local.global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    reporters: ["default"],
+    reporters: ["default", "./test/support/plain-summary-reporter.ts"],
   },
 });
