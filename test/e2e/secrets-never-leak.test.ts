@@ -200,3 +200,42 @@ describe("secrets never leak", () => {
     }
   });
 });
+
+describe("service-user secrets never leak either", () => {
+  test("through generation, listing, verification, refused login, the admin views, the activity log and revocation", async () => {
+    const { api, service } = ctx;
+    const admin = await newPerson(api, { permissions: ["api-tokens:admin"], password: `pw-${randomUUID()}` });
+    const orgPath = `/v1/orgs/${admin.orgId}`;
+    const su = await api.request("POST", `${orgPath}/service-users`, { bearer: admin.session, body: { name: "Robot", permissions: ["p"] } });
+    expect(su.status).toBe(201);
+    const suPath = `${orgPath}/service-users/${su.body.serviceUser.id}`;
+    const made = await api.request("POST", `${suPath}/tokens`, { bearer: admin.session, body: { name: "robot" } });
+    expect(made.status).toBe(201);
+    const secret: string = made.body.secret;
+    const createdAt = api.seen.length - 1;
+
+    await verify(api, { token: secret });
+    await verify(api, { token: secret, orgId: "elsewhere" });
+    await login(api, secret);
+    await api.request("GET", `${suPath}/tokens`, { bearer: admin.session });
+    await api.request("GET", `${orgPath}/admin/tokens`, { bearer: admin.session });
+    await api.request("POST", `${suPath}/tokens`, { bearer: secret, body: { name: "minted with a token" } });
+    await api.request("PATCH", suPath, { bearer: admin.session, body: { name: "Robot", token: secret } }); // 400, no echo
+    await api.request("DELETE", suPath, { bearer: admin.session });
+    await api.request("GET", `${orgPath}/activity`, { bearer: admin.session });
+    const marker = await verify(api, {});
+    const markerId: string = marker.body.error.requestId;
+    for (let waited = 0; !service.output().includes(markerId) && waited < 5_000; waited += 50) await sleep(50);
+
+    const secretForms = [secret, secret.slice("atk_svc_".length)];
+    const never = [...hashForms(secret), admin.password];
+    const output = service.output();
+    for (const value of [...secretForms, ...never]) expect(output).not.toContain(value);
+    api.seen.forEach((body, index) => {
+      // Only the 201 that created it may hold the secret; no body ever holds its hash or a password.
+      for (const value of index === createdAt ? never : [...secretForms, ...never]) {
+        expect(body, `response #${index}`).not.toContain(value);
+      }
+    });
+  });
+});
