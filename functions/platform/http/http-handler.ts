@@ -73,8 +73,8 @@ type Mw = MiddlewareObj<HttpEvent, HttpResult, Error, Context, Internal>;
 
 /**
  * Every HTTP function is built here, so all share one middleware stack in one order:
- * metrics (published after the response) → header normalizer → request context + error mapping → session or API token (401) → membership (403) →
- * body (413, 400).
+ * metrics (published after the response) → header normalizer → request context + error mapping →
+ * session or API token (401) → membership and admin permission (403) → body (413, 400).
  * That order is API.md's precedence of errors.
  */
 export function httpHandler<TInput, TCaller = undefined>(operation: HttpOperation<TInput, TCaller>) {
