@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { App, Validations, type AppProps } from "aws-cdk-lib";
@@ -12,7 +13,8 @@ export const STACK_NAME = "ApiTokenService";
  * resource it concerns. Tests build the same app.
  */
 export function buildApp(appProps: AppProps = {}, stackProps: ApiTokenServiceStackProps = {}) {
-  const app = new App(appProps);
+  // cdk.json's feature flags, also when a test builds the app: tests see the template `cdk deploy` makes.
+  const app = new App({ ...appProps, context: { ...featureFlags(), ...appProps.context } });
   const stack = new ApiTokenServiceStack(app, STACK_NAME, {
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     ...stackProps,
@@ -20,6 +22,11 @@ export function buildApp(appProps: AppProps = {}, stackProps: ApiTokenServiceSta
   // cdk-nag 3 is a policy-validation plugin (the old `Aspects.of(app).add(...)` form throws).
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, stack };
+}
+
+function featureFlags(): Record<string, unknown> {
+  const cdkJson = fileURLToPath(new URL("../cdk.json", import.meta.url));
+  return (JSON.parse(readFileSync(cdkJson, "utf8")) as { context?: Record<string, unknown> }).context ?? {};
 }
 
 // Run as the CDK app (`npx tsx infra/app.ts`), not when a test imports buildApp.
