@@ -151,23 +151,36 @@ export function expectError(response: ApiResponse, status: number, code: string)
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-/** API.md `Token`, exactly these fields, for a freshly generated user token. */
-export function expectNewUserToken(created: Created, expected: { name: string; ownerId: string }): void {
+/** API.md `Token`, exactly these fields, for a freshly generated token of `kind`, and its secret. */
+function expectNewToken(
+  created: Created,
+  expected: { name: string; ownerId: string; kind: "user" | "service_user" },
+): void {
   const { token, secret } = created;
   expect(Object.keys(created).sort()).toEqual(["secret", "token"]);
   expect(Object.keys(token).sort()).toEqual(
     ["createdAt", "expiresAt", "hint", "id", "kind", "lastUsedAt", "name", "ownerId"].sort(),
   );
-  expect(token).toMatchObject({ name: expected.name, kind: "user", ownerId: expected.ownerId, lastUsedAt: null });
+  expect(token).toMatchObject({ name: expected.name, kind: expected.kind, ownerId: expected.ownerId, lastUsedAt: null });
   expect(typeof token.id).toBe("string");
   expect(token.id.length).toBeGreaterThan(0);
   expect(token.createdAt).toMatch(ISO_UTC);
   expect(token.expiresAt).toMatch(ISO_UTC);
   expect(Math.abs(Date.parse(token.expiresAt) - Date.parse(token.createdAt) - THIRTY_DAYS_MS)).toBeLessThanOrEqual(1000);
   // Prefix of the kind, then base62 carrying ≥128 random bits (≥ 22 characters) and a 6-character checksum.
-  expect(secret).toMatch(/^atk_user_[0-9A-Za-z]{28,}$/);
+  expect(secret).toMatch(expected.kind === "user" ? /^atk_user_[0-9A-Za-z]{28,}$/ : /^atk_svc_[0-9A-Za-z]{28,}$/);
   expect(token.hint).toBe(secret.slice(-4));
 }
+
+export const expectNewUserToken = (created: Created, expected: { name: string; ownerId: string }) =>
+  expectNewToken(created, { ...expected, kind: "user" });
+
+/** Statuses of simultaneous requests, counted: `{ 201: 10, 409: 40 }`. */
+export const countStatuses = (responses: Array<{ status: number }>) => {
+  const counts: Record<number, number> = {};
+  for (const { status } of responses) counts[status] = (counts[status] ?? 0) + 1;
+  return counts;
+};
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -301,23 +314,10 @@ export async function allPages<T>(
   throw new Error(`more than ${maxPages} pages`);
 }
 
-/** API.md `Token`, exactly these fields, for a freshly generated service-user token. */
-export function expectNewServiceUserToken(created: Created, expected: { name: string; ownerId: string }): void {
-  const { token, secret } = created;
-  expect(Object.keys(created).sort()).toEqual(["secret", "token"]);
-  expect(Object.keys(token).sort()).toEqual(
-    ["createdAt", "expiresAt", "hint", "id", "kind", "lastUsedAt", "name", "ownerId"].sort(),
-  );
-  expect(token).toMatchObject({ name: expected.name, kind: "service_user", ownerId: expected.ownerId, lastUsedAt: null });
-  expect(typeof token.id).toBe("string");
-  expect(token.id.length).toBeGreaterThan(0);
-  expect(token.createdAt).toMatch(ISO_UTC);
-  expect(token.expiresAt).toMatch(ISO_UTC);
-  expect(Math.abs(Date.parse(token.expiresAt) - Date.parse(token.createdAt) - THIRTY_DAYS_MS)).toBeLessThanOrEqual(1000);
-  expect(secret).toMatch(/^atk_svc_[0-9A-Za-z]{28,}$/);
-  expect(secret.startsWith(USER_PREFIX)).toBe(false);
-  expect(token.hint).toBe(secret.slice(-4));
-}
+export const expectNewServiceUserToken = (created: Created, expected: { name: string; ownerId: string }) => {
+  expectNewToken(created, { ...expected, kind: "service_user" });
+  expect(created.secret.startsWith(USER_PREFIX)).toBe(false);
+};
 
 /** API.md `ServiceUser`, exactly these fields. */
 export function expectServiceUserShape(serviceUser: ServiceUserView): void {

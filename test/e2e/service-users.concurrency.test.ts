@@ -21,16 +21,12 @@ import {
   useLocalService,
   verify,
   type Created,
+  countStatuses,
 } from "./e2e-support.ts";
 import type { ApiResponse } from "../support/api-client.ts";
 
 const ctx = useLocalService();
 
-const countStatuses = (responses: Array<{ status: number }>) => {
-  const counts: Record<number, number> = {};
-  for (const { status } of responses) counts[status] = (counts[status] ?? 0) + 1;
-  return counts;
-};
 const createdIn = (responses: Array<ApiResponse<Created>>) => responses.filter((r) => r.status === 201).map((r) => r.body);
 
 describe("the organization's limit of 20 service-user tokens under contention", () => {

@@ -21,15 +21,11 @@ import {
   verify,
   type Created,
   type Person,
+  countStatuses,
 } from "./e2e-support.ts";
 
 const ctx = useLocalService();
 
-const countStatuses = (responses: Array<{ status: number }>) => {
-  const counts: Record<number, number> = {};
-  for (const { status } of responses) counts[status] = (counts[status] ?? 0) + 1;
-  return counts;
-};
 
 describe("the token limit under contention", () => {
   test("50 simultaneous generates for one person: exactly 10 × 201 and 40 × 409; after 2 revokes, 2 more", async () => {
