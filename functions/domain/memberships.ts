@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { activity, recordExpiries, tokenDetail } from "./activity.ts";
-import { SYSTEM_ACTOR, isActive, type MembershipRecord, type MembershipStatus } from "./model.ts";
+import { SYSTEM_ACTOR, isActive, type MembershipRecord, type MembershipStatus, type TokenRecord } from "./model.ts";
 import type { Clock, TokenStore } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
 import { accessListSchema, idSchema, instantSchema, nameSchema } from "./schemas.ts";
@@ -54,9 +54,7 @@ export class Memberships {
       if (current && !isNewer(event.occurredAt, current.lastEventAt)) return "stale";
       // The token list is rewritten with the access, so only tokens that can still verify are kept.
       const now = this.deps.clock.now();
-      const tokens = current ? await store.getTokens(current.tokenIds) : [];
-      await recordExpiries(this.deps, tokens);
-      const liveTokens = tokens.filter((t) => isActive(t, now));
+      const liveTokens = current ? await this.activeUserTokens(current, now) : [];
       const next: MembershipRecord = {
         orgId: event.orgId,
         userId: event.userId,
@@ -121,23 +119,12 @@ export class Memberships {
       if (current && !isNewer(event.occurredAt, current.lastEventAt)) return "stale";
       // An event that overtook the person's first `User Upserted` still counts: that upsert will be stale.
       const base = current ?? placeholder(event, status);
-      const tokens = (await store.getTokens(base.tokenIds)).filter((t) => t.orgId === event.orgId && t.kind === "user");
-      await recordExpiries(this.deps, tokens);
       const now = clock.now();
-      const revoke = tokens.filter((token) => isActive(token, now));
+      const revoke = await this.activeUserTokens(base, now);
       await store.saveMembership(
         { ...base, status, lastEventAt: event.occurredAt, tokenIds: [], version: (current?.version ?? 0) + 1 },
         current?.version,
-        {
-          tokens: revoke,
-          revokedAt: now.toISOString(),
-          activity: revoke.map((token) =>
-            activity(clock, event.orgId, "token.revoked", SYSTEM_ACTOR, {
-              tokenId: token.id,
-              detail: { ...tokenDetail(token), reason },
-            }),
-          ),
-        },
+        this.systemRevocation(revoke, now, { reason }),
       );
       return "applied";
     });
@@ -159,23 +146,44 @@ export class Memberships {
     return retryOnConflict(async () => {
       const current = await store.getMembership(input.orgId, input.userId);
       if (!current) return { revoked: [], dryRun: input.dryRun };
-      const tokens = (await store.getTokens(current.tokenIds)).filter((t) => t.orgId === input.orgId && t.kind === "user");
       const now = clock.now();
-      const revoke = tokens.filter((token) => isActive(token, now));
+      // A dry run writes nothing, not even the expiry records of tokens it finds expired.
+      const revoke = await this.activeUserTokens(current, now, { recordExpired: !input.dryRun });
       if (input.dryRun || revoke.length === 0) return { revoked: revoke.map((t) => t.id), dryRun: input.dryRun };
-      await recordExpiries(this.deps, tokens);
-      await store.saveMembership({ ...current, tokenIds: [], version: current.version + 1 }, current.version, {
-        tokens: revoke,
-        revokedAt: now.toISOString(),
-        activity: revoke.map((token) =>
-          activity(clock, input.orgId, "token.revoked", SYSTEM_ACTOR, {
-            tokenId: token.id,
-            detail: { ...tokenDetail(token), reason: "operator", operator: input.operator, note: input.reason },
-          }),
-        ),
-      });
+      await store.saveMembership(
+        { ...current, tokenIds: [], version: current.version + 1 },
+        current.version,
+        this.systemRevocation(revoke, now, { reason: "operator", operator: input.operator, note: input.reason }),
+      );
       return { revoked: revoke.map((t) => t.id), dryRun: false };
     });
+  }
+
+  /** The membership's user tokens that still count at `now`; expired ones found on the way get their record. */
+  private async activeUserTokens(
+    membership: MembershipRecord,
+    now: Date,
+    options: { recordExpired: boolean } = { recordExpired: true },
+  ): Promise<TokenRecord[]> {
+    const tokens = (await this.deps.store.getTokens(membership.tokenIds)).filter(
+      (token) => token.orgId === membership.orgId && token.kind === "user",
+    );
+    if (options.recordExpired) await recordExpiries(this.deps, tokens);
+    return tokens.filter((token) => isActive(token, now));
+  }
+
+  /** Revocation of `tokens` by System, one `token.revoked` record each, for `saveMembership`'s transaction. */
+  private systemRevocation(tokens: readonly TokenRecord[], now: Date, detail: Record<string, unknown>) {
+    return {
+      tokens,
+      revokedAt: now.toISOString(),
+      activity: tokens.map((token) =>
+        activity(this.deps.clock, token.orgId, "token.revoked", SYSTEM_ACTOR, {
+          tokenId: token.id,
+          detail: { ...tokenDetail(token), ...detail },
+        }),
+      ),
+    };
   }
 
   async applyOrganizationSettingsChanged(event: OrganizationSettingsChanged): Promise<ApplyOutcome> {
