@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   SYSTEM_ACTOR,
+  isActive,
   needsExpiryRecord,
   type ActivityAction,
   type ActivityRecord,
@@ -57,6 +58,25 @@ export async function recordExpiries(deps: { store: TokenStore; clock: Clock }, 
       ),
   );
 }
+
+/**
+ * The tokens among `tokenIds` that still count at `now` (unrevoked, unexpired, and `belongs`), reading them
+ * strongly consistently. Expired ones found on the way get their `token.expired` record, unless the caller
+ * must write nothing (a dry run).
+ */
+export async function activeTokensAmong(
+  deps: { store: TokenStore; clock: Clock },
+  tokenIds: readonly string[],
+  options: { now: Date; belongs?: (token: TokenRecord) => boolean; recordExpired?: boolean },
+): Promise<TokenRecord[]> {
+  const tokens = (await deps.store.getTokens(tokenIds)).filter(options.belongs ?? (() => true));
+  if (options.recordExpired ?? true) await recordExpiries(deps, tokens);
+  return tokens.filter((token) => isActive(token, options.now));
+}
+
+/** A membership's own user tokens: its list, in its organization. */
+export const userTokensOf = (membership: MembershipRecord) => (token: TokenRecord) =>
+  token.orgId === membership.orgId && token.kind === "user";
 
 export interface ActivityView {
   at: string;

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { activity, recordExpiries, tokenDetail } from "./activity.ts";
-import { SYSTEM_ACTOR, isActive, type MembershipRecord, type MembershipStatus, type TokenRecord } from "./model.ts";
+import { activeTokensAmong, activity, tokenDetail, userTokensOf } from "./activity.ts";
+import { SYSTEM_ACTOR, type MembershipRecord, type MembershipStatus, type TokenRecord } from "./model.ts";
 import type { Clock, TokenStore } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
 import { accessListSchema, idSchema, instantSchema, nameSchema } from "./schemas.ts";
@@ -54,7 +54,7 @@ export class Memberships {
       if (current && !isNewer(event.occurredAt, current.lastEventAt)) return "stale";
       // The token list is rewritten with the access, so only tokens that can still verify are kept.
       const now = this.deps.clock.now();
-      const liveTokens = current ? await this.activeUserTokens(current, now) : [];
+      const liveTokens = current ? await activeTokensAmong(this.deps, current.tokenIds, { now, belongs: userTokensOf(current) }) : [];
       const next: MembershipRecord = {
         orgId: event.orgId,
         userId: event.userId,
@@ -120,7 +120,7 @@ export class Memberships {
       // An event that overtook the person's first `User Upserted` still counts: that upsert will be stale.
       const base = current ?? placeholder(event, status);
       const now = clock.now();
-      const revoke = await this.activeUserTokens(base, now);
+      const revoke = await activeTokensAmong(this.deps, base.tokenIds, { now, belongs: userTokensOf(base) });
       await store.saveMembership(
         { ...base, status, lastEventAt: event.occurredAt, tokenIds: [], version: (current?.version ?? 0) + 1 },
         current?.version,
@@ -148,7 +148,11 @@ export class Memberships {
       if (!current) return { revoked: [], dryRun: input.dryRun };
       const now = clock.now();
       // A dry run writes nothing, not even the expiry records of tokens it finds expired.
-      const revoke = await this.activeUserTokens(current, now, { recordExpired: !input.dryRun });
+      const revoke = await activeTokensAmong(this.deps, current.tokenIds, {
+        now,
+        belongs: userTokensOf(current),
+        recordExpired: !input.dryRun,
+      });
       if (input.dryRun || revoke.length === 0) return { revoked: revoke.map((t) => t.id), dryRun: input.dryRun };
       await store.saveMembership(
         { ...current, tokenIds: [], version: current.version + 1 },
@@ -157,19 +161,6 @@ export class Memberships {
       );
       return { revoked: revoke.map((t) => t.id), dryRun: false };
     });
-  }
-
-  /** The membership's user tokens that still count at `now`; expired ones found on the way get their record. */
-  private async activeUserTokens(
-    membership: MembershipRecord,
-    now: Date,
-    options: { recordExpired: boolean } = { recordExpired: true },
-  ): Promise<TokenRecord[]> {
-    const tokens = (await this.deps.store.getTokens(membership.tokenIds)).filter(
-      (token) => token.orgId === membership.orgId && token.kind === "user",
-    );
-    if (options.recordExpired) await recordExpiries(this.deps, tokens);
-    return tokens.filter((token) => isActive(token, now));
   }
 
   /** Revocation of `tokens` by System, one `token.revoked` record each, for `saveMembership`'s transaction. */

@@ -1,4 +1,4 @@
-import { activity, personActor, recordExpiries, tokenDetail } from "./activity.ts";
+import { activeTokensAmong, activity, personActor, tokenDetail } from "./activity.ts";
 import { DomainError, notFound } from "./errors.ts";
 import { isValidId } from "./ids.ts";
 import {
@@ -184,11 +184,8 @@ export class ServiceUsers {
   }
 
   /** Active tokens among `ids`; the expired ones found on the way get their `token.expired` record. */
-  private async liveTokens(ids: readonly string[]): Promise<TokenRecord[]> {
-    const tokens = await this.deps.store.getTokens(ids);
-    await recordExpiries(this.deps, tokens);
-    const now = this.deps.clock.now();
-    return tokens.filter((token) => isActive(token, now));
+  private liveTokens(ids: readonly string[]): Promise<TokenRecord[]> {
+    return activeTokensAmong(this.deps, ids, { now: this.deps.clock.now() });
   }
 
   private async activeTokenCounts(orgId: string): Promise<Map<string, number>> {

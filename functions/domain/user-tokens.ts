@@ -1,13 +1,11 @@
-import { activity, personActor, recordExpiries, tokenDetail } from "./activity.ts";
+import { activeTokensAmong, activity, personActor, tokenDetail, userTokensOf } from "./activity.ts";
 import { revokeVisibleToken } from "./revocation.ts";
 import { DomainError } from "./errors.ts";
 import {
   USER_TOKEN_LIMIT,
-  isActive,
   newestFirst,
   toTokenView,
   type MembershipRecord,
-  type TokenRecord,
   type TokenView,
 } from "./model.ts";
 import { PasswordThrottle } from "./password-throttle.ts";
@@ -39,7 +37,7 @@ export class UserTokens {
         throw new DomainError("forbidden", "You are not an active member of this organization.");
       }
       const now = this.deps.clock.now();
-      const active = await this.activeTokens(membership, now);
+      const active = await activeTokensAmong(this.deps, membership.tokenIds, { now, belongs: userTokensOf(membership) });
       if (active.length >= USER_TOKEN_LIMIT) {
         throw new DomainError(
           "token_limit_reached",
@@ -77,7 +75,10 @@ export class UserTokens {
   async list(input: { orgId: string; userId: string }): Promise<TokenView[]> {
     const membership = await this.deps.store.getMembership(input.orgId, input.userId);
     if (!membership) return [];
-    const active = await this.activeTokens(membership, this.deps.clock.now());
+    const active = await activeTokensAmong(this.deps, membership.tokenIds, {
+      now: this.deps.clock.now(),
+      belongs: userTokensOf(membership),
+    });
     return active.sort(newestFirst).map(toTokenView);
   }
 
@@ -113,12 +114,5 @@ export class UserTokens {
         password ? "The password is wrong." : "Your password is required to generate an API token.",
       );
     }
-  }
-
-  /** The membership's tokens that still count; the expired ones found on the way get their record. */
-  private async activeTokens(membership: MembershipRecord, now: Date): Promise<TokenRecord[]> {
-    const tokens = (await this.deps.store.getTokens(membership.tokenIds)).filter((t) => t.orgId === membership.orgId);
-    await recordExpiries(this.deps, tokens);
-    return tokens.filter((token) => isActive(token, now));
   }
 }
