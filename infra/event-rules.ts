@@ -63,4 +63,12 @@ export const eventRules: readonly EventRuleDefinition[] = [
     tableAccess: "readWrite",
     activityAccess: "none",
   },
+  {
+    operation: "on-organization-deleted",
+    description: "An organization that left the platform: every token of it revoked, memberships ended, service users deleted",
+    pattern: { source: [ORGANIZATIONS_SOURCE], "detail-type": ["Organization Deleted"] },
+    handlerModule: "functions/events/on-organization-deleted.ts",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
 ];

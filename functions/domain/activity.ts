@@ -9,6 +9,7 @@ import {
   type MembershipRecord,
   type Page,
   type TokenRecord,
+  type TokenSet,
 } from "./model.ts";
 import type { Clock, TokenStore } from "./ports.ts";
 
@@ -74,9 +75,20 @@ export async function activeTokensAmong(
   return tokens.filter((token) => isActive(token, options.now));
 }
 
-/** A membership's own user tokens: its list, in its organization. */
-export const userTokensOf = (membership: MembershipRecord) => (token: TokenRecord) =>
-  token.orgId === membership.orgId && token.kind === "user";
+/** One person's own user tokens in one organization (a set holds nothing else; this says so once more). */
+export const userTokensOf = (person: { orgId: string; userId: string }) => (token: TokenRecord) =>
+  token.orgId === person.orgId && token.kind === "user" && token.ownerId === person.userId;
+
+/** The person's user tokens that still count, from their token set (expired ones found get their record). */
+export async function liveUserTokens(
+  deps: { store: TokenStore; clock: Clock },
+  person: { orgId: string; userId: string },
+  options: { now: Date; recordExpired?: boolean },
+): Promise<{ tokenSet: TokenSet; live: TokenRecord[] }> {
+  const tokenSet = await deps.store.getTokenSet(person.orgId, person.userId);
+  const live = await activeTokensAmong(deps, Object.keys(tokenSet.tokens), { ...options, belongs: userTokensOf(person) });
+  return { tokenSet, live };
+}
 
 export interface ActivityView {
   at: string;

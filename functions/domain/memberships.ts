@@ -1,14 +1,22 @@
 import { z } from "zod";
-import { activeTokensAmong, activity, tokenDetail, userTokensOf } from "./activity.ts";
-import { SYSTEM_ACTOR, type MembershipRecord, type MembershipStatus, type TokenRecord } from "./model.ts";
+import { activity, liveUserTokens, tokenDetail } from "./activity.ts";
+import { SYSTEM_ACTOR, type MembershipRecord, type TokenRecord } from "./model.ts";
 import type { Clock, TokenStore } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
+import { ServiceUsers } from "./service-users.ts";
 import { accessListSchema, idSchema, instantSchema, nameSchema } from "./schemas.ts";
 
 /**
  * The membership projection: who belongs to which organization, with their access, fed by the platform's
  * user events (API.md "User-lifecycle events"). Events come at least once and in any order, so each is
- * applied only if it is newer than the last one applied to that membership or organization.
+ * applied only if it is newer than the last one applied to that membership or organization; an applied event
+ * always moves that time forward, even where it changes nothing else.
+ *
+ * What holds under any order: a membership save never writes a person's token set (only token writes do),
+ * and it rewrites the access copy on, or revokes, exactly the live tokens of that set in the same
+ * transaction, conditioned on the set being unchanged. So no live token can fall out of its set, every live
+ * token carries its owner's newest applied access, and a deactivation or removal reaches every one of them.
+ * The model-based test (test/model/) checks this against random event orders.
  */
 
 // Events from another team may gain fields over time: unknown fields are ignored, known ones checked strictly.
@@ -38,94 +46,85 @@ export const organizationSettingsChangedSchema = z.object({
 });
 export type OrganizationSettingsChanged = z.infer<typeof organizationSettingsChangedSchema>;
 
+export const organizationDeletedSchema = z.object({
+  orgId: idSchema,
+  occurredAt: instantSchema,
+});
+export type OrganizationDeleted = z.infer<typeof organizationDeletedSchema>;
+
 export type ApplyOutcome = "applied" | "stale";
 
 const isNewer = (occurredAt: string, lastEventAt: string | undefined) =>
   lastEventAt === undefined || Date.parse(occurredAt) > Date.parse(lastEventAt);
 
+type Deps = { store: TokenStore; clock: Clock };
+type Revocation = { reason: string } & Record<string, unknown>;
+
 export class Memberships {
-  constructor(private readonly deps: { store: TokenStore; clock: Clock }) {}
+  constructor(private readonly deps: Deps) {}
 
   /** Creates the membership (active, also after a removal) or updates name and access; never reactivates. */
-  async applyUserUpserted(event: UserUpserted): Promise<ApplyOutcome> {
-    const { store } = this.deps;
-    return retryOnConflict(async () => {
-      const current = await store.getMembership(event.orgId, event.userId);
-      if (current && !isNewer(event.occurredAt, current.lastEventAt)) return "stale";
-      // The token list is rewritten with the access, so only tokens that can still verify are kept.
-      const now = this.deps.clock.now();
-      const liveTokens = current ? await activeTokensAmong(this.deps, current.tokenIds, { now, belongs: userTokensOf(current) }) : [];
-      const next: MembershipRecord = {
-        orgId: event.orgId,
-        userId: event.userId,
-        name: event.name,
-        permissions: event.permissions,
-        groups: event.groups,
-        sites: event.sites,
-        status: !current || current.status === "removed" ? "active" : current.status,
-        lastEventAt: event.occurredAt,
-        tokenIds: liveTokens.map((t) => t.id),
-        version: (current?.version ?? 0) + 1,
-      };
-      await store.saveMembership(next, current?.version);
-      return "applied";
-    });
+  applyUserUpserted(event: UserUpserted): Promise<ApplyOutcome> {
+    return this.apply(event, (current) => ({
+      name: event.name,
+      permissions: event.permissions,
+      groups: event.groups,
+      sites: event.sites,
+      status: current.status === "removed" ? "active" : current.status,
+    }));
   }
 
-  /** Deactivated: every user token of the person in this organization is revoked, by System. */
+  /** Deactivated: every user token of the person in this organization is revoked, by System. A removed person stays removed. */
   applyUserDeactivated(event: MembershipStatusEvent): Promise<ApplyOutcome> {
-    return this.endMembership(event, "deactivated", "user_deactivated");
+    return this.apply(event, (current, known) => ({ status: known && current.status === "removed" ? "removed" : "deactivated" }), {
+      reason: "user_deactivated",
+    });
   }
 
   /** Removed from the organization: every user token of the person there is revoked, by System. */
   applyUserRemoved(event: MembershipStatusEvent): Promise<ApplyOutcome> {
-    return this.endMembership(event, "removed", "user_removed");
-  }
-
-  /** Active again; tokens revoked at deactivation stay revoked. A removed person comes back only by an upsert. */
-  async applyUserReactivated(event: MembershipStatusEvent): Promise<ApplyOutcome> {
-    const { store } = this.deps;
-    return retryOnConflict(async () => {
-      const current = await store.getMembership(event.orgId, event.userId);
-      if (current && !isNewer(event.occurredAt, current.lastEventAt)) return "stale";
-      const base = current ?? placeholder(event, "active");
-      await store.saveMembership(
-        {
-          ...base,
-          status: base.status === "removed" ? "removed" : "active",
-          lastEventAt: event.occurredAt,
-          tokenIds: [],
-          version: (current?.version ?? 0) + 1,
-        },
-        current?.version,
-      );
-      return "applied";
-    });
+    return this.apply(event, () => ({ status: "removed" }), { reason: "user_removed" });
   }
 
   /**
-   * One transaction: the membership's new status, every still-active user token of the person here revoked,
-   * and one `token.revoked` record per token. Either all of it happens or none, so a redelivered event
-   * finishes the job, and a duplicate finds the event already applied and changes nothing.
+   * A deactivated membership is active again (tokens revoked at deactivation stay revoked). On an active or a
+   * removed membership it changes nothing but its time: only an upsert re-admits a removed person.
    */
-  private async endMembership(
+  applyUserReactivated(event: MembershipStatusEvent): Promise<ApplyOutcome> {
+    return this.apply(event, (current) => ({ status: current.status === "deactivated" ? "active" : current.status }));
+  }
+
+  /**
+   * Every membership event, in one transaction: the membership's new state and time, and the person's live
+   * tokens brought in step (access copy rewritten, or with `revocation` each revoked with a System record).
+   * Either all of it happens or none, so a redelivered event finishes the job, and a duplicate finds the event
+   * already applied and changes nothing. Events for a deleted organization change nothing.
+   */
+  private async apply(
     event: MembershipStatusEvent,
-    status: Exclude<MembershipStatus, "active">,
-    reason: "user_deactivated" | "user_removed",
+    change: (current: MembershipRecord, known: boolean) => Partial<MembershipRecord>,
+    revocation?: Revocation,
   ): Promise<ApplyOutcome> {
     const { store, clock } = this.deps;
     return retryOnConflict(async () => {
-      const current = await store.getMembership(event.orgId, event.userId);
-      if (current && !isNewer(event.occurredAt, current.lastEventAt)) return "stale";
+      if ((await store.getOrganizationSettings(event.orgId))?.deletedAt) return "stale";
+      const stored = await store.getMembership(event.orgId, event.userId);
+      if (stored && !isNewer(event.occurredAt, stored.lastEventAt)) return "stale";
       // An event that overtook the person's first `User Upserted` still counts: that upsert will be stale.
-      const base = current ?? placeholder(event, status);
+      const current = stored ?? notYetAMember(event);
+      const next: MembershipRecord = {
+        ...current,
+        ...change(current, stored !== undefined),
+        lastEventAt: event.occurredAt,
+        version: (stored?.version ?? 0) + 1,
+      };
       const now = clock.now();
-      const revoke = await activeTokensAmong(this.deps, base.tokenIds, { now, belongs: userTokensOf(base) });
-      await store.saveMembership(
-        { ...base, status, lastEventAt: event.occurredAt, tokenIds: [], version: (current?.version ?? 0) + 1 },
-        current?.version,
-        this.systemRevocation(revoke, now, { reason }),
-      );
+      const { tokenSet, live } = await liveUserTokens(this.deps, event, { now });
+      await store.saveMembership(next, stored?.version, {
+        tokenSet,
+        live,
+        ...(revocation ? { revoke: this.systemRevocation(live, now, revocation) } : {}),
+      });
       return "applied";
     });
   }
@@ -148,25 +147,22 @@ export class Memberships {
       if (!current) return { revoked: [], dryRun: input.dryRun };
       const now = clock.now();
       // A dry run writes nothing, not even the expiry records of tokens it finds expired.
-      const revoke = await activeTokensAmong(this.deps, current.tokenIds, {
-        now,
-        belongs: userTokensOf(current),
-        recordExpired: !input.dryRun,
-      });
-      if (input.dryRun || revoke.length === 0) return { revoked: revoke.map((t) => t.id), dryRun: input.dryRun };
+      const { tokenSet, live } = await liveUserTokens(this.deps, input, { now, recordExpired: !input.dryRun });
+      const revoked = live.map((t) => t.id);
+      if (input.dryRun || live.length === 0) return { revoked, dryRun: input.dryRun };
       await store.saveMembership(
-        { ...current, tokenIds: [], version: current.version + 1 },
+        { ...current, version: current.version + 1 },
         current.version,
-        this.systemRevocation(revoke, now, { reason: "operator", operator: input.operator, note: input.reason }),
+        { tokenSet, live, revoke: this.systemRevocation(live, now, { reason: "operator", operator: input.operator, note: input.reason }) },
+        { allowDeletedOrganization: true },
       );
-      return { revoked: revoke.map((t) => t.id), dryRun: false };
+      return { revoked, dryRun: false };
     });
   }
 
   /** Revocation of `tokens` by System, one `token.revoked` record each, for `saveMembership`'s transaction. */
-  private systemRevocation(tokens: readonly TokenRecord[], now: Date, detail: Record<string, unknown>) {
+  private systemRevocation(tokens: readonly TokenRecord[], now: Date, detail: Revocation) {
     return {
-      tokens,
       revokedAt: now.toISOString(),
       activity: tokens.map((token) =>
         activity(this.deps.clock, token.orgId, "token.revoked", SYSTEM_ACTOR, {
@@ -181,7 +177,7 @@ export class Memberships {
     const { store } = this.deps;
     return retryOnConflict(async () => {
       const current = await store.getOrganizationSettings(event.orgId);
-      if (current && !isNewer(event.occurredAt, current.lastEventAt)) return "stale";
+      if (current?.deletedAt || (current && !isNewer(event.occurredAt, current.lastEventAt))) return "stale";
       await store.saveOrganizationSettings(
         {
           orgId: event.orgId,
@@ -194,18 +190,67 @@ export class Memberships {
       return "applied";
     });
   }
+
+  /**
+   * The organization left the platform. First a tombstone on its settings (from then on nothing joins it: no
+   * membership is saved, no service user made), then every membership ends (removed) with its live user tokens
+   * revoked, and every service user is deleted with its tokens, each by System with reason
+   * `organization_deleted`, one transaction per person or service user. Every delivery of the deletion runs the
+   * clean-up again, so a failure part-way is finished by EventBridge's redelivery; what is done stays done.
+   */
+  async applyOrganizationDeleted(event: OrganizationDeleted): Promise<ApplyOutcome> {
+    const { store, clock } = this.deps;
+    const outcome = await retryOnConflict(async (): Promise<ApplyOutcome | "deleted before"> => {
+      const current = await store.getOrganizationSettings(event.orgId);
+      if (current?.deletedAt) return "deleted before";
+      if (current && !isNewer(event.occurredAt, current.lastEventAt)) return "stale";
+      await store.saveOrganizationSettings(
+        {
+          orgId: event.orgId,
+          ssoEnforced: current?.ssoEnforced ?? false,
+          lastEventAt: event.occurredAt,
+          deletedAt: event.occurredAt,
+          version: (current?.version ?? 0) + 1,
+        },
+        current?.version,
+      );
+      return "applied";
+    });
+    if (outcome === "stale") return "stale";
+
+    const reason = { reason: "organization_deleted" };
+    for (const membership of await store.listMemberships(event.orgId)) {
+      await retryOnConflict(async () => {
+        const current = await store.getMembership(membership.orgId, membership.userId);
+        if (!current) return;
+        const now = clock.now();
+        const { tokenSet, live } = await liveUserTokens(this.deps, current, { now });
+        if (current.status === "removed" && live.length === 0) return;
+        await store.saveMembership(
+          { ...current, status: "removed", version: current.version + 1 },
+          current.version,
+          { tokenSet, live, revoke: this.systemRevocation(live, now, reason) },
+          { allowDeletedOrganization: true },
+        );
+      });
+    }
+    await new ServiceUsers(this.deps).deleteAll(event.orgId, SYSTEM_ACTOR, "organization_deleted");
+    return outcome === "applied" ? "applied" : "stale";
+  }
 }
 
-/** A membership known only from a status event: no name or access until its `User Upserted` arrives. */
-const placeholder = (event: MembershipStatusEvent, status: MembershipStatus): MembershipRecord => ({
+/**
+ * Someone known only from a status event that overtook their first `User Upserted`: not a member (no name or
+ * access) until a newer upsert, unless the event says what they are (a deactivation: deactivated).
+ */
+const notYetAMember = (event: MembershipStatusEvent): MembershipRecord => ({
   orgId: event.orgId,
   userId: event.userId,
   name: event.userId,
   permissions: [],
   groups: [],
   sites: [],
-  status,
+  status: "removed",
   lastEventAt: event.occurredAt,
-  tokenIds: [],
   version: 0,
 });

@@ -37,9 +37,11 @@ export interface TokenRecord {
 export type MembershipStatus = "active" | "deactivated" | "removed";
 
 /**
- * A person's membership of one organization, projected from the platform's user events, together with
- * the ids of their unrevoked user tokens there. One item: the 10-token limit and access changes are both
- * guarded by its `version`, so concurrent generates and access updates serialize on it.
+ * A person's membership of one organization, projected from the platform's user events: status, name and
+ * access, and the time of the last event applied. It holds no token ids: a person's tokens are indexed by
+ * their `TokenSet`, which only token writes change, so no order of lifecycle events can lose a live token.
+ * Access changes and generates serialize on its `version` (a generate checks it; a save rewrites the access
+ * copy on every live token in the same transaction).
  */
 export interface MembershipRecord extends PrincipalAccess {
   readonly orgId: string;
@@ -47,7 +49,6 @@ export interface MembershipRecord extends PrincipalAccess {
   readonly status: MembershipStatus;
   /** `occurredAt` of the last event applied; older events are ignored. */
   readonly lastEventAt: string;
-  readonly tokenIds: readonly string[];
   readonly version: number;
 }
 
@@ -55,6 +56,8 @@ export interface OrganizationSettings {
   readonly orgId: string;
   readonly ssoEnforced: boolean;
   readonly lastEventAt: string;
+  /** Set by `Organization Deleted`: the organization left the platform; later events change nothing. */
+  readonly deletedAt?: string;
   readonly version: number;
 }
 
@@ -80,14 +83,28 @@ export interface ServiceUserRecord {
 }
 
 /**
- * The organization's unrevoked service-user tokens (token id → service user id). The 20-token limit and
- * service-user changes are guarded by its `version`.
+ * The index of one owner scope's unrevoked tokens (token id → owner id): one person's user tokens in one
+ * organization (`userId` set), or all service-user tokens of an organization (`userId` undefined).
+ *
+ * Only token writes change it, each in the same transaction as the token itself: a generate adds its token
+ * (and drops ids it found no longer active: revoked, expired or deleted by TTL; such a token can never count
+ * again), a revocation removes its token. Lifecycle events and access changes never write it; they only check
+ * its `version`. So whatever the order of events, every live token is in its set. The limits are guarded by
+ * the same `version`: a generate writes the set only if nobody changed it since it counted.
  */
-export interface ServiceTokenSet {
+export interface TokenSet {
   readonly orgId: string;
+  /** The person whose user tokens these are; undefined for the organization's service-user tokens. */
+  readonly userId?: string;
   readonly tokens: Readonly<Record<string, string>>;
   readonly version: number;
 }
+
+/** The ids in a set whose owner is `ownerId` (a service user's share of the organization's set). */
+export const idsOwnedBy = (tokenSet: TokenSet, ownerId: string): string[] =>
+  Object.entries(tokenSet.tokens)
+    .filter(([, owner]) => owner === ownerId)
+    .map(([id]) => id);
 
 export type ActivityAction =
   | "token.created"

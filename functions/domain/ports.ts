@@ -4,9 +4,9 @@ import type {
   OrganizationSettings,
   Page,
   PasswordFailures,
-  ServiceTokenSet,
   ServiceUserRecord,
   TokenRecord,
+  TokenSet,
 } from "./model.ts";
 
 /** Where time comes from: the system clock in AWS, a clock tests and the local server can move. */
@@ -31,28 +31,24 @@ export interface TokenStore {
   /** Missing ids (never written, or deleted by TTL) are left out. */
   getTokens(tokenIds: readonly string[]): Promise<TokenRecord[]>;
   getMembership(orgId: string, userId: string): Promise<MembershipRecord | undefined>;
+  /** Every membership of the organization, whatever its status. */
+  listMemberships(orgId: string): Promise<MembershipRecord[]>;
   getOrganizationSettings(orgId: string): Promise<OrganizationSettings | undefined>;
+  /** A person's user-token set in an organization (`userId`), or the organization's service-token set. */
+  getTokenSet(orgId: string, userId?: string): Promise<TokenSet>;
 
   /**
-   * Writes the new token and the membership's new token list together, only if the membership is still
-   * at `membership.version` (so no other generate, revoke or access change slipped in) and still active.
+   * Writes the new token, its set's new content (`tokens`: the set as read, less ids found no longer active,
+   * plus the new token) and its activity together, only if the set is still at `tokenSet.version` (no other
+   * generate or revocation slipped in) and the owner is unchanged: for a user token the membership is still
+   * at its version and active (so the access copied onto the token is current), for a service-user token the
+   * service user is still at its version.
    */
-  createUserToken(
+  createToken(
     token: TokenRecord,
-    membership: MembershipRecord,
-    tokenIds: readonly string[],
-    activity: ActivityRecord,
-  ): Promise<void>;
-
-  /**
-   * Writes the new service-user token and the organization's new token set together, only if neither the
-   * set nor the service user changed since they were read.
-   */
-  createServiceUserToken(
-    token: TokenRecord,
-    serviceUser: ServiceUserRecord,
-    tokenSet: ServiceTokenSet,
+    tokenSet: TokenSet,
     tokens: Readonly<Record<string, string>>,
+    owner: { membership: MembershipRecord } | { serviceUser: ServiceUserRecord },
     activity: ActivityRecord,
   ): Promise<void>;
 
@@ -83,21 +79,28 @@ export interface TokenStore {
   recordExpiryOfDeletedToken(token: TokenRecord, activity: ActivityRecord): Promise<boolean>;
 
   /**
-   * Saves a membership (new when `expectedVersion` is undefined) and, in the same transaction, rewrites the
-   * access copy on each token in its `tokenIds` (which must all still exist) so verification sees the change
-   * on the next call, and revokes `revocation.tokens` (active tokens no longer in its list) with their records.
+   * Saves a membership (new when `expectedVersion` is undefined), only while its organization has not been
+   * deleted (unless `organizationDeleted`, the deletion's own clean-up), and in the same transaction brings the
+   * person's live tokens (`tokens.live`, read from `tokens.tokenSet`) in step with it: either their access
+   * copy is rewritten (the set checked unchanged, so no token is made meanwhile with the old access), or, with
+   * `revoke`, each is revoked with its record and leaves the set.
    */
   saveMembership(
     membership: MembershipRecord,
     expectedVersion: number | undefined,
-    revocation?: { tokens: readonly TokenRecord[]; revokedAt: string; activity: readonly ActivityRecord[] },
+    tokens: {
+      tokenSet: TokenSet;
+      live: readonly TokenRecord[];
+      revoke?: { revokedAt: string; activity: readonly ActivityRecord[] };
+    },
+    options?: { allowDeletedOrganization?: boolean },
   ): Promise<void>;
 
   saveOrganizationSettings(settings: OrganizationSettings, expectedVersion: number | undefined): Promise<void>;
 
   getServiceUser(orgId: string, serviceUserId: string): Promise<ServiceUserRecord | undefined>;
   listServiceUsers(orgId: string, limit: number, cursor: string | undefined): Promise<Page<ServiceUserRecord>>;
-  getServiceTokenSet(orgId: string): Promise<ServiceTokenSet>;
+  /** Only while the organization has not been deleted; `WriteConflict` otherwise (the caller re-reads). */
   createServiceUser(serviceUser: ServiceUserRecord, activity: ActivityRecord): Promise<void>;
   /**
    * Saves the changed service user and rewrites the access copy on its `tokenIds`, only if neither it nor
@@ -106,14 +109,14 @@ export interface TokenStore {
   updateServiceUser(
     serviceUser: ServiceUserRecord,
     expectedVersion: number,
-    tokenSet: ServiceTokenSet,
+    tokenSet: TokenSet,
     tokenIds: readonly string[],
     activity: ActivityRecord,
   ): Promise<void>;
   /** Deletes the service user and revokes `revoke` (its active tokens) in one transaction. */
   deleteServiceUser(
     serviceUser: ServiceUserRecord,
-    tokenSet: ServiceTokenSet,
+    tokenSet: TokenSet,
     revoke: readonly TokenRecord[],
     revokedAt: string,
     activity: readonly ActivityRecord[],

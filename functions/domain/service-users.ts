@@ -3,11 +3,12 @@ import { DomainError, notFound } from "./errors.ts";
 import { isValidId } from "./ids.ts";
 import {
   SERVICE_USER_TOKEN_LIMIT,
+  idsOwnedBy,
   isActive,
   newestFirst,
   toTokenView,
+  type Actor,
   type MembershipRecord,
-  type ServiceTokenSet,
   type ServiceUserRecord,
   type TokenRecord,
   type TokenView,
@@ -39,6 +40,14 @@ export class ServiceUsers {
   constructor(private readonly deps: { store: TokenStore; clock: Clock }) {}
 
   async create(admin: MembershipRecord, input: { name: string; permissions: string[] }): Promise<ServiceUserView> {
+    return retryOnConflict(() => this.createOnce(admin, input));
+  }
+
+  private async createOnce(admin: MembershipRecord, input: { name: string; permissions: string[] }): Promise<ServiceUserView> {
+    // The write is refused once the organization is deleted; the admin's membership ended with it.
+    if ((await this.deps.store.getOrganizationSettings(admin.orgId))?.deletedAt) {
+      throw new DomainError("forbidden", "You are not an active member of this organization.");
+    }
     const now = this.deps.clock.now();
     const serviceUser: ServiceUserRecord = {
       orgId: admin.orgId,
@@ -75,7 +84,7 @@ export class ServiceUsers {
   ): Promise<ServiceUserView> {
     return retryOnConflict(async () => {
       const current = await this.require(admin.orgId, serviceUserId);
-      const tokenSet = await this.deps.store.getServiceTokenSet(admin.orgId);
+      const tokenSet = await this.deps.store.getTokenSet(admin.orgId);
       const tokens = await this.deps.store.getTokens(idsOwnedBy(tokenSet, current.id));
       const next: ServiceUserRecord = {
         ...current,
@@ -104,20 +113,40 @@ export class ServiceUsers {
 
   /** Deletes the service user and revokes all its tokens, in one write with one record per change. */
   async delete(admin: MembershipRecord, serviceUserId: string): Promise<void> {
+    await this.remove(admin.orgId, serviceUserId, personActor(admin), "service_user_deleted");
+  }
+
+  /** `Organization Deleted`: every service user of the organization goes, with its tokens. */
+  async deleteAll(orgId: string, actor: Actor, reason: string): Promise<void> {
+    let cursor: string | undefined;
+    const ids: string[] = [];
+    do {
+      const page = await this.deps.store.listServiceUsers(orgId, 200, cursor);
+      ids.push(...page.items.map((serviceUser) => serviceUser.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    for (const id of ids) {
+      await this.remove(orgId, id, actor, reason).catch((error: unknown) => {
+        // Deleted meanwhile (a concurrent delivery of the same deletion): what is done stays done.
+        if (!(error instanceof DomainError && error.code === "not_found")) throw error;
+      });
+    }
+  }
+
+  private async remove(orgId: string, serviceUserId: string, actor: Actor, reason: string): Promise<void> {
     await retryOnConflict(async () => {
-      const serviceUser = await this.require(admin.orgId, serviceUserId);
-      const tokenSet = await this.deps.store.getServiceTokenSet(admin.orgId);
+      const serviceUser = await this.require(orgId, serviceUserId);
+      const tokenSet = await this.deps.store.getTokenSet(orgId);
       const active = await this.liveTokens(idsOwnedBy(tokenSet, serviceUser.id));
-      const actor = personActor(admin);
       const now = this.deps.clock.now();
       await this.deps.store.deleteServiceUser(serviceUser, tokenSet, active, now.toISOString(), [
-        activity(this.deps.clock, admin.orgId, "service_user.deleted", actor, {
-          detail: { serviceUserId: serviceUser.id, name: serviceUser.name },
+        activity(this.deps.clock, orgId, "service_user.deleted", actor, {
+          detail: { serviceUserId: serviceUser.id, name: serviceUser.name, ...(actor.type === "system" ? { reason } : {}) },
         }),
         ...active.map((token) =>
-          activity(this.deps.clock, admin.orgId, "token.revoked", actor, {
+          activity(this.deps.clock, orgId, "token.revoked", actor, {
             tokenId: token.id,
-            detail: { ...tokenDetail(token), reason: "service_user_deleted" },
+            detail: { ...tokenDetail(token), reason },
           }),
         ),
       ]);
@@ -127,7 +156,7 @@ export class ServiceUsers {
   async generateToken(admin: MembershipRecord, serviceUserId: string, name: string): Promise<CreatedToken> {
     return retryOnConflict(async () => {
       const serviceUser = await this.require(admin.orgId, serviceUserId);
-      const tokenSet = await this.deps.store.getServiceTokenSet(admin.orgId);
+      const tokenSet = await this.deps.store.getTokenSet(admin.orgId);
       const active = await this.liveTokens(Object.keys(tokenSet.tokens));
       if (active.length >= SERVICE_USER_TOKEN_LIMIT) {
         throw new DomainError(
@@ -147,11 +176,11 @@ export class ServiceUsers {
       });
       // Revoked, expired and TTL-deleted ids drop out of the set here, so it never grows past the limit.
       const tokens = { ...Object.fromEntries(active.map((t) => [t.id, t.ownerId])), [token.id]: serviceUser.id };
-      await this.deps.store.createServiceUserToken(
+      await this.deps.store.createToken(
         token,
-        serviceUser,
         tokenSet,
         tokens,
+        { serviceUser },
         activity(this.deps.clock, admin.orgId, "token.created", personActor(admin), {
           tokenId: token.id,
           detail: tokenDetail(token),
@@ -163,7 +192,7 @@ export class ServiceUsers {
 
   async listTokens(orgId: string, serviceUserId: string): Promise<TokenView[]> {
     await this.require(orgId, serviceUserId);
-    const tokenSet = await this.deps.store.getServiceTokenSet(orgId);
+    const tokenSet = await this.deps.store.getTokenSet(orgId);
     const active = await this.liveTokens(idsOwnedBy(tokenSet, serviceUserId));
     return active.sort(newestFirst).map(toTokenView);
   }
@@ -189,7 +218,7 @@ export class ServiceUsers {
   }
 
   private async activeTokenCounts(orgId: string): Promise<Map<string, number>> {
-    const tokenSet = await this.deps.store.getServiceTokenSet(orgId);
+    const tokenSet = await this.deps.store.getTokenSet(orgId);
     const counts = new Map<string, number>();
     for (const token of await this.liveTokens(Object.keys(tokenSet.tokens))) {
       counts.set(token.ownerId, (counts.get(token.ownerId) ?? 0) + 1);
@@ -197,11 +226,6 @@ export class ServiceUsers {
     return counts;
   }
 }
-
-const idsOwnedBy = (tokenSet: ServiceTokenSet, serviceUserId: string) =>
-  Object.entries(tokenSet.tokens)
-    .filter(([, owner]) => owner === serviceUserId)
-    .map(([id]) => id);
 
 const toView = (serviceUser: ServiceUserRecord, activeTokenCount: number): ServiceUserView => ({
   id: serviceUser.id,

@@ -1,4 +1,4 @@
-import { activeTokensAmong, activity, personActor, tokenDetail, userTokensOf } from "./activity.ts";
+import { activity, liveUserTokens, personActor, tokenDetail } from "./activity.ts";
 import { revokeVisibleToken } from "./revocation.ts";
 import { DomainError } from "./errors.ts";
 import {
@@ -37,7 +37,7 @@ export class UserTokens {
         throw new DomainError("forbidden", "You are not an active member of this organization.");
       }
       const now = this.deps.clock.now();
-      const active = await activeTokensAmong(this.deps, membership.tokenIds, { now, belongs: userTokensOf(membership) });
+      const { tokenSet, live: active } = await liveUserTokens(this.deps, input, { now });
       if (active.length >= USER_TOKEN_LIMIT) {
         throw new DomainError(
           "token_limit_reached",
@@ -58,11 +58,12 @@ export class UserTokens {
         },
         now,
       });
-      // Revoked, expired and TTL-deleted ids drop out of the list here, so it never grows past the limit.
-      await store.createUserToken(
+      // Revoked, expired and TTL-deleted ids drop out of the set here, so it never grows past the limit.
+      await store.createToken(
         token,
-        membership,
-        [...active.map((t) => t.id), token.id],
+        tokenSet,
+        { ...Object.fromEntries(active.map((t) => [t.id, t.ownerId])), [token.id]: input.userId },
+        { membership },
         activity(this.deps.clock, token.orgId, "token.created", personActor(membership), {
           tokenId: token.id,
           detail: tokenDetail(token),
@@ -73,13 +74,8 @@ export class UserTokens {
   }
 
   async list(input: { orgId: string; userId: string }): Promise<TokenView[]> {
-    const membership = await this.deps.store.getMembership(input.orgId, input.userId);
-    if (!membership) return [];
-    const active = await activeTokensAmong(this.deps, membership.tokenIds, {
-      now: this.deps.clock.now(),
-      belongs: userTokensOf(membership),
-    });
-    return active.sort(newestFirst).map(toTokenView);
+    const { live } = await liveUserTokens(this.deps, input, { now: this.deps.clock.now() });
+    return live.sort(newestFirst).map(toTokenView);
   }
 
   /** The caller's own user token; anyone else's is `not_found`, never revealed. */

@@ -85,6 +85,7 @@ const EVENT_DETAILS: Readonly<Record<string, Record<string, unknown>>> = {
   "User Reactivated": { orgId: SAMPLE.orgId, userId: SAMPLE.userId, occurredAt: SAMPLE.time },
   "User Removed From Organization": { orgId: SAMPLE.orgId, userId: SAMPLE.userId, occurredAt: SAMPLE.time },
   "Organization Settings Changed": { orgId: SAMPLE.orgId, ssoEnforced: true, occurredAt: SAMPLE.time },
+  "Organization Deleted": { orgId: SAMPLE.orgId, occurredAt: SAMPLE.time },
 };
 
 const epoch = Date.parse(SAMPLE.time);

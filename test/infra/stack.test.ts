@@ -19,6 +19,7 @@ import { routes } from "../../infra/routes.ts";
 import {
   membershipStatusEventSchema,
   organizationSettingsChangedSchema,
+  organizationDeletedSchema,
   userUpsertedSchema,
 } from "../../functions/domain/memberships.ts";
 import { synthesize, type Violation } from "./synth.ts";
@@ -946,6 +947,7 @@ describe("console test events", () => {
       "User Reactivated": membershipStatusEventSchema,
       "User Removed From Organization": membershipStatusEventSchema,
       "Organization Settings Changed": organizationSettingsChangedSchema,
+      "Organization Deleted": organizationDeletedSchema,
     };
     for (const rule of eventRules) {
       const event = expected[rule.operation]![0]!.event as any;

@@ -143,13 +143,16 @@ describe("each action's record is written atomically with its change", () => {
     const token = newUserToken(membership);
     const record = activity(h.clock, membership.orgId, "token.created", personActor(membership), { tokenId: token.id });
     await occupy(record);
-    await expect(h.store.createUserToken(token, membership, [token.id], record)).rejects.toThrow();
+    const tokenSet = await h.store.getTokenSet(membership.orgId, "pat");
+    await expect(h.store.createToken(token, tokenSet, { [token.id]: "pat" }, { membership }, record)).rejects.toThrow();
     expect(await h.store.getToken(token.id)).toBeUndefined();
-    expect((await h.store.getMembership(membership.orgId, "pat"))!.tokenIds).toEqual([]);
+    expect((await h.store.getTokenSet(membership.orgId, "pat")).tokens).toEqual({});
     // Change fails (stale membership version) → no record.
     const other = newUserToken(membership);
     const otherRecord = activity(h.clock, membership.orgId, "token.created", personActor(membership), { tokenId: other.id });
-    await expect(h.store.createUserToken(other, { ...membership, version: membership.version - 1 }, [other.id], otherRecord)).rejects.toThrow();
+    await expect(
+      h.store.createToken(other, tokenSet, { [other.id]: "pat" }, { membership: { ...membership, version: membership.version - 1 } }, otherRecord),
+    ).rejects.toThrow();
     expect(await h.store.getToken(other.id)).toBeUndefined();
     expect((await recordsOf(membership.orgId)).length).toBe(before);
   });
@@ -209,7 +212,7 @@ describe("each action's record is written atomically with its change", () => {
     await expect(h.store.createServiceUser(ghost, created)).rejects.toThrow();
     expect(await h.store.getServiceUser(admin.orgId, "su_ghost")).toBeUndefined();
 
-    const tokenSet = await h.store.getServiceTokenSet(admin.orgId);
+    const tokenSet = await h.store.getTokenSet(admin.orgId);
     const updated = activity(h.clock, admin.orgId, "service_user.updated", personActor(admin));
     await occupy(updated);
     await expect(h.store.updateServiceUser({ ...stored, name: "Renamed", version: 2 }, 1, tokenSet, [], updated)).rejects.toThrow();
@@ -227,9 +230,9 @@ describe("each action's record is written atomically with its change", () => {
     };
     const tokenCreated = activity(h.clock, admin.orgId, "token.created", personActor(admin), { tokenId: suToken.id });
     await occupy(tokenCreated);
-    await expect(h.store.createServiceUserToken(suToken, stored, tokenSet, { [suToken.id]: su.id }, tokenCreated)).rejects.toThrow();
+    await expect(h.store.createToken(suToken, tokenSet, { [suToken.id]: su.id }, { serviceUser: stored }, tokenCreated)).rejects.toThrow();
     expect(await h.store.getToken(suToken.id)).toBeUndefined();
-    expect((await h.store.getServiceTokenSet(admin.orgId)).tokens).toEqual({});
+    expect((await h.store.getTokenSet(admin.orgId)).tokens).toEqual({});
 
     const deleted = activity(h.clock, admin.orgId, "service_user.deleted", personActor(admin));
     await occupy(deleted);

@@ -130,9 +130,60 @@ describe("user-lifecycle events", () => {
     // Simulate a revocation that went astray: the membership says deactivated, the token item is still active,
     // carrying the deactivated status in its copy of the owner's access (as saveMembership writes it).
     const membership = (await h.store.getMembership(orgId, "hal"))!;
-    await h.store.saveMembership({ ...membership, status: "deactivated", version: membership.version + 1 }, membership.version);
+    const tokenSet = await h.store.getTokenSet(orgId, "hal");
+    const live = [(await h.store.getToken(token.id))!];
+    await h.store.saveMembership({ ...membership, status: "deactivated", version: membership.version + 1 }, membership.version, { tokenSet, live });
     expect((await h.store.getToken(token.id))!.status).toBe("active");
     expect(await h.verifier.verify({ token: secret })).toEqual({ valid: false, reason: "revoked" });
     expect(await code(h.verifier.login(secret))).toBe("unauthenticated");
+  });
+});
+
+describe("every event order (the rules API.md gives each transition)", () => {
+  test("a reactivation that overtakes its deactivation loses no token: a later deactivation still revokes it", async () => {
+    const h = await createDomainHarness();
+    const orgId = `org-${randomUUID().slice(0, 8)}`;
+    const m = await h.addMember(orgId, "ivy");
+    const { token, secret } = await h.userTokens.generate({ ...m, name: "t" });
+    // Applied while the membership is still active: it changes nothing but the membership's time.
+    expect(await h.memberships.applyUserReactivated({ orgId, userId: "ivy", occurredAt: h.nextEventTime() })).toBe("applied");
+    expect((await h.userTokens.list(m)).map((t) => t.id)).toEqual([token.id]);
+    // A newer upsert still reaches the token...
+    await h.addMember(orgId, "ivy", { permissions: ["exports:write"] });
+    expect(await h.verifier.verify({ token: secret })).toMatchObject({ valid: true, permissions: ["exports:write"] });
+    // ...and so does the deactivation.
+    await h.memberships.applyUserDeactivated({ orgId, userId: "ivy", occurredAt: h.nextEventTime() });
+    expect(await h.verifier.verify({ token: secret })).toEqual({ valid: false, reason: "revoked" });
+  });
+
+  test("a removed person stays removed after a deactivation; an upsert re-admits them", async () => {
+    const h = await createDomainHarness();
+    const orgId = `org-${randomUUID().slice(0, 8)}`;
+    const m = await h.addMember(orgId, "jon");
+    await h.memberships.applyUserRemoved({ orgId, userId: "jon", occurredAt: h.nextEventTime() });
+    await h.memberships.applyUserDeactivated({ orgId, userId: "jon", occurredAt: h.nextEventTime() });
+    expect((await h.store.getMembership(orgId, "jon"))!.status).toBe("removed");
+    await h.memberships.applyUserReactivated({ orgId, userId: "jon", occurredAt: h.nextEventTime() });
+    expect((await h.store.getMembership(orgId, "jon"))!.status).toBe("removed");
+    await h.addMember(orgId, "jon");
+    expect((await h.store.getMembership(orgId, "jon"))!.status).toBe("active");
+    expect(await code(h.userTokens.generate({ ...m, name: "back" }))).toBe("ok");
+  });
+
+  test("a reactivation of someone never seen makes nobody a member; an applied event always moves the time on", async () => {
+    const h = await createDomainHarness();
+    const orgId = `org-${randomUUID().slice(0, 8)}`;
+    h.passwordCheck.passwords.set("kim", "pw-kim");
+    expect(await h.memberships.applyUserReactivated({ orgId, userId: "kim", occurredAt: "2026-04-02T00:00:00Z" })).toBe("applied");
+    expect(await code(h.userTokens.generate({ orgId, userId: "kim", password: "pw-kim", name: "t" }))).toBe("forbidden");
+    // The person's first upsert, older than the reactivation, is stale; a newer one admits them.
+    const upsert = { orgId, userId: "kim", name: "Kim", permissions: [], groups: [], sites: [] };
+    expect(await h.memberships.applyUserUpserted({ ...upsert, occurredAt: "2026-04-01T00:00:00Z" })).toBe("stale");
+    expect(await h.memberships.applyUserUpserted({ ...upsert, occurredAt: "2026-04-03T00:00:00Z" })).toBe("applied");
+    expect((await h.store.getMembership(orgId, "kim"))!.status).toBe("active");
+    // On an active membership a reactivation changes nothing but the time: an older upsert is now stale.
+    expect(await h.memberships.applyUserReactivated({ orgId, userId: "kim", occurredAt: "2026-04-05T00:00:00Z" })).toBe("applied");
+    expect(await h.memberships.applyUserUpserted({ ...upsert, name: "Old", occurredAt: "2026-04-04T00:00:00Z" })).toBe("stale");
+    expect((await h.store.getMembership(orgId, "kim"))!).toMatchObject({ status: "active", name: "Kim", lastEventAt: "2026-04-05T00:00:00Z" });
   });
 });

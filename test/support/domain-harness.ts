@@ -53,7 +53,7 @@ export async function createDomainHarness(options: { wrapClient?: (client: Dynam
     async revoke(person: { orgId: string; userId: string; tokenId: string }) {
       const membership = (await store.getMembership(person.orgId, person.userId)) ?? {
         orgId: person.orgId, userId: person.userId, name: "Nobody", permissions: [], groups: [], sites: [],
-        status: "active" as const, lastEventAt: "2026-01-01T00:00:00.000Z", tokenIds: [], version: 1,
+        status: "active" as const, lastEventAt: "2026-01-01T00:00:00.000Z", version: 1,
       };
       return this.userTokens.revoke({ membership, tokenId: person.tokenId });
     },

@@ -15,9 +15,9 @@ import type {
   Page,
   PasswordFailures,
   PrincipalAccess,
-  ServiceTokenSet,
   ServiceUserRecord,
   TokenRecord,
+  TokenSet,
 } from "../../domain/model.ts";
 import type { TokenStore } from "../../domain/ports.ts";
 import { keyAttributes, keys, queries } from "./keys.ts";
@@ -79,6 +79,21 @@ export class DynamoDbTokenStore implements TokenStore {
     return item && toMembership(item);
   }
 
+  async listMemberships(orgId: string): Promise<MembershipRecord[]> {
+    const memberships: MembershipRecord[] = [];
+    let startKey: Item | undefined;
+    do {
+      const output = await this.send(() =>
+        this.client.send(
+          new QueryCommand({ TableName: this.tables.tokens, ...queries.memberships(orgId), ConsistentRead: true, ExclusiveStartKey: startKey }),
+        ),
+      );
+      memberships.push(...(output.Items ?? []).map(toMembership));
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+    return memberships;
+  }
+
   async getOrganizationSettings(orgId: string): Promise<OrganizationSettings | undefined> {
     const item = await this.get(keys.organizationSettings(orgId));
     return (
@@ -86,6 +101,7 @@ export class DynamoDbTokenStore implements TokenStore {
         orgId: item.orgId as string,
         ssoEnforced: item.ssoEnforced as boolean,
         lastEventAt: item.lastEventAt as string,
+        ...(item.deletedAt ? { deletedAt: item.deletedAt as string } : {}),
         version: item.version as number,
       }
     );
@@ -96,10 +112,15 @@ export class DynamoDbTokenStore implements TokenStore {
     return item && toServiceUser(item);
   }
 
-  async getServiceTokenSet(orgId: string): Promise<ServiceTokenSet> {
-    const item = await this.get(keys.serviceTokenSet(orgId));
+  async getTokenSet(orgId: string, userId?: string): Promise<TokenSet> {
+    const item = await this.get(keys.tokenSet(orgId, userId));
     // A set that was never written is empty at version 0; the first write creates it.
-    return { orgId, tokens: (item?.tokens as Record<string, string> | undefined) ?? {}, version: (item?.version as number | undefined) ?? 0 };
+    return {
+      orgId,
+      ...(userId === undefined ? {} : { userId }),
+      tokens: (item?.tokens as Record<string, string> | undefined) ?? {},
+      version: (item?.version as number | undefined) ?? 0,
+    };
   }
 
   async listServiceUsers(orgId: string, limit: number, cursor: string | undefined): Promise<Page<ServiceUserRecord>> {
@@ -141,54 +162,34 @@ export class DynamoDbTokenStore implements TokenStore {
 
   // ---- token writes ------------------------------------------------------------------------------------
 
-  async createUserToken(
+  async createToken(
     token: TokenRecord,
-    membership: MembershipRecord,
-    tokenIds: readonly string[],
-    activity: ActivityRecord,
-  ): Promise<void> {
-    await this.transact([
-      this.putNewToken(token),
-      {
-        Update: {
-          TableName: this.tables.tokens,
-          Key: keys.membership(membership.orgId, membership.userId),
-          UpdateExpression: "SET tokenIds = :tokenIds, version = :next",
-          ConditionExpression: "version = :expected AND #status = :active",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":tokenIds": idSet(tokenIds),
-            ":next": membership.version + 1,
-            ":expected": membership.version,
-            ":active": "active",
-          },
-        },
-      },
-      this.putActivity(activity),
-    ]);
-  }
-
-  async createServiceUserToken(
-    token: TokenRecord,
-    serviceUser: ServiceUserRecord,
-    tokenSet: ServiceTokenSet,
+    tokenSet: TokenSet,
     tokens: Readonly<Record<string, string>>,
+    owner: { membership: MembershipRecord } | { serviceUser: ServiceUserRecord },
     activity: ActivityRecord,
   ): Promise<void> {
-    await this.transact([
-      this.putNewToken(token),
-      this.putTokenSet(tokenSet, tokens),
-      {
-        // The access copied onto the token is the service user's at this version.
-        ConditionCheck: {
-          TableName: this.tables.tokens,
-          Key: keys.serviceUser(serviceUser.orgId, serviceUser.id),
-          ConditionExpression: "version = :expected",
-          ExpressionAttributeValues: { ":expected": serviceUser.version },
-        },
-      },
-      this.putActivity(activity),
-    ]);
+    // The access copied onto the token is the owner's at the version read; a user must still be an active member.
+    const ownerCheck: TransactItem =
+      "membership" in owner
+        ? {
+            ConditionCheck: {
+              TableName: this.tables.tokens,
+              Key: keys.membership(owner.membership.orgId, owner.membership.userId),
+              ConditionExpression: "version = :expected AND #status = :active",
+              ExpressionAttributeNames: { "#status": "status" },
+              ExpressionAttributeValues: { ":expected": owner.membership.version, ":active": "active" },
+            },
+          }
+        : {
+            ConditionCheck: {
+              TableName: this.tables.tokens,
+              Key: keys.serviceUser(owner.serviceUser.orgId, owner.serviceUser.id),
+              ConditionExpression: "version = :expected",
+              ExpressionAttributeValues: { ":expected": owner.serviceUser.version },
+            },
+          };
+    await this.transact([this.putNewToken(token), this.putTokenSet(tokenSet, tokens), ownerCheck, this.putActivity(activity)]);
   }
 
   async recordTokenUse(
@@ -282,14 +283,29 @@ export class DynamoDbTokenStore implements TokenStore {
   async saveMembership(
     membership: MembershipRecord,
     expectedVersion: number | undefined,
-    revocation?: { tokens: readonly TokenRecord[]; revokedAt: string; activity: readonly ActivityRecord[] },
+    tokens: {
+      tokenSet: TokenSet;
+      live: readonly TokenRecord[];
+      revoke?: { revokedAt: string; activity: readonly ActivityRecord[] };
+    },
+    options: { allowDeletedOrganization?: boolean } = {},
   ): Promise<void> {
-    const now = revocation ? new Date(revocation.revokedAt) : undefined;
+    const { tokenSet, live, revoke } = tokens;
+    const tokenItems: TransactItem[] = revoke
+      ? [
+          ...live.map((token) => this.revokeTokenItem(token, revoke.revokedAt, new Date(revoke.revokedAt))),
+          this.putTokenSet(tokenSet, withoutIds(tokenSet.tokens, live.map((token) => token.id))),
+          ...revoke.activity.map((record) => this.putActivity(record)),
+        ]
+      : [
+          // No token may be made or dropped meanwhile: the access below is rewritten on exactly the live ones.
+          this.checkTokenSet(tokenSet),
+          ...this.rewriteAccess(live.map((token) => token.id), { ...membership, memberStatus: membership.status }),
+        ];
     await this.transact([
       { Put: { TableName: this.tables.tokens, Item: membershipItem(membership), ...versionCondition(expectedVersion) } },
-      ...this.rewriteAccess(membership.tokenIds, { ...membership, memberStatus: membership.status }),
-      ...(revocation?.tokens ?? []).map((token) => this.revokeTokenItem(token, revocation!.revokedAt, now!)),
-      ...(revocation?.activity ?? []).map((record) => this.putActivity(record)),
+      ...(options.allowDeletedOrganization ? [] : [this.checkOrganizationNotDeleted(membership.orgId)]),
+      ...tokenItems,
     ]);
   }
 
@@ -311,6 +327,7 @@ export class DynamoDbTokenStore implements TokenStore {
           ConditionExpression: `attribute_not_exists(${PK})`,
         },
       },
+      this.checkOrganizationNotDeleted(serviceUser.orgId),
       this.putActivity(activity),
     ]);
   }
@@ -318,7 +335,7 @@ export class DynamoDbTokenStore implements TokenStore {
   async updateServiceUser(
     serviceUser: ServiceUserRecord,
     expectedVersion: number,
-    tokenSet: ServiceTokenSet,
+    tokenSet: TokenSet,
     tokenIds: readonly string[],
     activity: ActivityRecord,
   ): Promise<void> {
@@ -340,7 +357,7 @@ export class DynamoDbTokenStore implements TokenStore {
 
   async deleteServiceUser(
     serviceUser: ServiceUserRecord,
-    tokenSet: ServiceTokenSet,
+    tokenSet: TokenSet,
     revoke: readonly TokenRecord[],
     revokedAt: string,
     activity: readonly ActivityRecord[],
@@ -406,15 +423,13 @@ export class DynamoDbTokenStore implements TokenStore {
     };
   }
 
-  /** Bumping the owner list's version makes a generate that counted this token re-read and see the free place. */
+  /** Bumping the set's version makes a generate that counted this token re-read and see the free place. */
   private dropFromOwnerList(token: TokenRecord): TransactItem {
-    const key =
-      token.kind === "user" ? keys.membership(token.orgId, token.ownerId) : keys.serviceTokenSet(token.orgId);
     return {
       Update: {
         TableName: this.tables.tokens,
-        Key: key,
-        UpdateExpression: `REMOVE ${token.kind === "user" ? "tokenIds" : "tokens"}.#tokenId ADD version :one`,
+        Key: keys.tokenSet(token.orgId, token.kind === "user" ? token.ownerId : undefined),
+        UpdateExpression: "REMOVE tokens.#tokenId ADD version :one",
         ConditionExpression: `attribute_exists(${PK})`,
         ExpressionAttributeNames: { "#tokenId": token.id },
         ExpressionAttributeValues: { ":one": 1 },
@@ -422,24 +437,42 @@ export class DynamoDbTokenStore implements TokenStore {
     };
   }
 
-  private putTokenSet(tokenSet: ServiceTokenSet, tokens: Readonly<Record<string, string>>): TransactItem {
+  private putTokenSet(tokenSet: TokenSet, tokens: Readonly<Record<string, string>>): TransactItem {
     return {
       Put: {
         TableName: this.tables.tokens,
-        Item: { ...keys.serviceTokenSet(tokenSet.orgId), type: "serviceTokenSet", orgId: tokenSet.orgId, tokens, version: tokenSet.version + 1 },
+        Item: {
+          ...keys.tokenSet(tokenSet.orgId, tokenSet.userId),
+          type: "tokenSet",
+          orgId: tokenSet.orgId,
+          ...(tokenSet.userId === undefined ? {} : { userId: tokenSet.userId }),
+          tokens,
+          version: tokenSet.version + 1,
+        },
         ...versionCondition(tokenSet.version === 0 ? undefined : tokenSet.version),
       },
     };
   }
 
-  private checkTokenSet(tokenSet: ServiceTokenSet): TransactItem {
+  private checkTokenSet(tokenSet: TokenSet): TransactItem {
     return {
       ConditionCheck: {
         TableName: this.tables.tokens,
-        Key: keys.serviceTokenSet(tokenSet.orgId),
+        Key: keys.tokenSet(tokenSet.orgId, tokenSet.userId),
         ...(tokenSet.version === 0
           ? { ConditionExpression: `attribute_not_exists(${PK})` }
           : { ConditionExpression: "version = :expected", ExpressionAttributeValues: { ":expected": tokenSet.version } }),
+      },
+    };
+  }
+
+  /** Nothing new joins an organization that left the platform (an item that was never written passes). */
+  private checkOrganizationNotDeleted(orgId: string): TransactItem {
+    return {
+      ConditionCheck: {
+        TableName: this.tables.tokens,
+        Key: keys.organizationSettings(orgId),
+        ConditionExpression: "attribute_not_exists(deletedAt)",
       },
     };
   }
@@ -598,8 +631,8 @@ function decodeCursor(
   }
 }
 
-/** Token ids of a membership as a map, so one can be removed by id inside a transaction. */
-const idSet = (ids: readonly string[]) => Object.fromEntries(ids.map((id) => [id, true]));
+const withoutIds = (tokens: Readonly<Record<string, string>>, ids: readonly string[]) =>
+  Object.fromEntries(Object.entries(tokens).filter(([id]) => !ids.includes(id)));
 
 function tokenItem(token: TokenRecord): Item {
   return { ...keys.token(token.id), ...keys.tokenByOrganization(token.orgId, token.createdAt, token.id), type: "token", ...token };
@@ -625,8 +658,7 @@ function toToken(item: Item): TokenRecord {
 }
 
 function membershipItem(membership: MembershipRecord): Item {
-  const { tokenIds, ...rest } = membership;
-  return { ...keys.membership(membership.orgId, membership.userId), type: "membership", ...rest, tokenIds: idSet(tokenIds) };
+  return { ...keys.membership(membership.orgId, membership.userId), type: "membership", ...membership };
 }
 
 function toMembership(item: Item): MembershipRecord {
@@ -639,7 +671,6 @@ function toMembership(item: Item): MembershipRecord {
     sites: item.sites as string[],
     status: item.status as MembershipRecord["status"],
     lastEventAt: item.lastEventAt as string,
-    tokenIds: Object.keys((item.tokenIds as Record<string, true> | undefined) ?? {}),
     version: item.version as number,
   };
 }

@@ -21,14 +21,20 @@ export const keys = {
     [byOrganization.partitionKey.name]: tokensOfOrganization(orgId),
     [byOrganization.sortKey.name]: `${createdAt}#${tokenId}`,
   }),
-  membership: (orgId: string, userId: string): Key => ({ [PK]: organization(orgId), [SK]: `MEMBER#${userId}` }),
+  membership: (orgId: string, userId: string): Key => ({ [PK]: organization(orgId), [SK]: `${MEMBER_PREFIX}${userId}` }),
   organizationSettings: (orgId: string): Key => ({ [PK]: organization(orgId), [SK]: "SETTINGS" }),
   serviceUser: (orgId: string, serviceUserId: string): Key => ({
     [PK]: organization(orgId),
     [SK]: `${SERVICE_USER_PREFIX}${serviceUserId}`,
   }),
-  /** The organization's unrevoked service-user tokens: the 20-token limit is guarded by this item. */
-  serviceTokenSet: (orgId: string): Key => ({ [PK]: organization(orgId), [SK]: "SERVICE_TOKENS" }),
+  /**
+   * A token set: one person's unrevoked user tokens in an organization (the 10-token limit is guarded by it),
+   * or, without `userId`, the organization's unrevoked service-user tokens (the 20-token limit).
+   */
+  tokenSet: (orgId: string, userId?: string): Key => ({
+    [PK]: organization(orgId),
+    [SK]: userId === undefined ? "SERVICE_TOKENS" : `USER_TOKENS#${userId}`,
+  }),
   /** Per person, across organizations (API.md's password throttling). */
   passwordFailures: (userId: string): Key => ({ [PK]: `USER#${userId}`, [SK]: "PASSWORD_FAILURES" }),
   /** Activity records of one organization, sortable by time. */
@@ -39,11 +45,16 @@ export const keys = {
 } as const;
 
 const organization = (orgId: string) => `ORG#${orgId}`;
+const MEMBER_PREFIX = "MEMBER#";
 const tokensOfOrganization = (orgId: string) => `ORG#${orgId}#TOKENS`;
 export const SERVICE_USER_PREFIX = "SERVICE_USER#";
 
 /** Key conditions for the queries, built here with the keys. */
 export const queries = {
+  memberships: (orgId: string) => ({
+    KeyConditionExpression: `${PK} = :pk AND begins_with(${SK}, :prefix)`,
+    ExpressionAttributeValues: { ":pk": organization(orgId), ":prefix": MEMBER_PREFIX },
+  }),
   serviceUsers: (orgId: string) => ({
     KeyConditionExpression: `${PK} = :pk AND begins_with(${SK}, :prefix)`,
     ExpressionAttributeValues: { ":pk": organization(orgId), ":prefix": SERVICE_USER_PREFIX },
