@@ -119,8 +119,17 @@ export interface TokenStore {
     activity: readonly ActivityRecord[],
   ): Promise<void>;
 
-  /** Unrevoked tokens of the organization, newest first; the caller filters out the expired ones. */
-  listOrganizationTokens(orgId: string, limit: number, cursor: string | undefined): Promise<Page<TokenRecord>>;
+  /**
+   * Unrevoked tokens of the organization, newest first. `visible` is given each batch the store reads and
+   * returns those of them (the same objects) to show: the caller leaves out expired ones (recording them).
+   * The store reads on until the page is full, so a page is empty only when it is the last.
+   */
+  listOrganizationTokens(
+    orgId: string,
+    limit: number,
+    cursor: string | undefined,
+    visible?: (tokens: readonly TokenRecord[]) => Promise<readonly TokenRecord[]>,
+  ): Promise<Page<TokenRecord>>;
   listActivity(orgId: string, limit: number, cursor: string | undefined): Promise<Page<ActivityRecord>>;
 
   getPasswordFailures(userId: string): Promise<PasswordFailures | undefined>;

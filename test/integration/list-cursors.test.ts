@@ -9,7 +9,7 @@ import { DynamoDbTokenStore } from "../../functions/adapters/dynamodb/dynamodb-t
 import { tableDefinitions } from "../../functions/adapters/dynamodb/table-definition.ts";
 import { listActivity } from "../../functions/domain/activity.ts";
 import { DomainError } from "../../functions/domain/errors.ts";
-import type { MembershipRecord } from "../../functions/domain/model.ts";
+import { DAY_SECONDS, type MembershipRecord } from "../../functions/domain/model.ts";
 import { OrganizationTokens } from "../../functions/domain/organization-tokens.ts";
 import { ServiceUsers } from "../../functions/domain/service-users.ts";
 import { createDomainHarness } from "../support/domain-harness.ts";
@@ -282,6 +282,71 @@ describe("paging", () => {
 });
 
 describe("a page is never empty unless it is the last", () => {
+  /**
+   * Tokens in the organization-wide index, newest first: `expired` expired ones (never used), then `live`
+   * older ones that were used recently. Expired tokens stay in the index until something records them.
+   */
+  async function expiredBeforeLive(expired: number, live: number) {
+    const admin = await newAdmin();
+    const makeTokens = async (count: number, prefix: string) => {
+      const made: { id: string; secret: string }[] = [];
+      for (let person = 0; made.length < count; person++) {
+        const member = await h.addMember(admin.orgId, `${prefix}${person}`);
+        for (let i = 0; i < 10 && made.length < count; i++) {
+          const { token, secret } = await h.userTokens.generate({ ...member, name: `${prefix}${person}-${i}` });
+          made.push({ id: token.id, secret });
+        }
+      }
+      return made;
+    };
+    const liveTokens = await makeTokens(live, "live");
+    h.clock.advance(1);
+    const expiredTokens = await makeTokens(expired, "idle");
+    // 29 days on the live ones are used; 2 days later the idle ones are 31 days unused.
+    h.clock.advance(29 * DAY_SECONDS);
+    for (const { secret } of liveTokens) expect((await h.verifier.verify({ token: secret })).valid).toBe(true);
+    h.clock.advance(2 * DAY_SECONDS);
+    return { admin, live: liveTokens.map((t) => t.id).reverse(), expired: expiredTokens.map((t) => t.id) };
+  }
+
+  const expiredRecords = async (orgId: string) =>
+    (await h.store.listActivity(orgId, 200, undefined)).items.filter((e) => e.action === "token.expired").map((e) => e.tokenId);
+
+  test("admin/tokens: 30 expired tokens before the live ones, limit=5: no empty page with a cursor, every live token once", async () => {
+    const { admin, live, expired } = await expiredBeforeLive(30, 12);
+    const { items, pages } = await allPages("admin-tokens", admin.orgId, 5);
+    expect(items).toEqual(live);
+    expect(pages.map((p) => p.items.length)).toEqual([5, 5, 2]);
+    // The expired ones found on the way got their record, once each, and are out of the index.
+    expect((await expiredRecords(admin.orgId)).sort()).toEqual([...expired].sort());
+    expect((await h.store.listOrganizationTokens(admin.orgId, 200, undefined)).items.map((t) => t.id)).toEqual(live);
+  });
+
+  test("admin/tokens: only expired tokens: one empty last page; limit=1 skips any run of expired tokens", async () => {
+    const onlyExpired = await expiredBeforeLive(25, 0);
+    expect(await lists["admin-tokens"](onlyExpired.admin.orgId, 5)).toEqual({ items: [], nextCursor: null });
+    expect(await expiredRecords(onlyExpired.admin.orgId)).toHaveLength(25);
+
+    const { admin, live } = await expiredBeforeLive(25, 3);
+    const { items, pages } = await allPages("admin-tokens", admin.orgId, 1);
+    expect(items).toEqual(live);
+    expect(pages.map((p) => p.items.length)).toEqual([1, 1, 1]);
+  });
+
+  test("admin/tokens: expired tokens after a full page and at the end: the last live token's page says so", async () => {
+    // Newest first: 3 live, 22 expired, 3 older live, and the last page ends on live tokens.
+    const { admin } = await expiredBeforeLive(22, 3);
+    const newer = await h.addMember(admin.orgId, "newer");
+    const newest = [];
+    for (let i = 0; i < 3; i++) newest.push((await h.userTokens.generate({ ...newer, name: `newest ${i}` })).token.id);
+    const everyLive = (await lists["admin-tokens"](admin.orgId, 200)).items;
+    expect(everyLive).toHaveLength(6);
+    expect(everyLive.slice(0, 3)).toEqual(newest.reverse());
+    const { items, pages } = await allPages("admin-tokens", admin.orgId, 3);
+    expect(items).toEqual(everyLive);
+    expect(pages.every((p) => p.items.length > 0)).toBe(true);
+  });
+
   test("service users and activity fill every page up to the limit, even past DynamoDB's 1 MB per query", async () => {
     const admin = await newAdmin();
     // About 10 KB each: 120 of them are more than one query's 1 MB.

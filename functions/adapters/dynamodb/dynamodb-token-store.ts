@@ -124,7 +124,12 @@ export class DynamoDbTokenStore implements TokenStore {
     );
   }
 
-  async listOrganizationTokens(orgId: string, limit: number, cursor: string | undefined): Promise<Page<TokenRecord>> {
+  async listOrganizationTokens(
+    orgId: string,
+    limit: number,
+    cursor: string | undefined,
+    visible?: (tokens: readonly TokenRecord[]) => Promise<readonly TokenRecord[]>,
+  ): Promise<Page<TokenRecord>> {
     return this.page(
       {
         list: "admin-tokens",
@@ -137,6 +142,7 @@ export class DynamoDbTokenStore implements TokenStore {
       },
       limit,
       cursor,
+      visible,
     );
   }
 
@@ -505,8 +511,11 @@ export class DynamoDbTokenStore implements TokenStore {
   /**
    * One page of a list. It reads until it holds one item more than the page (so the last page says
    * `nextCursor: null` instead of leaving the caller an empty page to fetch), reading on past DynamoDB's
-   * 1 MB per query, so a page is only ever short when it is the last. Reading on is bounded: after
-   * `FILL_READS` queries a page ends where reading stopped.
+   * 1 MB per query and past the items `visible` leaves out (expired tokens), so a page is only ever short
+   * or empty when it is the last. Reading on is bounded: once the page shows an item, after `FILL_READS`
+   * queries it ends where reading stopped. Before it shows one, it reads on to the first item to show or
+   * the end: only items `visible` leaves out can be passed there (expired tokens, each recorded as it is
+   * found, which takes it out of the index), so no request does that work again.
    *
    * The cursor is the position of the last item the page went past, sealed for this list and organization.
    */
@@ -514,6 +523,7 @@ export class DynamoDbTokenStore implements TokenStore {
     list: ListSpec<T>,
     limit: number,
     cursor: string | undefined,
+    visible?: (items: readonly T[]) => Promise<readonly T[]>,
   ): Promise<Page<T>> {
     const sealing = this.cursorSealing();
     let startKey: Item | undefined =
@@ -524,16 +534,22 @@ export class DynamoDbTokenStore implements TokenStore {
     let batch = limit + 1;
     for (let reads = 1; ; reads++) {
       const items = await this.query(list, batch, startKey, cursor !== undefined && reads === 1);
-      for (const item of items.Items.map(list.convert)) {
-        // One more than the page: there is a next page, and it starts after what this one went past.
-        if (shown.length === limit) return { items: shown, nextCursor: cursorAfter(passed!) };
-        shown.push(item);
+      const converted = items.Items.map(list.convert);
+      const kept = new Set(visible ? await visible(converted) : converted);
+      for (const item of converted) {
+        if (kept.has(item)) {
+          // One more than the page: there is a next page, and it starts after what this one went past.
+          if (shown.length === limit) return { items: shown, nextCursor: cursorAfter(passed!) };
+          shown.push(item);
+        }
         passed = item;
       }
       if (!items.LastEvaluatedKey) return { items: shown, nextCursor: null };
       if (shown.length > 0 && reads >= FILL_READS) return { items: shown, nextCursor: cursorAfter(passed!) };
       startKey = items.LastEvaluatedKey;
-      batch = limit - shown.length + 1;
+      // Items left out call for larger reads (up to a cap); otherwise read what the page still needs.
+      const needed = limit - shown.length + 1;
+      batch = kept.size < converted.length ? Math.min(MAX_BATCH, Math.max(needed, batch * 2)) : needed;
     }
   }
 
@@ -653,6 +669,8 @@ interface ListSpec<T> {
 
 /** Once a page shows an item, it stops reading on after this many queries. */
 const FILL_READS = 8;
+/** The largest read when items are being left out (DynamoDB caps a query at 1 MB anyway). */
+const MAX_BATCH = 200;
 
 const MIN_CURSOR_SECRET_LENGTH = 32;
 const CURSOR_KEY_INFO = "api-token-service list cursor v1";
