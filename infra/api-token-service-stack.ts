@@ -22,6 +22,7 @@ import { PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { tableDefinitions } from "../functions/adapters/dynamodb/table-definition.ts";
@@ -76,6 +77,9 @@ export interface ApiTokenServiceStackProps extends StackProps {
 
 /** The one operation that re-checks the caller's password, through the identity provider. */
 const PASSWORD_CHECK_OPERATION = "generate-user-token";
+
+/** The lists that page with cursors (API.md "Conventions"): only their functions get the cursor key. */
+export const PAGINATED_OPERATIONS: readonly string[] = ["list-service-users", "list-organization-tokens", "list-activity"];
 
 /** EventBridge retries a failed delivery with back-off; after this the event goes to the rule's DLQ. */
 const EVENT_DELIVERY = { retryAttempts: 8, maxEventAge: Duration.hours(2) } as const;
@@ -204,8 +208,13 @@ export class ApiTokenServiceStack extends Stack {
       },
     });
 
+    const cursorKey = this.createCursorKey();
     for (const route of routes) {
       const environment: Record<string, string> = {};
+      if (PAGINATED_OPERATIONS.includes(route.operation)) {
+        // A CloudFormation dynamic reference: resolved when the function is deployed, never in the template.
+        environment.CURSOR_KEY = cursorKey.secretValue.unsafeUnwrap();
+      }
       if (route.operation === PASSWORD_CHECK_OPERATION) {
         // An external OIDC issuer's passwords cannot be re-checked here: only SSO-enforced organizations
         // can have user tokens there (the function says so instead of failing at cold start).
@@ -421,6 +430,31 @@ export class ApiTokenServiceStack extends Stack {
     new CfnOutput(this, "ApiAccessLogGroupName", { value: accessLogs.logGroupName });
     new CfnOutput(this, "RevokeUserTokensFunctionName", { value: revokeUserTokens.function.functionName });
     new CfnOutput(this, "RedriveDeadLettersFunctionName", { value: redriveDeadLetters.function.functionName });
+  }
+
+  /**
+   * The key that seals list cursors (an HMAC over a page's position, its list and its organization), so a
+   * cursor cannot be forged, edited or moved to another list or organization. Secrets Manager generates it:
+   * the value is in no template and no repository. The list functions read it from their environment (a
+   * dynamic reference CloudFormation resolves at deploy time), so a list needs no Secrets Manager call.
+   */
+  private createCursorKey(): Secret {
+    const missing = PAGINATED_OPERATIONS.filter((operation) => !routes.some((route) => route.operation === operation));
+    if (missing.length > 0) throw new Error(`PAGINATED_OPERATIONS names no route: ${missing.join(", ")}`);
+    const secret = new Secret(this, "CursorKey", {
+      description: "api-token-service: seals the list cursors (pagination) so they cannot be forged or moved",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(secret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason:
+        "Rotation would only end the cursors handed out before it (their next page answers 400 and the client " +
+        "starts the list again), and the functions take the value when they are deployed, so a rotation reaches " +
+        "them with the next deploy. What the key protects is small: the store always reads the caller's own " +
+        "organization, so a forged cursor could only point into a list its holder may already read. Rotate it " +
+        "by hand (a new random value, then a deploy) if it may have leaked.",
+    });
+    return secret;
   }
 
   private createUserPool() {

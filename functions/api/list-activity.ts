@@ -1,6 +1,10 @@
 import { listActivity } from "../domain/activity.ts";
+import { requireCursorKey } from "../platform/config.ts";
 import { httpHandler, pagination } from "../platform/http/http-handler.ts";
 import { store } from "../platform/services.ts";
+
+// A function the stack gave no cursor key fails at cold start, not on its first request.
+requireCursorKey();
 
 /** GET /v1/orgs/{orgId}/activity?limit=&cursor=: the organization's activity, newest first. */
 export const handler = httpHandler({

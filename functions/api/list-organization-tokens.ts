@@ -1,6 +1,9 @@
 import { organizationTokens as wire } from "../platform/admin.ts";
+import { requireCursorKey } from "../platform/config.ts";
 import { httpHandler, pagination } from "../platform/http/http-handler.ts";
 
+// A function the stack gave no cursor key fails at cold start, not on its first request.
+requireCursorKey();
 const organizationTokens = wire();
 
 /** GET /v1/orgs/{orgId}/admin/tokens?limit=&cursor=: every active token of the organization, both kinds. */

@@ -1,6 +1,9 @@
 import { serviceUsers as wire } from "../platform/admin.ts";
+import { requireCursorKey } from "../platform/config.ts";
 import { httpHandler, pagination } from "../platform/http/http-handler.ts";
 
+// A function the stack gave no cursor key fails at cold start, not on its first request.
+requireCursorKey();
 const serviceUsers = wire();
 
 /** GET /v1/orgs/{orgId}/service-users?limit=&cursor=: the organization's service users, in creation order. */

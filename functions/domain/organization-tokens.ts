@@ -7,15 +7,20 @@ import { revokeVisibleToken } from "./revocation.ts";
 export class OrganizationTokens {
   constructor(private readonly deps: { store: TokenStore; clock: Clock }) {}
 
+  /**
+   * A page of the organization's active tokens. The index also holds expired tokens until their expiry is
+   * recorded: the store hands each batch it reads to `visible`, which records the expired ones (taking them
+   * out of the index, so later reads do not meet them) and keeps the rest, and reads on until the page is
+   * full, so a page is never empty unless it is the last (API.md "Conventions").
+   */
   async list(orgId: string, limit: number, cursor: string | undefined) {
-    const page = await this.deps.store.listOrganizationTokens(orgId, limit, cursor);
-    // Expired tokens found here get their record and leave the index, so later pages do not meet them.
-    await recordExpiries(this.deps, page.items);
-    const now = this.deps.clock.now();
+    const page = await this.deps.store.listOrganizationTokens(orgId, limit, cursor, async (tokens) => {
+      await recordExpiries(this.deps, tokens);
+      const now = this.deps.clock.now();
+      return tokens.filter((token) => isActive(token, now));
+    });
     return {
-      tokens: page.items
-        .filter((token) => isActive(token, now))
-        .map((token): TokenView & { ownerName: string } => ({ ...toTokenView(token), ownerName: token.principal.name })),
+      tokens: page.items.map((token): TokenView & { ownerName: string } => ({ ...toTokenView(token), ownerName: token.principal.name })),
       nextCursor: page.nextCursor,
     };
   }

@@ -99,6 +99,8 @@ export interface TokenStore {
   saveOrganizationSettings(settings: OrganizationSettings, expectedVersion: number | undefined): Promise<void>;
 
   getServiceUser(orgId: string, serviceUserId: string): Promise<ServiceUserRecord | undefined>;
+  /** Every service user of the organization (the organization's deletion sweeps them all). */
+  listAllServiceUsers(orgId: string): Promise<ServiceUserRecord[]>;
   listServiceUsers(orgId: string, limit: number, cursor: string | undefined): Promise<Page<ServiceUserRecord>>;
   /** Only while the organization has not been deleted; `WriteConflict` otherwise (the caller re-reads). */
   createServiceUser(serviceUser: ServiceUserRecord, activity: ActivityRecord): Promise<void>;
@@ -122,8 +124,17 @@ export interface TokenStore {
     activity: readonly ActivityRecord[],
   ): Promise<void>;
 
-  /** Unrevoked tokens of the organization, newest first; the caller filters out the expired ones. */
-  listOrganizationTokens(orgId: string, limit: number, cursor: string | undefined): Promise<Page<TokenRecord>>;
+  /**
+   * Unrevoked tokens of the organization, newest first. `visible` is given each batch the store reads and
+   * returns those of them (the same objects) to show: the caller leaves out expired ones (recording them).
+   * The store reads on until the page is full, so a page is empty only when it is the last.
+   */
+  listOrganizationTokens(
+    orgId: string,
+    limit: number,
+    cursor: string | undefined,
+    visible?: (tokens: readonly TokenRecord[]) => Promise<readonly TokenRecord[]>,
+  ): Promise<Page<TokenRecord>>;
   listActivity(orgId: string, limit: number, cursor: string | undefined): Promise<Page<ActivityRecord>>;
 
   getPasswordFailures(userId: string): Promise<PasswordFailures | undefined>;

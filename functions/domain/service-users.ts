@@ -118,14 +118,7 @@ export class ServiceUsers {
 
   /** `Organization Deleted`: every service user of the organization goes, with its tokens. */
   async deleteAll(orgId: string, actor: Actor, reason: string): Promise<void> {
-    let cursor: string | undefined;
-    const ids: string[] = [];
-    do {
-      const page = await this.deps.store.listServiceUsers(orgId, 200, cursor);
-      ids.push(...page.items.map((serviceUser) => serviceUser.id));
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
-    for (const id of ids) {
+    for (const { id } of await this.deps.store.listAllServiceUsers(orgId)) {
       await this.remove(orgId, id, actor, reason).catch((error: unknown) => {
         // Deleted meanwhile (a concurrent delivery of the same deletion): what is done stays done.
         if (!(error instanceof DomainError && error.code === "not_found")) throw error;

@@ -13,6 +13,11 @@ const baseSchema = z.object({
   DYNAMODB_ENDPOINT: z.optional(z.url()),
   /** `test` lets the local server move time forward (POST /local/clock); never set in AWS. */
   CLOCK: z._default(z.enum(["system", "test"]), "system"),
+  /**
+   * The secret that seals list cursors (HMAC). Only the list functions get it: the CDK stack passes a secret
+   * it generated (Secrets Manager), the local server a development key. Required by `requireCursorKey()`.
+   */
+  CURSOR_KEY: z.optional(z.string().check(z.minLength(32))),
 });
 
 const passwordCheckSchema = z.discriminatedUnion("PASSWORD_CHECK", [
@@ -41,3 +46,10 @@ function parse<T>(schema: z.ZodMiniType<T>, what: string): T {
 
 export const readBaseConfig = (): BaseConfig => parse(baseSchema, "base");
 export const readPasswordCheckConfig = (): PasswordCheckConfig => parse(passwordCheckSchema, "password check");
+
+/** For the list functions, at cold start: without the key they could not hand out or take back a cursor. */
+export function requireCursorKey(): string {
+  const { CURSOR_KEY } = readBaseConfig();
+  if (!CURSOR_KEY) throw new Error("Invalid cursor configuration in the environment: CURSOR_KEY");
+  return CURSOR_KEY;
+}

@@ -15,7 +15,7 @@ const config = readBaseConfig();
 export const store: TokenStore = new DynamoDbTokenStore(
   createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT }),
   { tokens: config.TABLE_NAME, activity: config.ACTIVITY_TABLE_NAME },
-  { onActivity: (record) => countActivity(record.action) },
+  { onActivity: (record) => countActivity(record.action), cursorKey: config.CURSOR_KEY },
 );
 
 export const clock: Clock = config.CLOCK === "test" ? testClock : systemClock;

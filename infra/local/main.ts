@@ -5,7 +5,8 @@
  *
  * Environment (all optional): PORT, HOST, LOCAL_DATA_DIR, LOCAL_IN_MEMORY=1 (keep nothing),
  * DYNAMODB_ENDPOINT (use a running DynamoDB Local instead of starting one), TABLE_NAME and
- * ACTIVITY_TABLE_NAME (default: TABLE_NAME + "-activity").
+ * ACTIVITY_TABLE_NAME (default: TABLE_NAME + "-activity"), CURSOR_KEY (seals list cursors; default: a fixed
+ * development key).
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -26,6 +27,8 @@ const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? join(repositoryRoot, ".loc
 const tableName = process.env.TABLE_NAME ?? "api-tokens-local";
 const activityTableName = process.env.ACTIVITY_TABLE_NAME ?? `${tableName}-activity`;
 const baseUrl = `http://${host}:${port}`;
+/** Not a secret: local mode only. A deployment's cursor key is a secret the CDK stack generates. */
+const LOCAL_CURSOR_KEY = "local-development-cursor-key-not-a-secret";
 
 const log = (entry: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ timestamp: new Date().toISOString(), service: "local-server", ...entry })}\n`);
@@ -67,6 +70,8 @@ async function main() {
     CLOCK: "test",
     PASSWORD_CHECK: "local",
     LOCAL_IDP_URL: `${baseUrl}/local/idp`,
+    // Seals list cursors. A fixed development key, so cursors outlive a restart; the stack generates its own.
+    CURSOR_KEY: process.env.CURSOR_KEY ?? LOCAL_CURSOR_KEY,
     AWS_REGION: process.env.AWS_REGION ?? "local",
     POWERTOOLS_SERVICE_NAME: "api-token-service",
     // Metrics are CloudWatch EMF lines: in AWS they become metrics, locally they would only be noise.

@@ -444,6 +444,28 @@ describe("400 invalid_request: ?limit= and ?cursor= of the lists", () => {
     }
   });
 
+  // API.md "Conventions": "A cursor reveals nothing of the storage (no table, index, key or attribute names)".
+  test("a cursor names no table, index, key or attribute, however it is decoded", async () => {
+    const { api } = ctx;
+    const { admin } = await organization();
+    const forbidden = ["byOrganization", "gsi1", "ORG#", "TOKEN#", "SERVICE_USER#", "MEMBER#", "#TOKENS", '"pk"', '"sk"', "-activity", "e2e-"];
+    for (const list of LIST_ROUTES) {
+      const page = await api.request("GET", withQuery(list.path(admin.orgId), { limit: 1 }), { bearer: admin.session });
+      const cursor = page.body.nextCursor as string;
+      expect(typeof cursor, list.label).toBe("string");
+      const readings = [cursor, ...cursor.split(".")].flatMap((part) => [
+        part,
+        Buffer.from(part, "base64").toString("utf8"),
+        Buffer.from(part, "base64url").toString("utf8"),
+        Buffer.from(part, "base64url").toString("latin1"),
+      ]);
+      for (const reading of readings) {
+        for (const word of forbidden) expect.soft(reading, `${list.label} cursor ${cursor}`).not.toContain(word);
+        expect.soft(reading).not.toContain(admin.orgId);
+      }
+    }
+  });
+
   // API.md "Conventions": "Every error has this body, and a status that fits it": a cursor from another list
   // of the same organization is the caller's mistake (400), never a server error.
   test("a cursor handed out by another list of the same organization is 400, not 500", async () => {

@@ -133,6 +133,34 @@ describe("service-user tokens", () => {
   });
 });
 
+describe("Organization Deleted", () => {
+  test("ends every token of the organization, both kinds, and later events for it change nothing", async () => {
+    const api = ctx.api;
+    const admin = await newPerson(api, { permissions: [ADMIN_PERMISSION] });
+    const person = await newPerson(api, { orgId: admin.orgId });
+    const elsewhere = await alsoMemberElsewhere(person, person.name);
+    const userToken = await generateOk(api, person, "user");
+    const there = await generateOk(api, elsewhere, "other org");
+    const su = await api.request("POST", serviceUsersPath(admin.orgId), { bearer: admin.session, body: { name: "Robot", permissions: ["p"] } });
+    const made = await api.request("POST", serviceUserTokensPath(admin.orgId, su.body.serviceUser.id), { bearer: admin.session, body: { name: "robot" } });
+    expect(made.status).toBe(201);
+
+    const occurredAt = later();
+    await api.publish("platform.organizations", "Organization Deleted", { orgId: admin.orgId, occurredAt });
+    await api.publish("platform.organizations", "Organization Deleted", { orgId: admin.orgId, occurredAt }); // a duplicate
+
+    expect(await verifyAs(userToken.secret)).toEqual({ valid: false, reason: "revoked" });
+    expect(await verifyAs(made.body.secret)).toEqual({ valid: false, reason: "revoked" });
+    expect(await verifyAs(there.secret)).toMatchObject({ valid: true });
+    // Its people are no longer members there; a later upsert does not bring them back.
+    await api.upsertMember({ orgId: admin.orgId, userId: person.userId, name: person.name });
+    const after = await api.request("POST", `/v1/orgs/${admin.orgId}/tokens`, { bearer: person.session, body: { name: "again", password: person.password } });
+    expect(after.status, after.text).toBe(403);
+    expect(after.body.error.code).toBe("forbidden");
+    expect((await api.request("GET", serviceUsersPath(admin.orgId), { bearer: admin.session })).status).toBe(403);
+  });
+});
+
 describe("malformed events", () => {
   test("are accepted by PutEvents (as EventBridge does), change nothing, and do not break later events", async () => {
     const api = ctx.api;

@@ -6,7 +6,7 @@ import {
   type TableDefinition,
   type TableName,
 } from "../../functions/adapters/dynamodb/table-definition.ts";
-import type { ApiTokenServiceStack } from "../../infra/api-token-service-stack.ts";
+import { PAGINATED_OPERATIONS, type ApiTokenServiceStack } from "../../infra/api-token-service-stack.ts";
 import { eventRules } from "../../infra/event-rules.ts";
 import {
   onTokenDeletedFunction,
@@ -248,6 +248,37 @@ describe("functions", () => {
         expect(cognitoStatements, operation).toEqual([]);
       }
     }
+  });
+});
+
+describe("list cursors", () => {
+  test("only the list functions get CURSOR_KEY: the stack's generated secret, by a dynamic reference (never its value)", () => {
+    const secrets = ofType("AWS::SecretsManager::Secret");
+    expect(secrets).toHaveLength(1);
+    const [secretId, secret] = secrets[0]!;
+    // The functions' config takes 32 characters or more.
+    expect(secret.Properties.GenerateSecretString.PasswordLength).toBeGreaterThanOrEqual(32);
+    expect(secret.Properties.SecretString).toBeUndefined();
+    for (const operation of allOperations) {
+      const [, fn] = functionOf(operation);
+      const value = fn.Properties.Environment.Variables.CURSOR_KEY;
+      if (PAGINATED_OPERATIONS.includes(operation)) {
+        expect(value, operation).toEqual({ "Fn::Join": ["", ["{{resolve:secretsmanager:", { Ref: secretId }, ":SecretString:::}}"]] });
+      } else {
+        expect(value, operation).toBeUndefined();
+      }
+    }
+    // Exactly the routes that take ?cursor= (API.md: service-users, admin/tokens, activity).
+    expect(routes.filter((r) => PAGINATED_OPERATIONS.includes(r.operation)).map((r) => r.path).sort()).toEqual([
+      "/v1/orgs/{orgId}/activity",
+      "/v1/orgs/{orgId}/admin/tokens",
+      "/v1/orgs/{orgId}/service-users",
+    ]);
+  });
+
+  test("no role reads the secret at run time (CloudFormation resolves it at deploy)", () => {
+    const statements = ofType("AWS::IAM::Policy").flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as any[]);
+    expect(statements.flatMap((s) => asList<string>(s.Action)).filter((a) => a.startsWith("secretsmanager:"))).toEqual([]);
   });
 });
 

@@ -18,7 +18,7 @@ import { OrganizationTokens } from "../../functions/domain/organization-tokens.t
 import { ServiceUsers } from "../../functions/domain/service-users.ts";
 import { UserTokens } from "../../functions/domain/user-tokens.ts";
 import { TokenVerifier } from "../../functions/domain/verification.ts";
-import { FakePasswordCheck } from "../support/domain-harness.ts";
+import { FakePasswordCheck, TEST_CURSOR_KEY } from "../support/domain-harness.ts";
 import { createTestTable } from "../support/table.ts";
 
 /**
@@ -673,7 +673,7 @@ const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
 let shared: { store: DynamoDbTokenStore };
 beforeAll(async () => {
   const { documentClient, tables } = await createTestTable("model");
-  shared = { store: new DynamoDbTokenStore(documentClient, tables) };
+  shared = { store: new DynamoDbTokenStore(documentClient, tables, { cursorKey: TEST_CURSOR_KEY }) };
 });
 
 const RUNS = Number(process.env.FC_RUNS ?? 50);

@@ -15,11 +15,14 @@ export class FakePasswordCheck implements PasswordCheck {
   }
 }
 
+/** Seals the harness's list cursors (a deployment's comes from its own secret). */
+export const TEST_CURSOR_KEY = "test-cursor-key-not-a-secret-0123456789";
+
 /** The domain wired to the real DynamoDB adapter on a fresh DynamoDB Local table. */
 export async function createDomainHarness(options: { wrapClient?: (client: DynamoDBDocumentClient) => DynamoDBDocumentClient } = {}) {
   const { documentClient, tableName, tables } = await createTestTable("domain");
   const client = options.wrapClient ? options.wrapClient(documentClient) : documentClient;
-  const store = new DynamoDbTokenStore(client, tables);
+  const store = new DynamoDbTokenStore(client, tables, { cursorKey: TEST_CURSOR_KEY });
   const clock = new AdjustableClock();
   const passwordCheck = new FakePasswordCheck();
   const memberships = new Memberships({ store, clock });

@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import {
   BatchGetCommand,
   GetCommand,
@@ -20,12 +21,12 @@ import type {
   TokenSet,
 } from "../../domain/model.ts";
 import type { TokenStore } from "../../domain/ports.ts";
-import { keyAttributes, keys, queries } from "./keys.ts";
+import { keyAttributes, keys, queries, startKeys, type Key } from "./keys.ts";
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
 
-const { partitionKey: PK, sortKey: SK, indexPartitionKey: GSI_PK, indexSortKey: GSI_SK } = keyAttributes;
+const { partitionKey: PK, indexPartitionKey: GSI_PK, indexSortKey: GSI_SK } = keyAttributes;
 const BATCH_GET_LIMIT = 100;
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
@@ -37,6 +38,11 @@ export interface TableNames {
 export interface StoreOptions {
   /** Told of each activity record once its transaction has committed (metrics). */
   readonly onActivity?: (record: ActivityRecord) => void;
+  /**
+   * The secret that seals list cursors (config `CURSOR_KEY`, at least 32 characters). Only the functions
+   * that page through lists are given it; the list methods refuse to run without it.
+   */
+  readonly cursorKey?: string;
 }
 
 /** The DynamoDB adapter of `TokenStore`: every item read strongly consistent, every invariant a condition. */
@@ -80,18 +86,25 @@ export class DynamoDbTokenStore implements TokenStore {
   }
 
   async listMemberships(orgId: string): Promise<MembershipRecord[]> {
-    const memberships: MembershipRecord[] = [];
+    return (await this.queryAll(queries.memberships(orgId))).map(toMembership);
+  }
+
+  async listAllServiceUsers(orgId: string): Promise<ServiceUserRecord[]> {
+    return (await this.queryAll(queries.serviceUsers(orgId))).map(toServiceUser);
+  }
+
+  /** Every item of a query, for the service's own sweeps (no cursor: nothing leaves the process). */
+  private async queryAll(query: { KeyConditionExpression: string; ExpressionAttributeValues: Item }): Promise<Item[]> {
+    const items: Item[] = [];
     let startKey: Item | undefined;
     do {
       const output = await this.send(() =>
-        this.client.send(
-          new QueryCommand({ TableName: this.tables.tokens, ...queries.memberships(orgId), ConsistentRead: true, ExclusiveStartKey: startKey }),
-        ),
+        this.client.send(new QueryCommand({ TableName: this.tables.tokens, ...query, ConsistentRead: true, ExclusiveStartKey: startKey })),
       );
-      memberships.push(...(output.Items ?? []).map(toMembership));
+      items.push(...(output.Items ?? []));
       startKey = output.LastEvaluatedKey;
     } while (startKey);
-    return memberships;
+    return items;
   }
 
   async getOrganizationSettings(orgId: string): Promise<OrganizationSettings | undefined> {
@@ -125,25 +138,55 @@ export class DynamoDbTokenStore implements TokenStore {
 
   async listServiceUsers(orgId: string, limit: number, cursor: string | undefined): Promise<Page<ServiceUserRecord>> {
     return this.page(
-      { TableName: this.tables.tokens, ...queries.serviceUsers(orgId), ConsistentRead: true },
-      { limit, cursor, partition: [PK, queries.partitionOf.serviceUsers(orgId)] },
-      toServiceUser,
+      {
+        list: "service-users",
+        orgId,
+        query: { TableName: this.tables.tokens, ...queries.serviceUsers(orgId), ConsistentRead: true },
+        convert: toServiceUser,
+        position: (serviceUser) => [serviceUser.id],
+        startKey: ([serviceUserId]) => startKeys.serviceUsers(orgId, serviceUserId!),
+        positionLength: 1,
+      },
+      limit,
+      cursor,
     );
   }
 
-  async listOrganizationTokens(orgId: string, limit: number, cursor: string | undefined): Promise<Page<TokenRecord>> {
+  async listOrganizationTokens(
+    orgId: string,
+    limit: number,
+    cursor: string | undefined,
+    visible?: (tokens: readonly TokenRecord[]) => Promise<readonly TokenRecord[]>,
+  ): Promise<Page<TokenRecord>> {
     return this.page(
-      { TableName: this.tables.tokens, ...queries.tokensByOrganization(orgId), ScanIndexForward: false },
-      { limit, cursor, partition: [GSI_PK, queries.partitionOf.tokensByOrganization(orgId)] },
-      toToken,
+      {
+        list: "admin-tokens",
+        orgId,
+        query: { TableName: this.tables.tokens, ...queries.tokensByOrganization(orgId), ScanIndexForward: false },
+        convert: toToken,
+        position: (token) => [token.createdAt, token.id],
+        startKey: ([createdAt, tokenId]) => startKeys.tokensByOrganization(orgId, createdAt!, tokenId!),
+        positionLength: 2,
+      },
+      limit,
+      cursor,
+      visible,
     );
   }
 
   async listActivity(orgId: string, limit: number, cursor: string | undefined): Promise<Page<ActivityRecord>> {
     return this.page(
-      { TableName: this.tables.activity, ...queries.activity(orgId), ScanIndexForward: false, ConsistentRead: true },
-      { limit, cursor, partition: [PK, queries.partitionOf.activity(orgId)] },
-      toActivity,
+      {
+        list: "activity",
+        orgId,
+        query: { TableName: this.tables.activity, ...queries.activity(orgId), ScanIndexForward: false, ConsistentRead: true },
+        convert: toActivity,
+        position: (record) => [record.at, record.id],
+        startKey: ([at, eventId]) => startKeys.activity(orgId, at!, eventId!),
+        positionLength: 2,
+      },
+      limit,
+      cursor,
     );
   }
 
@@ -506,33 +549,80 @@ export class DynamoDbTokenStore implements TokenStore {
   }
 
   /**
-   * One page of a query. It asks for one item more than the page, so the last page says `nextCursor: null`
-   * instead of leaving the caller an empty page to fetch.
+   * One page of a list. It reads until it holds one item more than the page (so the last page says
+   * `nextCursor: null` instead of leaving the caller an empty page to fetch), reading on past DynamoDB's
+   * 1 MB per query and past the items `visible` leaves out (expired tokens), so a page is only ever short
+   * or empty when it is the last. Reading on is bounded: once the page shows an item, after `FILL_READS`
+   * queries it ends where reading stopped. Before it shows one, it reads on to the first item to show or
+   * the end: only items `visible` leaves out can be passed there (expired tokens, each recorded as it is
+   * found, which takes it out of the index), so no request does that work again.
+   *
+   * The cursor is the position of the last item the page went past, sealed for this list and organization.
    */
   private async page<T>(
-    query: ConstructorParameters<typeof QueryCommand>[0],
-    options: { limit: number; cursor: string | undefined; partition: [string, string] },
-    convert: (item: Item) => T,
+    list: ListSpec<T>,
+    limit: number,
+    cursor: string | undefined,
+    visible?: (items: readonly T[]) => Promise<readonly T[]>,
   ): Promise<Page<T>> {
-    const list = String(query.IndexName ?? query.ExpressionAttributeValues?.[":prefix"] ?? query.TableName);
-    const keyNames = query.IndexName ? [PK, SK, GSI_PK, GSI_SK] : [PK, SK];
-    const startKey = options.cursor === undefined ? undefined : decodeCursor(options.cursor, list, keyNames, options.partition);
-    let output;
+    const sealing = this.cursorSealing();
+    let startKey: Item | undefined =
+      cursor === undefined ? undefined : list.startKey(openCursor(sealing, cursor, list.list, list.orgId, list.positionLength));
+    const shown: T[] = [];
+    let passed: T | undefined;
+    const cursorAfter = (item: T) => sealCursor(sealing, list.list, list.orgId, list.position(item));
+    let batch = limit + 1;
+    for (let reads = 1; ; reads++) {
+      const items = await this.query(list, batch, startKey, cursor !== undefined && reads === 1);
+      const converted = items.Items.map(list.convert);
+      const kept = new Set(visible ? await visible(converted) : converted);
+      for (const item of converted) {
+        if (kept.has(item)) {
+          // One more than the page: there is a next page, and it starts after what this one went past.
+          if (shown.length === limit) return { items: shown, nextCursor: cursorAfter(passed!) };
+          shown.push(item);
+        }
+        passed = item;
+      }
+      if (!items.LastEvaluatedKey) return { items: shown, nextCursor: null };
+      if (shown.length > 0 && reads >= FILL_READS) return { items: shown, nextCursor: cursorAfter(passed!) };
+      startKey = items.LastEvaluatedKey;
+      // Items left out call for larger reads (up to a cap); otherwise read what the page still needs.
+      const needed = limit - shown.length + 1;
+      batch = kept.size < converted.length ? Math.min(MAX_BATCH, Math.max(needed, batch * 2)) : needed;
+    }
+  }
+
+  private async query<T>(
+    list: ListSpec<T>,
+    limit: number,
+    startKey: Item | undefined,
+    fromCursor: boolean,
+  ): Promise<{ Items: Item[]; LastEvaluatedKey: Item | undefined }> {
     try {
-      output = await this.send(() =>
-        this.client.send(new QueryCommand({ ...query, Limit: options.limit + 1, ExclusiveStartKey: startKey })),
+      const output = await this.send(() =>
+        this.client.send(new QueryCommand({ ...list.query, Limit: limit, ExclusiveStartKey: startKey })),
       );
+      return { Items: output.Items ?? [], LastEvaluatedKey: output.LastEvaluatedKey };
     } catch (error) {
-      // A start key DynamoDB will not take (one we did not hand out for this list) is the caller's error.
-      if (startKey && error instanceof Error && error.name === "ValidationException") throw new InvalidCursor();
+      // Defence in depth: a start key rebuilt from a cursor that DynamoDB will not take is the caller's error.
+      if (fromCursor && error instanceof Error && error.name === "ValidationException") throw new InvalidCursor();
       throw error;
     }
-    const items = output.Items ?? [];
-    const more = items.length > options.limit;
-    const shown = items.slice(0, options.limit);
-    const last = shown.at(-1);
-    const nextKey = more && last ? Object.fromEntries(keyNames.map((name) => [name, last[name]])) : output.LastEvaluatedKey;
-    return { items: shown.map(convert), nextCursor: nextKey && shown.length > 0 ? encodeCursor(list, nextKey) : null };
+  }
+
+  private cursorKeyBytes: Buffer | undefined;
+
+  /** The HMAC key for cursors, derived once from the configured secret. */
+  private cursorSealing(): Buffer {
+    if (!this.cursorKeyBytes) {
+      const secret = this.options.cursorKey;
+      if (!secret || secret.length < MIN_CURSOR_SECRET_LENGTH) {
+        throw new Error("Lists need a cursor key: set CURSOR_KEY (at least 32 characters) for this function.");
+      }
+      this.cursorKeyBytes = Buffer.from(hkdfSync("sha256", secret, "", CURSOR_KEY_INFO, 32));
+    }
+    return this.cursorKeyBytes;
   }
 
   private async putVersioned(item: Item, expectedVersion: number | undefined): Promise<void> {
@@ -603,29 +693,65 @@ const versionCondition = (expectedVersion: number | undefined) =>
     ? { ConditionExpression: `attribute_not_exists(${PK})` }
     : { ConditionExpression: "version = :expected", ExpressionAttributeValues: { ":expected": expectedVersion } };
 
-/**
- * Cursors are opaque to callers: which list, and the last key, as base64url JSON. A cursor is taken back
- * only by the list it came from, with exactly that list's key attributes, in the caller's own partition.
- */
-function encodeCursor(list: string, key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify({ l: list, k: key }), "utf8").toString("base64url");
+/** A list the store pages through: its query, and how its positions are read and resumed from. */
+interface ListSpec<T> {
+  /** The list's name in domain terms, bound into its cursors (never a table or index name). */
+  readonly list: "service-users" | "admin-tokens" | "activity";
+  readonly orgId: string;
+  readonly query: Omit<NonNullable<ConstructorParameters<typeof QueryCommand>[0]>, "Limit" | "ExclusiveStartKey">;
+  readonly convert: (item: Item) => T;
+  /** An item's place in the list's order, in domain terms (its sort values): what a cursor carries. */
+  readonly position: (item: T) => string[];
+  /** The query's start key after a position (built in keys.ts). */
+  readonly startKey: (position: readonly string[]) => Key;
+  readonly positionLength: number;
 }
 
-function decodeCursor(
-  cursor: string,
-  list: string,
-  keyNames: readonly string[],
-  [attribute, partition]: [string, string],
-): Record<string, unknown> {
+/** Once a page shows an item, it stops reading on after this many queries. */
+const FILL_READS = 8;
+/** The largest read when items are being left out (DynamoDB caps a query at 1 MB anyway). */
+const MAX_BATCH = 200;
+
+const MIN_CURSOR_SECRET_LENGTH = 32;
+const CURSOR_KEY_INFO = "api-token-service list cursor v1";
+const CURSOR_TAG_BYTES = 16;
+const MAX_CURSOR_LENGTH = 1024;
+/** A position value: an id or a time. Never `#`, so it can never reach into another key's structure. */
+const POSITION_VALUE = /^[A-Za-z0-9._:@|-]{1,128}$/;
+
+/**
+ * A cursor is the position of the last item a page went past, in domain terms (the values the caller saw,
+ * such as a token's `createdAt` and id, or an activity record's time and its random id), and a MAC binding
+ * it to its list and organization: `<base64url(JSON position)>.<base64url(HMAC-SHA256 tag, 128 bits)>`.
+ * It names no table, index, key or attribute, and the store rebuilds the start key from the position (keys.ts).
+ * Without the deployment's key nobody can make one, change one, or move one to another list or organization.
+ * The same page always gets the same cursor.
+ */
+function sealCursor(key: Buffer, list: string, orgId: string, position: readonly string[]): string {
+  const payload = Buffer.from(JSON.stringify(position), "utf8").toString("base64url");
+  return `${payload}.${cursorTag(key, list, orgId, payload).toString("base64url")}`;
+}
+
+/** The position a cursor carries, or `InvalidCursor` for anything this list of this organization did not hand out. */
+function openCursor(key: Buffer, cursor: string, list: string, orgId: string, positionLength: number): string[] {
   try {
-    if (cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error("shape");
-    const decoded = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { l?: unknown; k?: unknown };
-    const key = decoded.k as Record<string, unknown>;
-    if (decoded.l !== list || typeof key !== "object" || key === null || Array.isArray(key)) throw new Error("shape");
-    const names = Object.keys(key);
-    if (names.length !== keyNames.length || !keyNames.every((name) => typeof key[name] === "string")) throw new Error("keys");
-    if (key[attribute] !== partition) throw new Error("partition");
-    return key;
+    if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(cursor)) throw new Error("shape");
+    const [payload, tag] = cursor.split(".") as [string, string];
+    const given = Buffer.from(tag, "base64url");
+    const expected = cursorTag(key, list, orgId, payload);
+    // The tag's exact text too: base64url decoding ignores a last character's spare bits.
+    if (given.length !== expected.length || given.toString("base64url") !== tag || !timingSafeEqual(given, expected)) {
+      throw new Error("tag");
+    }
+    const position: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
+    if (
+      !Array.isArray(position) ||
+      position.length !== positionLength ||
+      !position.every((value) => typeof value === "string" && POSITION_VALUE.test(value))
+    ) {
+      throw new Error("position");
+    }
+    return position as string[];
   } catch {
     throw new InvalidCursor();
   }
@@ -633,6 +759,10 @@ function decodeCursor(
 
 const withoutIds = (tokens: Readonly<Record<string, string>>, ids: readonly string[]) =>
   Object.fromEntries(Object.entries(tokens).filter(([id]) => !ids.includes(id)));
+
+/** Domain-separated and unambiguous: the list, the organization and the payload as one JSON array. */
+const cursorTag = (key: Buffer, list: string, orgId: string, payload: string): Buffer =>
+  createHmac("sha256", key).update(JSON.stringify(["cursor", list, orgId, payload])).digest().subarray(0, CURSOR_TAG_BYTES);
 
 function tokenItem(token: TokenRecord): Item {
   return { ...keys.token(token.id), ...keys.tokenByOrganization(token.orgId, token.createdAt, token.id), type: "token", ...token };

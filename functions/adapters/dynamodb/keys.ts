@@ -68,12 +68,24 @@ export const queries = {
     KeyConditionExpression: `${activityTableDefinition.partitionKey.name} = :pk`,
     ExpressionAttributeValues: { ":pk": organization(orgId) },
   }),
-  /** The partition a cursor must stay in: a cursor from another organization is refused. */
-  partitionOf: {
-    serviceUsers: organization,
-    tokensByOrganization: tokensOfOrganization,
-    activity: organization,
-  },
+} as const;
+
+/**
+ * Where each query resumes, rebuilt from a position in domain terms: the sort values of the last item a
+ * page went past (a service user's id; a token's creation time and id; a record's time and id). Cursors
+ * carry only such positions, so no key, prefix or attribute name ever leaves the store; the organization is
+ * always the caller's, so a position can only ever point into the caller's own list. The item need not
+ * exist any more (a token revoked, a service user deleted): a query starts after the position either way.
+ * Position values are checked by the store (no `#`) before they reach these builders.
+ */
+export const startKeys = {
+  serviceUsers: (orgId: string, serviceUserId: string): Key => keys.serviceUser(orgId, serviceUserId),
+  /** An index's start key holds the table's key of the item too. */
+  tokensByOrganization: (orgId: string, createdAt: string, tokenId: string): Key => ({
+    ...keys.token(tokenId),
+    ...keys.tokenByOrganization(orgId, createdAt, tokenId),
+  }),
+  activity: (orgId: string, at: string, eventId: string): Key => keys.activity(orgId, at, eventId),
 } as const;
 
 export const keyAttributes = {
