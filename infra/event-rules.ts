@@ -45,7 +45,8 @@ export const eventRules: readonly EventRuleDefinition[] = [
     pattern: { source: [USERS_SOURCE], "detail-type": ["User Reactivated"] },
     handlerModule: "functions/events/on-user-reactivated.ts",
     tableAccess: "readWrite",
-    activityAccess: "none",
+    // Like every membership save it reads the person's live tokens; expired ones found get their record.
+    activityAccess: "append",
   },
   {
     operation: "on-user-removed",
