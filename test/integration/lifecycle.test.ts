@@ -187,3 +187,43 @@ describe("every event order (the rules API.md gives each transition)", () => {
     expect((await h.store.getMembership(orgId, "kim"))!).toMatchObject({ status: "active", name: "Kim", lastEventAt: "2026-04-05T00:00:00Z" });
   });
 });
+
+describe("races between events and generates", () => {
+  test("a deactivation racing 20 generates leaves no live token, and each token made has exactly one revocation", async () => {
+    const h = await createDomainHarness();
+    const orgId = `org-${randomUUID().slice(0, 8)}`;
+    const m = await h.addMember(orgId, "lou");
+    const deactivation = { orgId, userId: "lou", occurredAt: h.nextEventTime() };
+    // The deactivation starts once a few generates are through, while the rest are under way.
+    let finished = 0;
+    let deactivated: Promise<unknown> | undefined;
+    const generates = Array.from({ length: 20 }, (_, i) =>
+      h.userTokens
+        .generate({ ...m, name: `t${i}` })
+        .catch(() => undefined)
+        .finally(() => {
+          if (++finished === 3) deactivated = h.memberships.applyUserDeactivated(deactivation);
+        }),
+    );
+    const made = (await Promise.all(generates)).flatMap((r) => (r ? [r] : []));
+    await deactivated;
+    expect(made.length).toBeGreaterThanOrEqual(3);
+    for (const t of made) expect(await h.verifier.verify({ token: t.secret })).toEqual({ valid: false, reason: "revoked" });
+    const revoked = (await h.store.listActivity(orgId, 200, undefined)).items.filter((r) => r.action === "token.revoked");
+    expect(revoked.map((r) => r.tokenId).sort()).toEqual(made.map((t) => t.token.id).sort());
+  });
+
+  test("an upsert racing generates: every live token ends with the newest access", async () => {
+    const h = await createDomainHarness();
+    const orgId = `org-${randomUUID().slice(0, 8)}`;
+    const m = await h.addMember(orgId, "max", { permissions: ["old"] });
+    const made = await Promise.all([
+      ...Array.from({ length: 5 }, (_, i) => h.userTokens.generate({ ...m, name: `t${i}` })),
+      h.addMember(orgId, "max", { permissions: ["new"] }).then(() => undefined),
+      ...Array.from({ length: 5 }, (_, i) => h.userTokens.generate({ ...m, name: `u${i}` })),
+    ]);
+    for (const t of made) {
+      if (t) expect(await h.verifier.verify({ token: t.secret })).toMatchObject({ valid: true, permissions: ["new"] });
+    }
+  });
+});
