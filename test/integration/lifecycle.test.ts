@@ -1,30 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, test } from "vitest";
 import { DomainError } from "../../functions/domain/errors.ts";
 import { ServiceUsers } from "../../functions/domain/service-users.ts";
 import { createDomainHarness } from "../support/domain-harness.ts";
-
-/** Fails the next N TransactWriteItems, as a throttled or unreachable DynamoDB would after the SDK's retries. */
-function failingTransactions() {
-  let failuresLeft = 0;
-  const wrap = (client: DynamoDBDocumentClient): DynamoDBDocumentClient =>
-    new Proxy(client, {
-      get(target, property, receiver) {
-        if (property !== "send") return Reflect.get(target, property, receiver);
-        return async (command: { constructor: { name: string }; input: { TransactItems?: unknown[] } }) => {
-          // Only the big write (the revocation itself); the expiry records before it go through.
-          if (failuresLeft > 0 && command.constructor.name === "TransactWriteCommand" && (command.input.TransactItems?.length ?? 0) > 2) {
-            failuresLeft--;
-            throw new ProvisionedThroughputExceededException({ message: "Throughput exceeded", $metadata: {} });
-          }
-          return target.send(command as never);
-        };
-      },
-    });
-  return { wrap, failNext: (n: number) => (failuresLeft = n) };
-}
+import { transactionFaults } from "../support/faults.ts";
 
 const code = (promise: Promise<unknown>) =>
   promise.then(
@@ -34,7 +13,7 @@ const code = (promise: Promise<unknown>) =>
 
 describe("user-lifecycle events", () => {
   test("a failure part-way through a deactivation is finished by the redelivered event, one record per token", async () => {
-    const faults = failingTransactions();
+    const faults = transactionFaults();
     const h = await createDomainHarness({ wrapClient: faults.wrap });
     const orgId = `org-${randomUUID().slice(0, 8)}`;
     const m = await h.addMember(orgId, "dora");
@@ -45,7 +24,8 @@ describe("user-lifecycle events", () => {
     h.clock.advance(11 * 86_400); // the first two are now expired, the other three not
     const event = { orgId, userId: "dora", occurredAt: h.nextEventTime() };
 
-    faults.failNext(1);
+    // Only the big write (the revocation itself); the expiry records before it go through.
+    faults.failNext(1, { minItems: 3 });
     await expect(h.memberships.applyUserDeactivated(event)).rejects.toThrow();
     // Part-way: the expired tokens got their records, but nothing was revoked and the member is still active.
     expect((await h.store.getMembership(orgId, "dora"))!.status).toBe("active");

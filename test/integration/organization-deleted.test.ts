@@ -1,35 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, test } from "vitest";
 import { DomainError } from "../../functions/domain/errors.ts";
 import { OrganizationTokens } from "../../functions/domain/organization-tokens.ts";
 import { ServiceUsers } from "../../functions/domain/service-users.ts";
 import { createDomainHarness } from "../support/domain-harness.ts";
+import { transactionFaults } from "../support/faults.ts";
 
 const code = (promise: Promise<unknown>) =>
   promise.then(
     () => "ok",
     (error: unknown) => (error instanceof DomainError ? error.code : (error as Error).name),
   );
-
-/** Fails the Nth TransactWriteItems from now on (once), as an unreachable DynamoDB would after the SDK's retries. */
-function failingTransaction() {
-  let countdown = 0;
-  const wrap = (client: DynamoDBDocumentClient): DynamoDBDocumentClient =>
-    new Proxy(client, {
-      get(target, property, receiver) {
-        if (property !== "send") return Reflect.get(target, property, receiver);
-        return async (command: { constructor: { name: string } }) => {
-          if (countdown > 0 && command.constructor.name === "TransactWriteCommand" && --countdown === 0) {
-            throw new ProvisionedThroughputExceededException({ message: "Throughput exceeded", $metadata: {} });
-          }
-          return target.send(command as never);
-        };
-      },
-    });
-  return { wrap, failTransaction: (n: number) => (countdown = n) };
-}
 
 async function organizationWithTokens(h: Awaited<ReturnType<typeof createDomainHarness>>) {
   const orgId = `org-${randomUUID().slice(0, 8)}`;
@@ -99,12 +80,12 @@ describe("Organization Deleted", () => {
   });
 
   test("a failure part-way is finished by the redelivered event, one record per token", async () => {
-    const faults = failingTransaction();
+    const faults = transactionFaults();
     const h = await createDomainHarness({ wrapClient: faults.wrap });
     const org = await organizationWithTokens(h);
     const event = { orgId: org.orgId, occurredAt: h.nextEventTime() };
     // The clean-up's second transaction fails: one person is done, the rest is not.
-    faults.failTransaction(2);
+    faults.failNth(2);
     await expect(h.memberships.applyOrganizationDeleted(event)).rejects.toThrow();
     expect(await h.verifier.verify({ token: org.serviceTokens[0]!.secret })).toMatchObject({ valid: true });
 
