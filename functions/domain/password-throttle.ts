@@ -39,7 +39,7 @@ export const MAX_WAIT_MS = 24_000;
  * look is one conditional write (see takePlace). With many waiters one of them still looks within a few ms
  * of a place coming free, while the one hot record gets a few requests per waiter, not hundreds.
  */
-const FIRST_POLL_MS = 50;
+const FIRST_POLL_MS = 100;
 const MAX_POLL_MS = 2000;
 /**
  * Another request wrote the throttle record between our read and write: re-read after a few ms of full
@@ -98,7 +98,14 @@ export class PasswordThrottle {
   private async takePlace(userId: string, attemptId: string): Promise<void> {
     const { store, clock } = this.deps;
     const giveUpAt = performance.now() + this.maxWaitMs;
-    let stored = await store.getPasswordFailures(userId);
+    // The first look is a try: take a place as if the record were clean (no failures). Refused, the write
+    // answers with the record (or with none, if there is none yet), and the loop goes by what it says.
+    const first = await store.takePasswordCheckPlace(userId, attemptId, clock.now().toISOString(), {
+      failuresAtMost: 0,
+      pendingBelow: MAX_PASSWORD_FAILURES,
+    });
+    if (first.taken) return;
+    let stored = first.current;
     let conditional = true;
     for (let polls = 0, conflicts = 0; ; ) {
       const now = clock.now();

@@ -127,9 +127,9 @@ export interface TokenStore {
   savePasswordFailures(failures: PasswordFailures, expectedVersion: number | undefined): Promise<void>;
   /**
    * Adds the check `attemptId` (started `at`) to `pending` in one conditional write, if the stored record
-   * has at most `failuresAtMost` failures and fewer than `pendingBelow` checks under way (stale entries
-   * included). If not, nothing is written and the answer carries the record as it is (undefined if there is
-   * none: savePasswordFailures creates it). Bumps the version.
+   * is not locked at `at` and has at most `failuresAtMost` failures and fewer than `pendingBelow` checks
+   * under way (stale entries included). If not, nothing is written and the answer carries the record as it
+   * is (undefined if there is none: savePasswordFailures creates it). Bumps the version.
    */
   takePasswordCheckPlace(
     userId: string,

@@ -239,6 +239,26 @@ describe("password throttling under contention", () => {
     expect(await throttle.check(userId, async () => true)).toBe(true);
   });
 
+  test("the store's conditional take refuses a locked record and answers with it, or with none", async () => {
+    const userId = `take-${randomUUID().slice(0, 6)}`;
+    const now = h.clock.now();
+    const at = now.toISOString();
+    const limits = { failuresAtMost: 0, pendingBelow: 5 };
+    expect(await h.store.takePasswordCheckPlace(userId, "a1", at, limits)).toEqual({ taken: false, current: undefined });
+
+    const lockedUntil = new Date(now.getTime() + 60_000).toISOString();
+    await h.store.savePasswordFailures({ userId, failedAt: [], lockedUntil, pending: {}, version: 1 }, undefined);
+    expect(await h.store.takePasswordCheckPlace(userId, "a2", at, limits)).toEqual({
+      taken: false,
+      current: { userId, failedAt: [], lockedUntil, pending: {}, version: 1 },
+    });
+
+    await h.store.releasePasswordCheck(userId, "none", { reset: true });
+    expect(await h.store.takePasswordCheckPlace(userId, "a3", at, limits)).toEqual({ taken: true });
+    await h.store.releasePasswordCheck(userId, "a3", { reset: false });
+    expect(await h.store.getPasswordFailures(userId)).toEqual({ userId, failedAt: [], lockedUntil: null, pending: {}, version: 4 });
+  });
+
   test("while locked, an SSO organization's generate gets 429 with Retry-After too", async () => {
     const userId = `sso-locked-${randomUUID().slice(0, 6)}`;
     const org = uniqueOrg();

@@ -391,15 +391,19 @@ export class DynamoDbTokenStore implements TokenStore {
             TableName: this.tables.tokens,
             Key: keys.passwordFailures(userId),
             UpdateExpression: "SET pending.#attempt = :at, version = version + :one, expiresAt = :expiresAt",
-            ConditionExpression: "size(failedAt) <= :failures AND size(pending) < :pending",
+            // Not locked: no lockedUntil, a null one, or one that has passed (ISO-8601 UTC compares as text).
+            ConditionExpression:
+              "size(failedAt) <= :failures AND size(pending) < :pending AND " +
+              "(attribute_not_exists(lockedUntil) OR attribute_type(lockedUntil, :nullType) OR lockedUntil <= :at)",
             ExpressionAttributeNames: { "#attempt": attemptId },
             ExpressionAttributeValues: {
               ":at": at,
               ":one": 1,
-              // As savePasswordFailures: this check is the newest entry, and there is no lock (5 failures).
+              // As savePasswordFailures: this check is the newest entry, and there is no lock.
               ":expiresAt": Math.ceil((Date.parse(at) + PASSWORD_RECORD_RELEVANCE_MS) / 1000) + 3600,
               ":failures": limits.failuresAtMost,
               ":pending": limits.pendingBelow,
+              ":nullType": "NULL",
             },
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           }),
