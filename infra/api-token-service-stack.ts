@@ -236,6 +236,7 @@ export class ApiTokenServiceStack extends Stack {
         tableAccess: route.tableAccess,
         activityAccess: route.activityAccess,
         environment,
+        ...(route.timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(route.timeoutSeconds) }),
       });
       if (route.operation === PASSWORD_CHECK_OPERATION && cognito) {
         // ListUsers finds the username by the session's `sub`; AdminInitiateAuth checks the password.

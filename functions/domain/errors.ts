@@ -15,12 +15,17 @@ export type ErrorCode =
   | "unavailable";
 
 export class DomainError extends Error {
+  /** When trying again can help (429 `too_many_attempts`, 503): whole seconds, sent as `Retry-After`. */
+  readonly retryAfterSeconds: number | undefined;
+
   constructor(
     readonly code: ErrorCode,
     message: string,
+    options: { retryAfterSeconds?: number } = {},
   ) {
     super(message);
     this.name = "DomainError";
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

@@ -139,4 +139,21 @@ export interface TokenStore {
 
   getPasswordFailures(userId: string): Promise<PasswordFailures | undefined>;
   savePasswordFailures(failures: PasswordFailures, expectedVersion: number | undefined): Promise<void>;
+  /**
+   * Adds the check `attemptId` (started `at`) to `pending` in one conditional write, if the stored record
+   * is not locked at `at` and has at most `failuresAtMost` failures and fewer than `pendingBelow` checks
+   * under way (stale entries included). If not, nothing is written and the answer carries the record as it
+   * is (undefined if there is none: savePasswordFailures creates it). Bumps the version.
+   */
+  takePasswordCheckPlace(
+    userId: string,
+    attemptId: string,
+    at: string,
+    limits: { failuresAtMost: number; pendingBelow: number },
+  ): Promise<{ taken: true } | { taken: false; current: PasswordFailures | undefined }>;
+  /**
+   * Ends the check `attemptId` (drops it from `pending`) in one write that never conflicts; `reset` also
+   * clears the failures and the lock (a right password). Bumps the version like every write of the record.
+   */
+  releasePasswordCheck(userId: string, attemptId: string, options: { reset: boolean }): Promise<void>;
 }

@@ -216,7 +216,7 @@ async function invokeRoute(
     ...(body.length > 0 ? { body: body.toString("utf8") } : {}),
     isBase64Encoded: false,
   } as APIGatewayProxyEventV2;
-  const result = await handler(event, lambdaContext(route.operation, requestId));
+  const result = await handler(event, lambdaContext(route.operation, requestId, route.timeoutSeconds));
   return {
     status: result.statusCode ?? 200,
     rawBody: result.body ?? "",
@@ -224,8 +224,8 @@ async function invokeRoute(
   };
 }
 
-function lambdaContext(functionName: string, requestId: string): Context {
-  const deadline = Date.now() + 10_000;
+function lambdaContext(functionName: string, requestId: string, timeoutSeconds = 10): Context {
+  const deadline = Date.now() + timeoutSeconds * 1000;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,

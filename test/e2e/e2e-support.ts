@@ -149,6 +149,18 @@ export function expectError(response: ApiResponse, status: number, code: string)
   expect(response.body.error.requestId.trim().length).toBeGreaterThan(0);
 }
 
+/**
+ * API.md: 429 `too_many_attempts` carries `Retry-After`, whole seconds until the lock ends (the lock lasts
+ * 15 minutes from the last failure). Returns them.
+ */
+export function expectLocked(response: ApiResponse): number {
+  expectError(response, 429, "too_many_attempts");
+  const retryAfter = response.headers.get("retry-after");
+  expect(retryAfter, "Retry-After").toMatch(/^[1-9][0-9]*$/);
+  expect(Number(retryAfter)).toBeLessThanOrEqual(15 * 60);
+  return Number(retryAfter);
+}
+
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** API.md `Token`, exactly these fields, for a freshly generated token of `kind`, and its secret. */

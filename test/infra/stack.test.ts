@@ -16,6 +16,7 @@ import {
 } from "../../infra/ops/operator-functions.ts";
 import { consoleTestEvents, TEST_EVENT_REGISTRY_NAME } from "../../infra/ops/console-test-events.ts";
 import { routes } from "../../infra/routes.ts";
+import { MAX_WAIT_MS, PENDING_TIMEOUT_MS } from "../../functions/domain/password-throttle.ts";
 import {
   membershipStatusEventSchema,
   organizationSettingsChangedSchema,
@@ -204,13 +205,14 @@ describe("functions", () => {
     const functions = ofType("AWS::Lambda::Function");
     // Plus the token authorizer, the stream consumer and the two operator functions.
     expect(functions).toHaveLength(routes.length + eventRules.length + extraFunctions.length);
-    for (const { operation } of [...routes, ...eventRules]) {
+    for (const definition of [...routes, ...eventRules]) {
+      const { operation } = definition;
       const [, fn] = functionOf(operation);
       expect(fn.Properties).toMatchObject({
         Runtime: "nodejs24.x",
         Architectures: ["arm64"],
         MemorySize: 256,
-        Timeout: 10,
+        Timeout: ("timeoutSeconds" in definition ? definition.timeoutSeconds : undefined) ?? 10,
         Handler: "index.handler",
       });
       expect(fn.Properties.Environment.Variables, operation).toMatchObject({
@@ -487,6 +489,14 @@ describe("every function", () => {
     expect(resources[roleId]?.Properties.ManagedPolicyArns).toBeUndefined();
     const roleUsers = ofType("AWS::Lambda::Function").filter(([, f]) => f.Properties.Role["Fn::GetAtt"][0] === roleId);
     expect(roleUsers).toHaveLength(1);
+  });
+
+  // A generate may wait for other password checks of the same person (functions/domain/password-throttle.ts).
+  test("generate-user-token outlasts the password throttle's wait, within API Gateway's 30 s and a place's life", () => {
+    const timeout = functionOf("generate-user-token")[1].Properties.Timeout as number;
+    expect(timeout).toBeGreaterThanOrEqual(MAX_WAIT_MS / 1000 + 5);
+    expect(timeout).toBeLessThan(30);
+    expect(timeout * 1000).toBeLessThanOrEqual(PENDING_TIMEOUT_MS);
   });
 
   test("the authorizer and the operator functions get their own timeouts", () => {

@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test, vi } from "vitest";
 import { DomainError } from "../../functions/domain/errors.ts";
 import { INACTIVITY_EXPIRY_SECONDS } from "../../functions/domain/model.ts";
+import { LOCK_MS, PasswordThrottle, PENDING_TIMEOUT_MS } from "../../functions/domain/password-throttle.ts";
+import type { PasswordCheck } from "../../functions/domain/ports.ts";
+import { UserTokens } from "../../functions/domain/user-tokens.ts";
 import { createDomainHarness } from "../support/domain-harness.ts";
 
 let h: Awaited<ReturnType<typeof createDomainHarness>>;
@@ -109,6 +112,162 @@ describe("password throttling", () => {
     h.clock.advance(16 * 60);
     await code(h.userTokens.generate({ ...m, name: "x", password: "wrong" }));
     expect(await code(h.userTokens.generate({ ...m, name: "x" }))).toBe("ok");
+  });
+});
+
+/**
+ * A password check that counts how often it is asked and how many checks run at once, and answers after
+ * `delayMs`, or once `open()` is called (`held`).
+ */
+class CountingPasswordCheck implements PasswordCheck {
+  calls = 0;
+  underWay = 0;
+  mostUnderWay = 0;
+  private readonly opened = Promise.withResolvers<void>();
+
+  constructor(
+    private readonly passwords: ReadonlyMap<string, string>,
+    private readonly options: { delayMs?: number; held?: boolean },
+  ) {}
+
+  open() {
+    this.opened.resolve();
+  }
+
+  async verify(userId: string, password: string) {
+    this.calls++;
+    this.mostUnderWay = Math.max(this.mostUnderWay, ++this.underWay);
+    try {
+      if (this.options.held) await this.opened.promise;
+      else await new Promise((resolve) => setTimeout(resolve, this.options.delayMs ?? 0));
+      return this.passwords.get(userId) === password;
+    } finally {
+      this.underWay--;
+    }
+  }
+}
+
+const outcome = (promise: Promise<unknown>) =>
+  promise.then(
+    () => "ok" as const,
+    (error: unknown) => {
+      if (error instanceof DomainError) return error;
+      throw error;
+    },
+  );
+
+describe("password throttling under contention", () => {
+  // API.md "Password throttling" and "Status codes": 429 carries `Retry-After`, the seconds until the lock ends.
+  test("30 simultaneous wrong passwords: 5 checks, then 429 with the seconds until the lock ends", async () => {
+    const m = await h.addMember(uniqueOrg(), `guesser-${randomUUID().slice(0, 6)}`);
+    const check = new CountingPasswordCheck(h.passwordCheck.passwords, { delayMs: 50 });
+    const userTokens = new UserTokens({ store: h.store, clock: h.clock, passwordCheck: check });
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => outcome(userTokens.generate({ ...m, name: "guess", password: `guess-${i}` }))),
+    );
+    const settled = h.clock.now().getTime();
+
+    expect(check.calls).toBe(5);
+    const codes = outcomes.map((o) => (o === "ok" ? o : o.code));
+    expect(codes.filter((c) => c === "invalid_password")).toHaveLength(5);
+    expect(codes.filter((c) => c === "too_many_attempts")).toHaveLength(25);
+    const lockedUntil = Date.parse((await h.store.getPasswordFailures(m.userId))!.lockedUntil!);
+    for (const error of outcomes.filter((o): o is DomainError => o !== "ok" && o.code === "too_many_attempts")) {
+      expect(Number.isInteger(error.retryAfterSeconds)).toBe(true);
+      expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(Math.ceil((lockedUntil - settled) / 1000));
+      expect(error.retryAfterSeconds).toBeLessThanOrEqual(LOCK_MS / 1000);
+    }
+    for (const error of outcomes.filter((o): o is DomainError => o !== "ok" && o.code === "invalid_password")) {
+      expect(error.retryAfterSeconds).toBeUndefined();
+    }
+
+    // The right password is locked out too, until the same end; then it works without another check before.
+    const right = await outcome(userTokens.generate({ ...m, name: "right" }));
+    expect(right).toMatchObject({ code: "too_many_attempts" });
+    const seconds = (right as DomainError).retryAfterSeconds!;
+    expect(Math.abs(h.clock.now().getTime() + seconds * 1000 - lockedUntil)).toBeLessThanOrEqual(1000);
+    expect(check.calls).toBe(5);
+    h.clock.advance(seconds);
+    expect(await outcome(userTokens.generate({ ...m, name: "right" }))).toBe("ok");
+  });
+
+  test("right passwords wait for the checks under way, 5 at a time, and none gets 429", async () => {
+    const m = await h.addMember(uniqueOrg(), `patient-${randomUUID().slice(0, 6)}`);
+    const check = new CountingPasswordCheck(h.passwordCheck.passwords, { held: true });
+    const userTokens = new UserTokens({ store: h.store, clock: h.clock, passwordCheck: check });
+
+    let settledCount = 0;
+    const all = Array.from({ length: 15 }, (_, i) =>
+      outcome(userTokens.generate({ ...m, name: `t${i}` })).finally(() => settledCount++),
+    );
+    await vi.waitFor(() => expect(check.underWay).toBe(5));
+    // The other ten wait: they neither run a check nor give up.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(check.calls).toBe(5);
+    expect(settledCount).toBe(0);
+
+    check.open();
+    const codes = (await Promise.all(all)).map((o) => (o === "ok" ? o : o.code));
+    expect(codes.filter((c) => c === "ok")).toHaveLength(10);
+    expect(codes.filter((c) => c === "token_limit_reached")).toHaveLength(5);
+    expect(check.calls).toBe(15);
+    expect(check.mostUnderWay).toBe(5);
+    expect(await h.store.getPasswordFailures(m.userId)).toMatchObject({ failedAt: [], pending: {} });
+  });
+
+  test("a check behind checks that never end gives up with 503 and Retry-After, never 429", async () => {
+    const userId = `stuck-${randomUUID().slice(0, 6)}`;
+    const throttle = new PasswordThrottle({ store: h.store, clock: h.clock }, { maxWaitMs: 300 });
+    const hung = Promise.withResolvers<boolean>();
+    let underWay = 0;
+    const held = Array.from({ length: 5 }, () => throttle.check(userId, () => (underWay++, hung.promise)));
+    await vi.waitFor(() => expect(underWay).toBe(5));
+
+    let checked = false;
+    const waiter = await outcome(throttle.check(userId, async () => (checked = true)));
+    expect(waiter).toMatchObject({ code: "unavailable" });
+    const seconds = (waiter as DomainError).retryAfterSeconds!;
+    expect(Number.isInteger(seconds)).toBe(true);
+    expect(seconds).toBeGreaterThanOrEqual(1);
+    expect(seconds).toBeLessThanOrEqual(PENDING_TIMEOUT_MS / 1000);
+    expect(checked).toBe(false);
+
+    hung.resolve(true);
+    expect(await Promise.all(held)).toEqual([true, true, true, true, true]);
+    expect(await throttle.check(userId, async () => true)).toBe(true);
+  });
+
+  test("the store's conditional take refuses a locked record and answers with it, or with none", async () => {
+    const userId = `take-${randomUUID().slice(0, 6)}`;
+    const now = h.clock.now();
+    const at = now.toISOString();
+    const limits = { failuresAtMost: 0, pendingBelow: 5 };
+    expect(await h.store.takePasswordCheckPlace(userId, "a1", at, limits)).toEqual({ taken: false, current: undefined });
+
+    const lockedUntil = new Date(now.getTime() + 60_000).toISOString();
+    await h.store.savePasswordFailures({ userId, failedAt: [], lockedUntil, pending: {}, version: 1 }, undefined);
+    expect(await h.store.takePasswordCheckPlace(userId, "a2", at, limits)).toEqual({
+      taken: false,
+      current: { userId, failedAt: [], lockedUntil, pending: {}, version: 1 },
+    });
+
+    await h.store.releasePasswordCheck(userId, "none", { reset: true });
+    expect(await h.store.takePasswordCheckPlace(userId, "a3", at, limits)).toEqual({ taken: true });
+    await h.store.releasePasswordCheck(userId, "a3", { reset: false });
+    expect(await h.store.getPasswordFailures(userId)).toEqual({ userId, failedAt: [], lockedUntil: null, pending: {}, version: 4 });
+  });
+
+  test("while locked, an SSO organization's generate gets 429 with Retry-After too", async () => {
+    const userId = `sso-locked-${randomUUID().slice(0, 6)}`;
+    const org = uniqueOrg();
+    const m = await h.addMember(org, userId);
+    await h.memberships.applyOrganizationSettingsChanged({ orgId: org, ssoEnforced: true, occurredAt: h.nextEventTime() });
+    const other = await h.addMember(uniqueOrg(), userId);
+    for (let i = 0; i < 5; i++) expect(await code(h.userTokens.generate({ ...other, name: "x", password: "wrong" }))).toBe("invalid_password");
+    const locked = await outcome(h.userTokens.generate({ ...m, name: "sso" }));
+    expect(locked).toMatchObject({ code: "too_many_attempts" });
+    expect((locked as DomainError).retryAfterSeconds).toBeGreaterThan(LOCK_MS / 1000 - 60);
   });
 });
 

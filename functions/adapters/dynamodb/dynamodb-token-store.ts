@@ -8,6 +8,8 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { InvalidCursor, StoreUnavailable, WriteConflict } from "../../domain/errors.ts";
 import type {
   ActivityRecord,
@@ -28,6 +30,8 @@ type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteComman
 
 const { partitionKey: PK, indexPartitionKey: GSI_PK, indexSortKey: GSI_SK } = keyAttributes;
 const BATCH_GET_LIMIT = 100;
+/** A password failure (or check under way) matters for 15 minutes (API.md "Password throttling"). */
+const PASSWORD_RECORD_RELEVANCE_MS = 15 * 60_000;
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 export interface TableNames {
@@ -192,15 +196,7 @@ export class DynamoDbTokenStore implements TokenStore {
 
   async getPasswordFailures(userId: string): Promise<PasswordFailures | undefined> {
     const item = await this.get(keys.passwordFailures(userId));
-    return (
-      item && {
-        userId: item.userId as string,
-        failedAt: item.failedAt as string[],
-        lockedUntil: (item.lockedUntil as string | null) ?? null,
-        pending: (item.pending as Record<string, string> | undefined) ?? {},
-        version: item.version as number,
-      }
-    );
+    return item && toPasswordFailures(item);
   }
 
   // ---- token writes ------------------------------------------------------------------------------------
@@ -425,7 +421,7 @@ export class DynamoDbTokenStore implements TokenStore {
   async savePasswordFailures(failures: PasswordFailures, expectedVersion: number | undefined): Promise<void> {
     // TTL removes the record once neither the window nor the lock can matter any more.
     const lastRelevant = Math.max(
-      ...[...failures.failedAt, ...Object.values(failures.pending)].map((at) => Date.parse(at) + 15 * 60_000),
+      ...[...failures.failedAt, ...Object.values(failures.pending)].map((at) => Date.parse(at) + PASSWORD_RECORD_RELEVANCE_MS),
       failures.lockedUntil ? Date.parse(failures.lockedUntil) : 0,
     );
     await this.putVersioned(
@@ -437,6 +433,72 @@ export class DynamoDbTokenStore implements TokenStore {
       },
       expectedVersion,
     );
+  }
+
+  async takePasswordCheckPlace(
+    userId: string,
+    attemptId: string,
+    at: string,
+    limits: { failuresAtMost: number; pendingBelow: number },
+  ): Promise<{ taken: true } | { taken: false; current: PasswordFailures | undefined }> {
+    // Conditioned on the counts, not the version: a check that ends meanwhile (and bumps the version) does
+    // not make this fail; only a place taken or a failure added since the caller's look can. Refused, it
+    // answers with the record as it is, so a caller waiting for a place needs one request per look.
+    try {
+      await this.send(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tables.tokens,
+            Key: keys.passwordFailures(userId),
+            UpdateExpression: "SET pending.#attempt = :at, version = version + :one, expiresAt = :expiresAt",
+            // Not locked: no lockedUntil, a null one, or one that has passed (ISO-8601 UTC compares as text).
+            ConditionExpression:
+              "size(failedAt) <= :failures AND size(pending) < :pending AND " +
+              "(attribute_not_exists(lockedUntil) OR attribute_type(lockedUntil, :nullType) OR lockedUntil <= :at)",
+            ExpressionAttributeNames: { "#attempt": attemptId },
+            ExpressionAttributeValues: {
+              ":at": at,
+              ":one": 1,
+              // As savePasswordFailures: this check is the newest entry, and there is no lock.
+              ":expiresAt": Math.ceil((Date.parse(at) + PASSWORD_RECORD_RELEVANCE_MS) / 1000) + 3600,
+              ":failures": limits.failuresAtMost,
+              ":pending": limits.pendingBelow,
+              ":nullType": "NULL",
+            },
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+        ),
+      );
+      return { taken: true };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // The document client leaves the item of a refused write in DynamoDB's own form.
+      const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+      return { taken: false, current: item && toPasswordFailures(unmarshall(item)) };
+    }
+  }
+
+  async releasePasswordCheck(userId: string, attemptId: string, options: { reset: boolean }): Promise<void> {
+    // One update, no read and no version condition, so it never loses a race; it still bumps the version, so
+    // a read-modify-write based on the record before it re-reads. The TTL stays as the place's write set it.
+    const reset = options.reset ? ", failedAt = :none, lockedUntil = :null" : "";
+    try {
+      await this.send(() =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tables.tokens,
+            Key: keys.passwordFailures(userId),
+            UpdateExpression: `REMOVE pending.#attempt SET version = version + :one${reset}`,
+            ConditionExpression: `attribute_exists(${PK})`,
+            ExpressionAttributeNames: { "#attempt": attemptId },
+            ExpressionAttributeValues: { ":one": 1, ...(options.reset ? { ":none": [], ":null": null } : {}) },
+          }),
+        ),
+      );
+    } catch (error) {
+      // No record, so no place to give back (the write that took one set the TTL more than an hour on).
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
   }
 
   // ---- transaction items -------------------------------------------------------------------------------
@@ -842,6 +904,15 @@ interface TransactionCanceled extends Error {
 }
 const isTransactionCanceled = (error: unknown): error is TransactionCanceled =>
   error instanceof Error && error.name === "TransactionCanceledException";
+
+const toPasswordFailures = (item: Item): PasswordFailures => ({
+  userId: item.userId as string,
+  failedAt: item.failedAt as string[],
+  lockedUntil: (item.lockedUntil as string | null) ?? null,
+  pending: (item.pending as Record<string, string> | undefined) ?? {},
+  version: item.version as number,
+});
+
 const isConditionalCheckFailed = (error: unknown) =>
   error instanceof Error && error.name === "ConditionalCheckFailedException";
 

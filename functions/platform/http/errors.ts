@@ -33,7 +33,10 @@ export function errorBody(code: string, message: string, requestId: string): str
 /** Known errors keep their code and message; anything else is a generic 500 with no detail. */
 export function toErrorResponse(error: unknown, requestId: string): ErrorResponse & { expected: boolean } {
   if (error instanceof DomainError) {
-    return { statusCode: STATUS[error.code], headers: JSON_HEADERS, body: errorBody(error.code, error.message, requestId), expected: true };
+    // API.md: a 429 carries `Retry-After` (seconds until the lock ends); so does a 503 that knows when to retry.
+    const headers =
+      error.retryAfterSeconds === undefined ? JSON_HEADERS : { ...JSON_HEADERS, "retry-after": String(error.retryAfterSeconds) };
+    return { statusCode: STATUS[error.code], headers, body: errorBody(error.code, error.message, requestId), expected: true };
   }
   if (error instanceof StoreUnavailable) {
     return {
