@@ -65,8 +65,8 @@ async function main() {
     ACTIVITY_TABLE_NAME: activityTableName,
     DYNAMODB_ENDPOINT: endpoint,
     CLOCK: "test",
+    // The handlers check passwords with the identity provider below, in this process (startLocalServer registers it).
     PASSWORD_CHECK: "local",
-    LOCAL_IDP_URL: `${baseUrl}/local/idp`,
     AWS_REGION: process.env.AWS_REGION ?? "local",
     POWERTOOLS_SERVICE_NAME: "api-token-service",
     // Metrics are CloudWatch EMF lines: in AWS they become metrics, locally they would only be noise.

@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { registerLocalIdentityProvider } from "../../functions/adapters/identity/local-password-check.ts";
 import { routes, type RouteDefinition } from "../routes.ts";
 import { eventRules } from "../event-rules.ts";
 import { LocalEventBus, type PlatformEvent } from "./eventbridge.ts";
@@ -71,14 +72,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   add("POST", "/local/idp/users", async (_req, body) => ({ status: 201, body: await idp.createUser(parseJson(body)) }));
   add("POST", "/local/idp/login", async (_req, body) => ({ status: 200, body: await idp.login(parseJson(body)) }));
   add("GET", "/local/idp/.well-known/jwks.json", async () => ({ status: 200, body: idp.jwks() }));
-  // What the password re-check adapter calls; in AWS the Cognito adapter calls AdminInitiateAuth instead.
-  add("POST", "/local/idp/verify-password", async (_req, body) => {
-    const input = parseJson(body) as { userId?: unknown; password?: unknown };
-    if (typeof input.userId !== "string" || typeof input.password !== "string") {
-      throw new IdentityProviderError("invalid_request", "Send { userId, password } as strings.");
-    }
-    return { status: 200, body: { valid: await idp.verifyPassword(input.userId, input.password) } };
-  });
+  // The password re-check of generate asks this identity provider in-process (LocalPasswordCheck), as the
+  // Cognito adapter calls AdminInitiateAuth in AWS. There is no HTTP route for it: one would be an open,
+  // unthrottled password oracle.
+  registerLocalIdentityProvider(idp);
 
   add("POST", "/local/clock", async (_req, body) => {
     const input = parseJson(body) as Record<string, unknown>;
@@ -138,6 +135,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
     eventBus,
     close: async () => {
       eventBus.close();
+      registerLocalIdentityProvider(undefined);
       await new Promise<void>((done) => server.close(() => done()));
     },
   };

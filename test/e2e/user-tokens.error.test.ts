@@ -585,12 +585,30 @@ describe("unknown routes", () => {
       ["DELETE", "/v1/orgs/acme/tokens"],
       ["POST", "/v1/verify/extra"],
       ["GET", "/v2/orgs/acme/tokens"],
+      // The local identity provider checks passwords only in-process: no route may answer "is this password right?".
+      ["POST", "/local/idp/verify-password"],
     ];
     for (const [method, path] of requests) {
       const response = await api.request(method, path);
       expect.soft(response.status, `${method} ${path}`).toBe(404);
       expectError(response, 404, "not_found");
     }
+  });
+});
+
+describe("the local identity provider is no password oracle", () => {
+  test("no route answers whether a password is right (the service asks the provider in-process, behind its lock)", async () => {
+    const { api } = ctx;
+    const person = await newPerson(api);
+    for (const password of [person.password, "wrong"]) {
+      for (const path of ["/local/idp/verify-password", "/local/idp/verify-password/"]) {
+        const response = await api.request("POST", path, { body: { userId: person.userId, password } });
+        expectError(response, 404, "not_found");
+      }
+    }
+    // Generate still checks it: wrong is 403, right is 201.
+    expectError(await generate(api, person, { name: "x", password: "wrong" }), 403, "invalid_password");
+    expect((await generate(api, person)).status).toBe(201);
   });
 });
 
