@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { resolve } from "node:path";
@@ -5,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { registerLocalIdentityProvider } from "../../functions/adapters/identity/local-password-check.ts";
+import { hasLoneSurrogate } from "../../functions/platform/http/request-body.ts";
 import { routes, type RouteDefinition } from "../routes.ts";
 import { eventRules } from "../event-rules.ts";
 import { LocalEventBus, type PlatformEvent } from "./eventbridge.ts";
@@ -211,8 +213,13 @@ async function invokeRoute(
       timeEpoch: now.getTime(),
       ...(authorizer ? { authorizer } : {}),
     },
-    ...(body.length > 0 ? { body: body.toString("utf8") } : {}),
-    isBase64Encoded: false,
+    // Text when the bytes are UTF-8; otherwise base64, so the handler sees the bytes as sent (and refuses them)
+    // rather than text with U+FFFD where the invalid bytes were.
+    ...(body.length === 0
+      ? { isBase64Encoded: false }
+      : isUtf8(body)
+        ? { body: body.toString("utf8"), isBase64Encoded: false }
+        : { body: body.toString("base64"), isBase64Encoded: true }),
   } as APIGatewayProxyEventV2;
   const result = await handler(event, lambdaContext(route.operation, requestId));
   return {
@@ -266,12 +273,21 @@ async function drainRequest(req: IncomingMessage) {
   }
 }
 
+/** The local endpoints' JSON bodies: UTF-8 text with no lone surrogates, like the API's (API.md "Conventions"). */
 function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return {};
+  if (!isUtf8(body)) throw new IdentityProviderError("invalid_request", "The request body is not valid UTF-8.");
+  const text = body.toString("utf8");
+  let parsed: unknown;
   try {
-    return body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
+    parsed = JSON.parse(text);
   } catch {
     throw new IdentityProviderError("invalid_request", "The request body is not valid JSON.");
   }
+  if (hasLoneSurrogate(text, parsed)) {
+    throw new IdentityProviderError("invalid_request", "The request body holds a string that is not well-formed Unicode (a lone surrogate).");
+  }
+  return parsed;
 }
 
 function localError(status: number, code: string, message: string, requestId: string = randomUUID()): Reply {

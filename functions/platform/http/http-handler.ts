@@ -9,6 +9,7 @@ import { logger } from "../logger.ts";
 import { metrics } from "../metrics.ts";
 import { store } from "../services.ts";
 import { JSON_HEADERS, toErrorResponse } from "./errors.ts";
+import { assertUtf8Charset, hasLoneSurrogate, requestBodyLength, requestBodyText } from "./request-body.ts";
 
 /** API.md: bodies over 16 KiB get 413. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -169,12 +170,14 @@ function memberAccess(access: "member" | "admin"): Mw {
 function jsonBody(parse: BodyParser<unknown> | undefined): Mw {
   return {
     before: (request) => {
-      const { body, isBase64Encoded } = request.event;
-      const raw = body === undefined || body === null ? "" : isBase64Encoded ? Buffer.from(body, "base64").toString("utf8") : body;
-      if (Buffer.byteLength(raw, "utf8") > MAX_BODY_BYTES) {
+      const bodyLength = requestBodyLength(request.event);
+      if (bodyLength > MAX_BODY_BYTES) {
         throw new DomainError("payload_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
       }
       const contentType = request.event.headers?.["content-type"];
+      // Before the bytes are decoded: a body declared in another charset must not be read as UTF-8.
+      if (bodyLength > 0 && contentType) assertUtf8Charset(contentType);
+      const raw = requestBodyText(request.event);
       if (raw.trim() !== "" && contentType && !/^application\/(.+\+)?json\s*(;|$)/i.test(contentType)) {
         throw new DomainError("invalid_request", "Send the body as JSON with `content-type: application/json`.");
       }
@@ -184,6 +187,9 @@ function jsonBody(parse: BodyParser<unknown> | undefined): Mw {
           parsed = JSON.parse(raw);
         } catch {
           throw new DomainError("invalid_request", "The request body is not valid JSON.");
+        }
+        if (hasLoneSurrogate(raw, parsed)) {
+          throw new DomainError("invalid_request", "The request body holds a string that is not well-formed Unicode (a lone surrogate such as \\ud800).");
         }
       }
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
