@@ -13,6 +13,7 @@ import type { HttpEvent, HttpResult } from "../../functions/platform/http/http-h
 type Handler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
 let h: Awaited<ReturnType<typeof createDomainHarness>>;
+let listUserTokens: Handler;
 let generateUserToken: Handler;
 let createServiceUser: Handler;
 let verifyToken: Handler;
@@ -33,6 +34,7 @@ beforeAll(async () => {
   // The local identity provider, as the local server registers it: here a stand-in that knows one password.
   const { registerLocalIdentityProvider } = await import("../../functions/adapters/identity/local-password-check.ts");
   registerLocalIdentityProvider({ verifyPassword: async (_userId, password) => password === PASSWORD });
+  listUserTokens = (await import("../../functions/api/list-user-tokens.ts")).handler;
   generateUserToken = (await import("../../functions/api/generate-user-token.ts")).handler;
   createServiceUser = (await import("../../functions/api/create-service-user.ts")).handler;
   verifyToken = (await import("../../functions/api/verify-token.ts")).handler;
@@ -43,6 +45,8 @@ const context = (): Context => ({ awsRequestId: `lambda-${randomUUID()}`, getRem
 
 /** A Cognito ID token's claims as API Gateway's JWT authorizer passes them (strings). */
 const idTokenClaims = (sub = "ada") => ({ sub, token_use: "id", aud: "client-1", iss: "https://cognito-idp.eu-west-1.amazonaws.com/pool", email: "ada@example.com" });
+/** A Cognito access token of the same client: no `aud` but `client_id`, which the JWT authorizer also accepts. */
+const accessTokenClaims = (sub = "ada") => ({ sub, token_use: "access", client_id: "client-1", scope: "aws.cognito.signin.user.admin", iss: "https://cognito-idp.eu-west-1.amazonaws.com/pool", username: sub });
 
 function apiEvent(options: {
   method: string;
@@ -80,6 +84,9 @@ function apiEvent(options: {
   } as HttpEvent;
 }
 
+const listEvent = (claims: Record<string, unknown>) =>
+  apiEvent({ method: "GET", path: `/v1/orgs/${ORG}/tokens`, routePath: "/v1/orgs/{orgId}/tokens", pathParameters: { orgId: ORG }, claims });
+
 const generateEvent = (options: { body: string | Buffer; contentType?: string }) =>
   apiEvent({
     method: "POST",
@@ -114,6 +121,34 @@ function expectError(result: HttpResult, event: HttpEvent | undefined, status: n
   expect(body).toEqual({ error: { code, message: expect.any(String), requestId: event?.requestContext.requestId ?? expect.any(String) } });
   return body.error as { code: string; message: string; requestId: string };
 }
+
+describe("sessions: only ID tokens (API.md Conventions)", () => {
+  test("a Cognito access token, which API Gateway's JWT authorizer lets through, is 401 on member and admin routes", async () => {
+    const list = listEvent(accessTokenClaims());
+    expectError(await listUserTokens(list, context()), list, 401, "unauthenticated");
+    const create = createServiceUserEvent(JSON.stringify({ name: "Nightly ETL", permissions: [] }));
+    create.requestContext.authorizer!.jwt!.claims = accessTokenClaims();
+    expectError(await createServiceUser(create, context()), create, 401, "unauthenticated");
+    // The same person with an ID token is fine.
+    const ok = await listUserTokens(listEvent(idTokenClaims()), context());
+    expect(ok.statusCode, ok.body).toBe(200);
+  });
+
+  test("any token_use other than exactly `id` is refused; a session without the claim (another OIDC issuer) is fine", async () => {
+    for (const tokenUse of ["access", "refresh", "ID", "", " id", null, 1]) {
+      const event = listEvent({ ...idTokenClaims(), token_use: tokenUse });
+      expectError(await listUserTokens(event, context()), event, 401, "unauthenticated");
+    }
+    const { token_use: _, ...withoutTokenUse } = idTokenClaims();
+    expect((await listUserTokens(listEvent(withoutTokenUse), context())).statusCode).toBe(200);
+  });
+
+  test("401 comes before the body is read (an access token with a bad body is still 401)", async () => {
+    const event = generateEvent({ body: "{not json", contentType: "application/json; charset=latin1" });
+    event.requestContext.authorizer!.jwt!.claims = accessTokenClaims();
+    expectError(await generateUserToken(event, context()), event, 401, "unauthenticated");
+  });
+});
 
 describe("bodies are UTF-8", () => {
   const body = (name: string) => JSON.stringify({ name, password: PASSWORD });

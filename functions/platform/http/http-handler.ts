@@ -152,9 +152,15 @@ export const ADMIN_PERMISSION = "api-tokens:admin";
 function memberAccess(access: "member" | "admin"): Mw {
   return {
     before: async (request) => {
-      const sub = request.event.requestContext.authorizer?.jwt?.claims?.sub;
+      const claims = request.event.requestContext.authorizer?.jwt?.claims;
+      const sub = claims?.sub;
       if (typeof sub !== "string" || sub.length === 0) {
         throw new DomainError("unauthenticated", "Sign in and send your session as `Authorization: Bearer <ID token>`.");
+      }
+      // Only ID tokens are sessions (API.md). API Gateway's JWT authorizer also lets a Cognito *access* token
+      // of the same client through (it matches `client_id` where an ID token has `aud`), so refuse it here.
+      if (claims?.token_use !== undefined && claims.token_use !== "id") {
+        throw new DomainError("unauthenticated", "Only an ID token is a session: send `Authorization: Bearer <ID token>`, not an access token.");
       }
       const internal = state(request);
       internal.userId = sub;
