@@ -43,12 +43,14 @@ export interface RunningLocalServer {
 
 export async function startLocalServer(options: LocalServerOptions): Promise<RunningLocalServer> {
   const router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
-  type Handle = (req: IncomingMessage, body: Buffer, params: Record<string, string | undefined>) => Promise<Reply>;
+  type Handle = (req: IncomingMessage, body: Buffer, params: Record<string, string | undefined>, requestId: string) => Promise<Reply>;
   const add = (method: HTTPMethod, path: string, handle: Handle) => router.on(method, path, handle as never);
 
   for (const route of routes) {
     const handler = await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(options.repositoryRoot, route.handlerModule);
-    add(route.method, toRouterPath(route.path), (req, body, params) => invokeRoute(route, handler, req, body, params, options));
+    add(route.method, toRouterPath(route.path), (req, body, params, requestId) =>
+      invokeRoute(route, handler, req, body, params, requestId, options),
+    );
   }
 
   const eventBus = new LocalEventBus({
@@ -80,9 +82,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   registerLocalIdentityProvider(idp);
 
   add("POST", "/local/clock", async (_req, body) => {
-    const input = parseJson(body) as Record<string, unknown>;
-    const seconds = input.advanceSeconds;
+    const input = parseJson(body);
+    const seconds = isObject(input) ? input.advanceSeconds : undefined;
     if (
+      !isObject(input) ||
       Object.keys(input).some((key) => key !== "advanceSeconds") ||
       typeof seconds !== "number" ||
       !Number.isInteger(seconds) ||
@@ -99,14 +102,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   add("GET", "/local/clock", async () => ({ status: 200, body: { now: options.clock.now().toISOString() } }));
 
   const server = createServer((req, res) => {
-    void serve(req, res);
+    const requestId = randomUUID();
+    serve(req, res, requestId).catch((error: unknown) => lastResort(res, requestId, error));
   });
 
-  async function serve(req: IncomingMessage, res: ServerResponse) {
-    const requestId = randomUUID();
+  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string) {
     try {
-      const url = new URL(req.url ?? "/", "http://local");
-      const found = router.find(req.method as HTTPMethod, url.pathname);
+      // A request target that is no URL at all (`//[`) is no route either.
+      const url = URL.parse(req.url ?? "/", "http://local");
+      const found = url ? router.find(req.method as HTTPMethod, url.pathname) : null;
       if (!found) {
         await drainRequest(req);
         // The path is not echoed back: people paste tokens into URLs.
@@ -114,14 +118,34 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
       }
       const body = await readBody(req);
       if (body === undefined) return send(res, localError(413, "payload_too_large", "The request body is too large.", requestId));
-      send(res, await (found.handler as unknown as Handle)(req, body, found.params));
+      send(res, await (found.handler as unknown as Handle)(req, body, found.params, requestId));
     } catch (error) {
       if (error instanceof IdentityProviderError) {
         const status = error.code === "user_exists" ? 409 : error.code === "invalid_credentials" ? 401 : 400;
         return send(res, localError(status, error.code, error.message, requestId));
       }
-      options.log({ level: "error", message: "local server error", errorName: (error as Error).name, errorMessage: (error as Error).message });
-      send(res, localError(500, "internal_error", "Something went wrong in the local server.", requestId));
+      lastResort(res, requestId, error);
+    }
+  }
+
+  /** API.md's 500 for anything unexpected: the message names the request id, never the cause. */
+  function lastResort(res: ServerResponse, requestId: string, error: unknown) {
+    try {
+      options.log({
+        level: "error",
+        message: "local server error",
+        requestId,
+        errorName: error instanceof Error ? error.name : typeof error,
+        errorMessage: error instanceof Error ? error.message : "non-Error value thrown",
+      });
+    } catch {
+      // A broken log sink must not leave the request unanswered.
+    }
+    try {
+      if (res.headersSent) return void res.destroy();
+      send(res, localError(500, "internal_error", `Something went wrong in the local server. Quote request id ${requestId} if you report it.`, requestId));
+    } catch {
+      res.destroy();
     }
   }
 
@@ -167,9 +191,9 @@ async function invokeRoute(
   req: IncomingMessage,
   body: Buffer,
   params: Record<string, string | undefined>,
+  requestId: string,
   options: LocalServerOptions,
 ): Promise<Reply> {
-  const requestId = randomUUID();
   let authorizer: Record<string, unknown> | undefined;
   if (route.auth === "session") {
     // What API Gateway's JWT authorizer does: no valid session, no invocation.
@@ -289,6 +313,9 @@ function parseJson(body: Buffer): unknown {
   }
   return parsed;
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 function localError(status: number, code: string, message: string, requestId: string = randomUUID()): Reply {
   return { status, body: { error: { code, message, requestId } } };

@@ -5,10 +5,10 @@
  * when something fails unexpectedly. Handler modules read the environment at cold start, so it is set first.
  */
 import { randomUUID } from "node:crypto";
-import { beforeAll, describe, expect, test } from "vitest";
+import { afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import type { Context } from "aws-lambda";
 import { createDomainHarness } from "../support/domain-harness.ts";
-import type { HttpEvent, HttpResult } from "../../functions/platform/http/http-handler.ts";
+import type { HttpEvent, HttpResult, HttpOperation } from "../../functions/platform/http/http-handler.ts";
 
 type Handler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 
@@ -17,6 +17,9 @@ let listUserTokens: Handler;
 let generateUserToken: Handler;
 let createServiceUser: Handler;
 let verifyToken: Handler;
+let httpHandler: <I, C>(operation: HttpOperation<I, C>) => Handler;
+let metrics: typeof import("../../functions/platform/metrics.ts").metrics;
+let logger: typeof import("../../functions/platform/logger.ts").logger;
 
 const ORG = `org-${randomUUID().slice(0, 8)}`;
 const PASSWORD = "correct horse";
@@ -38,7 +41,14 @@ beforeAll(async () => {
   generateUserToken = (await import("../../functions/api/generate-user-token.ts")).handler;
   createServiceUser = (await import("../../functions/api/create-service-user.ts")).handler;
   verifyToken = (await import("../../functions/api/verify-token.ts")).handler;
+  httpHandler = (await import("../../functions/platform/http/http-handler.ts")).httpHandler as never;
+  metrics = (await import("../../functions/platform/metrics.ts")).metrics;
+  logger = (await import("../../functions/platform/logger.ts")).logger;
   await h.addMember(ORG, "ada", { permissions: ["api-tokens:admin"] });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
 });
 
 const context = (): Context => ({ awsRequestId: `lambda-${randomUUID()}`, getRemainingTimeInMillis: () => 10_000 }) as unknown as Context;
@@ -228,5 +238,84 @@ describe("bodies are UTF-8", () => {
     const created = await createServiceUser(pair, context());
     expect(created.statusCode, created.body).toBe(201);
     expect(JSON.parse(created.body!).serviceUser).toMatchObject({ name: "ETL 📊 \\ud800", permissions: ["😀"] });
+  });
+});
+
+describe("unexpected failures: 500 internal_error in API.md's shape, naming the request id, never the cause", () => {
+  const CAUSE = "connect ECONNREFUSED 10.0.0.7:8000 table=tokens-prod secret=atk_user_x";
+
+  const expectInternalError = (result: HttpResult, requestId: string) => {
+    expect(result.statusCode).toBe(500);
+    expect(result.headers?.["content-type"]).toBe("application/json");
+    const body = JSON.parse(result.body!);
+    expect(body).toEqual({ error: { code: "internal_error", message: expect.any(String), requestId } });
+    expect(body.error.message).toContain(requestId);
+    expect(result.body).not.toContain("ECONNREFUSED");
+    expect(result.body).not.toContain("atk_user_x");
+    expect(result.body).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+  };
+
+  test("an operation that throws", async () => {
+    const failing = httpHandler({ access: "open", run: async () => { throw new TypeError(CAUSE); } });
+    const event = verifyEvent("{}");
+    expectInternalError(await failing(event, context()), event.requestContext.requestId);
+    // A value that is not an Error, and a result that cannot be serialized.
+    const odd = httpHandler({ access: "open", run: async () => { throw undefined; } });
+    expectInternalError(await odd(event, context()), event.requestContext.requestId);
+    const unserializable = httpHandler({ access: "open", run: async () => ({ count: 1n }) });
+    expectInternalError(await unserializable(event, context()), event.requestContext.requestId);
+  });
+
+  test("a middleware before the error mapper that throws (the header normalizer) still answers with API Gateway's request id", async () => {
+    const event = verifyEvent('{"token":"x"}');
+    Object.defineProperty(event, "headers", { get: () => { throw new Error(CAUSE); }, enumerable: true, configurable: true });
+    expectInternalError(await verifyToken(event, context()), event.requestContext.requestId);
+  });
+
+  test("an event that is not an object at all", async () => {
+    const ctx = context();
+    expectInternalError(await verifyToken(null as unknown as HttpEvent, ctx), ctx.awsRequestId);
+  });
+
+  test("the error mapper's own logging failing is still a 500 in the error shape, not a Lambda error", async () => {
+    vi.spyOn(logger, "error").mockImplementation(() => { throw new Error(CAUSE); });
+    const failing = httpHandler({ access: "open", run: async () => { throw new Error(CAUSE); } });
+    const event = verifyEvent("{}");
+    expectInternalError(await failing(event, context()), event.requestContext.requestId);
+  });
+
+  test("metrics that cannot be published never change the answer (a 201 carries a secret that would be lost)", async () => {
+    vi.spyOn(metrics, "publishStoredMetrics").mockImplementation(() => { throw new Error(CAUSE); });
+    const made = await generateUserToken(generateEvent({ body: JSON.stringify({ name: "metrics down", password: PASSWORD }), contentType: "application/json" }), context());
+    expect(made.statusCode, made.body).toBe(201);
+    expect(JSON.parse(made.body!).secret).toMatch(/^atk_user_/);
+    const missing = apiEvent({ method: "DELETE", path: `/v1/orgs/${ORG}/tokens/nope`, routePath: "/v1/orgs/{orgId}/tokens/{tokenId}", pathParameters: { orgId: ORG, tokenId: "nope" }, claims: idTokenClaims() });
+    const revoke = (await import("../../functions/api/revoke-user-token.ts")).handler;
+    expectError(await revoke(missing, context()), missing, 404, "not_found");
+    await h.revoke({ orgId: ORG, userId: "ada", tokenId: JSON.parse(made.body!).token.id });
+  });
+});
+
+describe("password re-check in local mode (PASSWORD_CHECK=local)", () => {
+  test("asks the identity provider registered in this process; none registered is an outage (500), never a wrong password", async () => {
+    const { registerLocalIdentityProvider } = await import("../../functions/adapters/identity/local-password-check.ts");
+    const wrong = generateEvent({ body: JSON.stringify({ name: "t", password: "wrong" }), contentType: "application/json" });
+    expectError(await generateUserToken(wrong, context()), wrong, 403, "invalid_password");
+    const calls: string[] = [];
+    registerLocalIdentityProvider({ verifyPassword: async (userId, password) => (calls.push(userId), password === PASSWORD) });
+    const right = await generateUserToken(generateEvent({ body: JSON.stringify({ name: "t", password: PASSWORD }), contentType: "application/json" }), context());
+    expect(right.statusCode, right.body).toBe(201);
+    expect(calls).toEqual(["ada"]);
+    await h.revoke({ orgId: ORG, userId: "ada", tokenId: JSON.parse(right.body!).token.id });
+    registerLocalIdentityProvider(undefined);
+    try {
+      const event = generateEvent({ body: JSON.stringify({ name: "t", password: PASSWORD }), contentType: "application/json" });
+      const result = await generateUserToken(event, context());
+      expect(result.statusCode).toBe(500);
+      // Not counted as a wrong password (the right one above had reset the count).
+      expect((await h.store.getPasswordFailures("ada"))?.failedAt ?? []).toEqual([]);
+    } finally {
+      registerLocalIdentityProvider({ verifyPassword: async (_userId, password) => password === PASSWORD });
+    }
   });
 });
