@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { accessListSchema, describeIssues, idSchema, nameSchema } from "../../functions/domain/schemas.ts";
+import { userUpsertedSchema } from "../../functions/domain/memberships.ts";
 import { z } from "zod";
 
 describe("names", () => {
@@ -74,6 +75,16 @@ describe("names", () => {
   test("a C1 control at either end is refused, not trimmed away", () => {
     expect(problem("Power BI\u0085")).toMatch(/control characters/);
     expect(problem("\u009bPower BI")).toMatch(/control characters/);
+  });
+
+  test("display names in User Upserted events follow the same rules (they show in the activity log and admin views)", () => {
+    const event = (name: string) => ({ orgId: "acme", userId: "ada", name, permissions: [], groups: [], sites: [], occurredAt: "2026-01-01T00:00:00Z" });
+    expect(userUpsertedSchema.parse(event("  Ada Lovelace ")).name).toBe("Ada Lovelace");
+    // The event's detail arrives as JSON text: a `\ud800` escape in it becomes a lone surrogate.
+    const detail = JSON.parse('{"orgId":"acme","userId":"ada","name":"Ada \\ud800","permissions":[],"groups":[],"sites":[],"occurredAt":"2026-01-01T00:00:00Z"}');
+    for (const bad of [detail, event("Ada\u202Eecalevol"), event("\u2066Ada\u2069"), event("\u200b"), event("\u00ad\ufeff")]) {
+      expect(userUpsertedSchema.safeParse(bad).success, JSON.stringify(bad.name)).toBe(false);
+    }
   });
 });
 
