@@ -6,14 +6,35 @@ export const idSchema = z.string().regex(ID_PATTERN, "must be 1–128 letters, d
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /\p{Cc}/u;
+/** Bidirectional embedding/override (U+202A–U+202E) and isolate (U+2066–U+2069) controls: they can make a
+ * name display as something else (the "Trojan Source" trick), so API.md refuses them. */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/u;
+/** API.md's "visible": not white space, not a format character (Cf), not default-ignorable. */
+const VISIBLE_CHARACTER = /[^\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
 const codePoints = (value: string) => [...value].length;
 
-/** 1–100 code points after trimming, no control characters; stored trimmed, otherwise exactly as given. */
+/**
+ * API.md "Conventions": 1–100 code points after trimming, well-formed Unicode, no control characters, no
+ * bidirectional override or isolate controls, at least one visible character; stored trimmed, otherwise
+ * exactly as given. Each check aborts, so a name gets one clear reason.
+ */
 export const nameSchema = z
   .string()
+  // A lone surrogate (e.g. from a `"\ud800"` JSON escape) is not text: strict JSON parsers (jq) reject it.
+  .refine((value) => value.isWellFormed(), { message: "must be well-formed Unicode (no lone surrogates)", abort: true })
+  // ECMAScript white space and line terminators (U+FEFF included); a C1 control such as U+0085 at either end
+  // is not white space here, so it stays and is refused below rather than silently dropped.
   .transform((value) => value.trim())
-  .refine((value) => codePoints(value) >= 1 && codePoints(value) <= 100, "must be 1–100 characters after trimming")
-  .refine((value) => !CONTROL_CHARACTERS.test(value), "must not contain control characters");
+  .refine((value) => codePoints(value) >= 1 && codePoints(value) <= 100, { message: "must be 1–100 characters after trimming", abort: true })
+  .refine((value) => !CONTROL_CHARACTERS.test(value), { message: "must not contain control characters", abort: true })
+  .refine((value) => !BIDI_CONTROLS.test(value), {
+    message: "must not contain bidirectional override or isolate controls (U+202A–U+202E, U+2066–U+2069)",
+    abort: true,
+  })
+  .refine((value) => VISIBLE_CHARACTER.test(value), {
+    message: "must contain at least one visible character (not only white space, format or invisible characters)",
+    abort: true,
+  });
 
 const accessEntry = z
   .string()

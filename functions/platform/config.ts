@@ -26,7 +26,8 @@ const passwordCheckSchema = z.discriminatedUnion("PASSWORD_CHECK", [
     COGNITO_USER_POOL_ID: z.string().check(z.minLength(1)),
     COGNITO_CLIENT_ID: z.string().check(z.minLength(1)),
   }),
-  z.object({ PASSWORD_CHECK: z.literal("local"), LOCAL_IDP_URL: z.url() }),
+  /** The local identity provider, in the local server's own process (no URL: it has no password route). */
+  z.object({ PASSWORD_CHECK: z.literal("local") }),
   /** An identity provider whose passwords this service cannot check (an external OIDC issuer). */
   z.object({ PASSWORD_CHECK: z.literal("none") }),
 ]);

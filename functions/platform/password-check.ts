@@ -10,7 +10,7 @@ export function createPasswordCheck(): PasswordCheck {
   const config = readPasswordCheckConfig();
   switch (config.PASSWORD_CHECK) {
     case "local":
-      return new LocalPasswordCheck(config.LOCAL_IDP_URL);
+      return new LocalPasswordCheck();
     case "cognito":
       return new CognitoPasswordCheck(
         new CognitoIdentityProviderClient({ maxAttempts: 3 }),

@@ -68,8 +68,8 @@ async function main() {
     ACTIVITY_TABLE_NAME: activityTableName,
     DYNAMODB_ENDPOINT: endpoint,
     CLOCK: "test",
+    // The handlers check passwords with the identity provider below, in this process (startLocalServer registers it).
     PASSWORD_CHECK: "local",
-    LOCAL_IDP_URL: `${baseUrl}/local/idp`,
     // Seals list cursors. A fixed development key, so cursors outlive a restart; the stack generates its own.
     CURSOR_KEY: process.env.CURSOR_KEY ?? LOCAL_CURSOR_KEY,
     AWS_REGION: process.env.AWS_REGION ?? "local",

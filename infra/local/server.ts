@@ -1,9 +1,12 @@
+import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import { registerLocalIdentityProvider } from "../../functions/adapters/identity/local-password-check.ts";
+import { hasLoneSurrogate } from "../../functions/platform/http/request-body.ts";
 import { routes, type RouteDefinition } from "../routes.ts";
 import { eventRules } from "../event-rules.ts";
 import { LocalEventBus, type PlatformEvent } from "./eventbridge.ts";
@@ -40,12 +43,14 @@ export interface RunningLocalServer {
 
 export async function startLocalServer(options: LocalServerOptions): Promise<RunningLocalServer> {
   const router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
-  type Handle = (req: IncomingMessage, body: Buffer, params: Record<string, string | undefined>) => Promise<Reply>;
+  type Handle = (req: IncomingMessage, body: Buffer, params: Record<string, string | undefined>, requestId: string) => Promise<Reply>;
   const add = (method: HTTPMethod, path: string, handle: Handle) => router.on(method, path, handle as never);
 
   for (const route of routes) {
     const handler = await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(options.repositoryRoot, route.handlerModule);
-    add(route.method, toRouterPath(route.path), (req, body, params) => invokeRoute(route, handler, req, body, params, options));
+    add(route.method, toRouterPath(route.path), (req, body, params, requestId) =>
+      invokeRoute(route, handler, req, body, params, requestId, options),
+    );
   }
 
   const eventBus = new LocalEventBus({
@@ -71,19 +76,16 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   add("POST", "/local/idp/users", async (_req, body) => ({ status: 201, body: await idp.createUser(parseJson(body)) }));
   add("POST", "/local/idp/login", async (_req, body) => ({ status: 200, body: await idp.login(parseJson(body)) }));
   add("GET", "/local/idp/.well-known/jwks.json", async () => ({ status: 200, body: idp.jwks() }));
-  // What the password re-check adapter calls; in AWS the Cognito adapter calls AdminInitiateAuth instead.
-  add("POST", "/local/idp/verify-password", async (_req, body) => {
-    const input = parseJson(body) as { userId?: unknown; password?: unknown };
-    if (typeof input.userId !== "string" || typeof input.password !== "string") {
-      throw new IdentityProviderError("invalid_request", "Send { userId, password } as strings.");
-    }
-    return { status: 200, body: { valid: await idp.verifyPassword(input.userId, input.password) } };
-  });
+  // The password re-check of generate asks this identity provider in-process (LocalPasswordCheck), as the
+  // Cognito adapter calls AdminInitiateAuth in AWS. There is no HTTP route for it: one would be an open,
+  // unthrottled password oracle.
+  registerLocalIdentityProvider(idp);
 
   add("POST", "/local/clock", async (_req, body) => {
-    const input = parseJson(body) as Record<string, unknown>;
-    const seconds = input.advanceSeconds;
+    const input = parseJson(body);
+    const seconds = isObject(input) ? input.advanceSeconds : undefined;
     if (
+      !isObject(input) ||
       Object.keys(input).some((key) => key !== "advanceSeconds") ||
       typeof seconds !== "number" ||
       !Number.isInteger(seconds) ||
@@ -100,14 +102,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   add("GET", "/local/clock", async () => ({ status: 200, body: { now: options.clock.now().toISOString() } }));
 
   const server = createServer((req, res) => {
-    void serve(req, res);
+    const requestId = randomUUID();
+    serve(req, res, requestId).catch((error: unknown) => lastResort(res, requestId, error));
   });
 
-  async function serve(req: IncomingMessage, res: ServerResponse) {
-    const requestId = randomUUID();
+  async function serve(req: IncomingMessage, res: ServerResponse, requestId: string) {
     try {
-      const url = new URL(req.url ?? "/", "http://local");
-      const found = router.find(req.method as HTTPMethod, url.pathname);
+      // A request target that is no URL at all (`//[`) is no route either.
+      const url = URL.parse(req.url ?? "/", "http://local");
+      const found = url ? router.find(req.method as HTTPMethod, url.pathname) : null;
       if (!found) {
         await drainRequest(req);
         // The path is not echoed back: people paste tokens into URLs.
@@ -115,14 +118,34 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
       }
       const body = await readBody(req);
       if (body === undefined) return send(res, localError(413, "payload_too_large", "The request body is too large.", requestId));
-      send(res, await (found.handler as unknown as Handle)(req, body, found.params));
+      send(res, await (found.handler as unknown as Handle)(req, body, found.params, requestId));
     } catch (error) {
       if (error instanceof IdentityProviderError) {
         const status = error.code === "user_exists" ? 409 : error.code === "invalid_credentials" ? 401 : 400;
         return send(res, localError(status, error.code, error.message, requestId));
       }
-      options.log({ level: "error", message: "local server error", errorName: (error as Error).name, errorMessage: (error as Error).message });
-      send(res, localError(500, "internal_error", "Something went wrong in the local server.", requestId));
+      lastResort(res, requestId, error);
+    }
+  }
+
+  /** API.md's 500 for anything unexpected: the message names the request id, never the cause. */
+  function lastResort(res: ServerResponse, requestId: string, error: unknown) {
+    try {
+      options.log({
+        level: "error",
+        message: "local server error",
+        requestId,
+        errorName: error instanceof Error ? error.name : typeof error,
+        errorMessage: error instanceof Error ? error.message : "non-Error value thrown",
+      });
+    } catch {
+      // A broken log sink must not leave the request unanswered.
+    }
+    try {
+      if (res.headersSent) return void res.destroy();
+      send(res, localError(500, "internal_error", `Something went wrong in the local server. Quote request id ${requestId} if you report it.`, requestId));
+    } catch {
+      res.destroy();
     }
   }
 
@@ -138,6 +161,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
     eventBus,
     close: async () => {
       eventBus.close();
+      registerLocalIdentityProvider(undefined);
       await new Promise<void>((done) => server.close(() => done()));
     },
   };
@@ -167,9 +191,9 @@ async function invokeRoute(
   req: IncomingMessage,
   body: Buffer,
   params: Record<string, string | undefined>,
+  requestId: string,
   options: LocalServerOptions,
 ): Promise<Reply> {
-  const requestId = randomUUID();
   let authorizer: Record<string, unknown> | undefined;
   if (route.auth === "session") {
     // What API Gateway's JWT authorizer does: no valid session, no invocation.
@@ -213,8 +237,13 @@ async function invokeRoute(
       timeEpoch: now.getTime(),
       ...(authorizer ? { authorizer } : {}),
     },
-    ...(body.length > 0 ? { body: body.toString("utf8") } : {}),
-    isBase64Encoded: false,
+    // Text when the bytes are UTF-8; otherwise base64, so the handler sees the bytes as sent (and refuses them)
+    // rather than text with U+FFFD where the invalid bytes were.
+    ...(body.length === 0
+      ? { isBase64Encoded: false }
+      : isUtf8(body)
+        ? { body: body.toString("utf8"), isBase64Encoded: false }
+        : { body: body.toString("base64"), isBase64Encoded: true }),
   } as APIGatewayProxyEventV2;
   const result = await handler(event, lambdaContext(route.operation, requestId, route.timeoutSeconds));
   return {
@@ -268,13 +297,25 @@ async function drainRequest(req: IncomingMessage) {
   }
 }
 
+/** The local endpoints' JSON bodies: UTF-8 text with no lone surrogates, like the API's (API.md "Conventions"). */
 function parseJson(body: Buffer): unknown {
+  if (body.length === 0) return {};
+  if (!isUtf8(body)) throw new IdentityProviderError("invalid_request", "The request body is not valid UTF-8.");
+  const text = body.toString("utf8");
+  let parsed: unknown;
   try {
-    return body.length === 0 ? {} : JSON.parse(body.toString("utf8"));
+    parsed = JSON.parse(text);
   } catch {
     throw new IdentityProviderError("invalid_request", "The request body is not valid JSON.");
   }
+  if (hasLoneSurrogate(text, parsed)) {
+    throw new IdentityProviderError("invalid_request", "The request body holds a string that is not well-formed Unicode (a lone surrogate).");
+  }
+  return parsed;
 }
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 function localError(status: number, code: string, message: string, requestId: string = randomUUID()): Reply {
   return { status, body: { error: { code, message, requestId } } };

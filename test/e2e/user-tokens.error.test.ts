@@ -173,6 +173,16 @@ describe("400 invalid_request on generate", () => {
     ["a NUL in the name", (p) => JSON.stringify({ name: "Power\u0000BI", password: p })],
     ["a DEL in the name", (p) => JSON.stringify({ name: "Power\u007fBI", password: p })],
     ["a C1 control (\\u0085) in the name", (p) => JSON.stringify({ name: "Power BI\u0085", password: p })],
+    // JSON.stringify writes a lone surrogate as the escape `\ud800`, as a careless client would send it.
+    ["a lone high surrogate (\\ud800) in the name", (p) => JSON.stringify({ name: "Power BI \ud800", password: p })],
+    ["a lone low surrogate (\\udfff) as the name", (p) => JSON.stringify({ name: "\udfff", password: p })],
+    ["a lone surrogate in the password", (p) => JSON.stringify({ name: "x", password: `${p}\ud800` })],
+    ["a right-to-left override (U+202E) in the name", (p) => JSON.stringify({ name: "invoice\u202Efdp.exe", password: p })],
+    ["a first-strong isolate (U+2068) in the name", (p) => JSON.stringify({ name: "\u2068Power BI\u2069", password: p })],
+    ["a name of only zero width spaces", (p) => JSON.stringify({ name: "\u200B\u200B", password: p })],
+    ["a name of only a byte order mark", (p) => JSON.stringify({ name: "\uFEFF", password: p })],
+    ["a name of only a soft hyphen", (p) => JSON.stringify({ name: "\u00AD", password: p })],
+    ["a name of only a Hangul filler", (p) => JSON.stringify({ name: "\u3164", password: p })],
   ];
 
   test("every malformed body is 400 and makes no token", async () => {
@@ -186,6 +196,40 @@ describe("400 invalid_request on generate", () => {
     expect((await list(api, person)).body.tokens).toEqual([]);
     // None of those was a password check: the right password still works (no lock, no count).
     expect((await generate(api, person)).status).toBe(201);
+  });
+
+  test("a body declared in a charset other than UTF-8 is 400 naming it; UTF-8, declared in any case or quoted, is read", async () => {
+    const { api } = ctx;
+    const person = await newPerson(api);
+    const body = (name: string) => JSON.stringify({ name, password: person.password });
+    const refused: Array<[string, Buffer]> = [
+      ["application/json; charset=latin1", Buffer.from(body("Zoë"), "latin1")],
+      ["application/json; charset=utf-16", Buffer.from(`\ufeff${body("Zoë")}`, "utf16le")],
+      ["application/json; charset=iso-8859-1", Buffer.from(body("Zoe"))], // even when the bytes happen to be ASCII
+    ];
+    for (const [contentType, bytes] of refused) {
+      const response = await api.request("POST", tokensPath(person.orgId), { bearer: person.session, rawBody: bytes, headers: { "content-type": contentType } });
+      expectError(response, 400, "invalid_request");
+      expect(response.body.error.message, contentType).toMatch(/charset/);
+    }
+    // Undeclared latin1 is not UTF-8 either: refused, not stored with U+FFFD in place of the ë.
+    const undeclared = await api.request("POST", tokensPath(person.orgId), {
+      bearer: person.session,
+      rawBody: Buffer.from(body("Zoë"), "latin1"),
+      headers: { "content-type": "application/json" },
+    });
+    expectError(undeclared, 400, "invalid_request");
+    expect(undeclared.body.error.message).toMatch(/UTF-8/);
+    expect((await list(api, person)).body.tokens).toEqual([]);
+    for (const contentType of ["application/json; charset=utf-8", "application/json; charset=UTF-8", 'application/json; charset="utf-8"']) {
+      const response = await api.request("POST", tokensPath(person.orgId), {
+        bearer: person.session,
+        rawBody: Buffer.from(body("Zoë")),
+        headers: { "content-type": contentType },
+      });
+      expect(response.status, `${contentType}: ${response.text}`).toBe(201);
+      expect(response.body.token.name).toBe("Zoë");
+    }
   });
 
   test("names of exactly 100 code points are accepted and stored exactly", async () => {
@@ -620,12 +664,30 @@ describe("unknown routes", () => {
       ["DELETE", "/v1/orgs/acme/tokens"],
       ["POST", "/v1/verify/extra"],
       ["GET", "/v2/orgs/acme/tokens"],
+      // The local identity provider checks passwords only in-process: no route may answer "is this password right?".
+      ["POST", "/local/idp/verify-password"],
     ];
     for (const [method, path] of requests) {
       const response = await api.request(method, path);
       expect.soft(response.status, `${method} ${path}`).toBe(404);
       expectError(response, 404, "not_found");
     }
+  });
+});
+
+describe("the local identity provider is no password oracle", () => {
+  test("no route answers whether a password is right (the service asks the provider in-process, behind its lock)", async () => {
+    const { api } = ctx;
+    const person = await newPerson(api);
+    for (const password of [person.password, "wrong"]) {
+      for (const path of ["/local/idp/verify-password", "/local/idp/verify-password/"]) {
+        const response = await api.request("POST", path, { body: { userId: person.userId, password } });
+        expectError(response, 404, "not_found");
+      }
+    }
+    // Generate still checks it: wrong is 403, right is 201.
+    expectError(await generate(api, person, { name: "x", password: "wrong" }), 403, "invalid_password");
+    expect((await generate(api, person)).status).toBe(201);
   });
 });
 

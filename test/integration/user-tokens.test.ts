@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, test, vi } from "vitest";
 import { DomainError } from "../../functions/domain/errors.ts";
-import { INACTIVITY_EXPIRY_SECONDS } from "../../functions/domain/model.ts";
+import { INACTIVITY_EXPIRY_SECONDS, LAST_USED_WRITE_INTERVAL_MS } from "../../functions/domain/model.ts";
 import { LOCK_MS, PasswordThrottle, PENDING_TIMEOUT_MS } from "../../functions/domain/password-throttle.ts";
 import type { PasswordCheck } from "../../functions/domain/ports.ts";
 import { UserTokens } from "../../functions/domain/user-tokens.ts";
+import { TokenVerifier } from "../../functions/domain/verification.ts";
 import { createDomainHarness } from "../support/domain-harness.ts";
 
 let h: Awaited<ReturnType<typeof createDomainHarness>>;
@@ -366,15 +367,21 @@ describe("verification and inactivity expiry", () => {
   test("the recorded last use is written at first use and then at most once per interval", async () => {
     const m = await h.addMember(uniqueOrg(), "hot");
     const { token, secret } = await h.userTokens.generate({ ...m, name: "t" });
-    await h.verifier.verify({ token: secret });
-    const first = (await h.store.getToken(token.id))!.lastUsedAt;
-    expect(first).toBe(h.clock.now().toISOString().slice(0, 19) + first!.slice(19));
-    h.clock.advance(30);
-    await h.verifier.verify({ token: secret });
-    expect((await h.store.getToken(token.id))!.lastUsedAt).toBe(first);
-    h.clock.advance(31);
-    await h.verifier.verify({ token: secret });
-    expect((await h.store.getToken(token.id))!.lastUsedAt).not.toBe(first);
+    // A clock that moves only when told: the recorded times can be compared exactly, with no second ticking
+    // over between a verification and the test's own reading of the clock.
+    let nowMs = h.clock.now().getTime();
+    const verifier = new TokenVerifier({ store: h.store, clock: { now: () => new Date(nowMs) } });
+    const lastUsedAt = async () => (await h.store.getToken(token.id))!.lastUsedAt;
+
+    const firstUse = new Date(nowMs).toISOString();
+    await verifier.verify({ token: secret });
+    expect(await lastUsedAt()).toBe(firstUse);
+    nowMs += LAST_USED_WRITE_INTERVAL_MS - 1;
+    await verifier.verify({ token: secret });
+    expect(await lastUsedAt()).toBe(firstUse);
+    nowMs += 1;
+    await verifier.verify({ token: secret });
+    expect(await lastUsedAt()).toBe(new Date(nowMs).toISOString());
   });
 
   test("login: user tokens only", async () => {

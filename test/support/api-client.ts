@@ -24,11 +24,11 @@ export class ApiClient {
   async request<T = any>(
     method: string,
     path: string,
-    options: { bearer?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+    options: { bearer?: string; body?: unknown; rawBody?: string | Uint8Array; headers?: Record<string, string> } = {},
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
-    let body: string | undefined = options.rawBody;
+    let body: string | Uint8Array | undefined = options.rawBody;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers["content-type"] ??= "application/json";

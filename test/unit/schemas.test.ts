@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { accessListSchema, describeIssues, idSchema, nameSchema } from "../../functions/domain/schemas.ts";
+import { userUpsertedSchema } from "../../functions/domain/memberships.ts";
 import { z } from "zod";
 
 describe("names", () => {
@@ -16,6 +17,73 @@ describe("names", () => {
   test("must not be empty after trimming nor hold control characters", () => {
     for (const bad of ["", "   ", "a\u0007b", "line\nbreak", "tab\tinside", "\u007f"]) {
       expect(nameSchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  const problem = (name: string) => {
+    const result = nameSchema.safeParse(name);
+    return result.success ? undefined : describeIssues(result.error);
+  };
+
+  test("must be well-formed Unicode: a lone surrogate, high or low, anywhere, is refused with one clear reason", () => {
+    for (const bad of ["\ud800", "\udfff", "Power BI \ud83d", "\ude00 export", "a\udc00\ud800b", `${"x".repeat(99)}\ud800`]) {
+      expect(problem(bad), JSON.stringify(bad)).toBe("Invalid request: body: must be well-formed Unicode (no lone surrogates).");
+    }
+    // A JSON `\ud800` escape parses to exactly such a string.
+    expect(problem(JSON.parse('"report \\ud800"'))).toMatch(/well-formed Unicode/);
+    // A proper surrogate pair is one code point, and fine.
+    expect(nameSchema.parse("\ud83d\udcca export")).toBe("📊 export");
+  });
+
+  test("must not hold bidirectional override or isolate controls (U+202A–U+202E, U+2066–U+2069)", () => {
+    for (const code of [0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]) {
+      const name = `invoice${String.fromCodePoint(code)}fdp.exe`;
+      expect(problem(name), code.toString(16)).toMatch(/bidirectional override or isolate controls/);
+    }
+    // Marks that only hint direction (LRM, RLM, ALM) and joiners are not overrides: kept as given.
+    for (const fine of ["abc\u200e", "\u200fשלום", "\u061cعربي", "👩\u200d💻 dev"]) {
+      expect(nameSchema.parse(fine)).toBe(fine);
+    }
+  });
+
+  test("need a visible character: only white space, format (Cf) or default-ignorable characters are refused", () => {
+    const invisible = [
+      "\u200b", // zero width space (Cf)
+      "\u00ad", // soft hyphen (Cf)
+      "\u2060\u2060", // word joiner (Cf)
+      "\u200b \u200c\u200d", // ZWSP, space, ZWNJ, ZWJ
+      "\u3164", // Hangul filler: a letter (Lo), but default-ignorable
+      "\u115f\u1160", // Hangul choseong/jungseong fillers
+      "\u034f", // combining grapheme joiner (Mn, default-ignorable)
+      "\ufe0f", // variation selector
+      "\u{e0041}\u{e0042}", // tag characters
+      "\u180e", // Mongolian vowel separator (Cf)
+      " \u200b\u00a0",
+    ];
+    for (const name of invisible) {
+      expect(problem(name), JSON.stringify(name)).toMatch(/at least one visible character/);
+    }
+    // Trimming (ECMAScript white space, which includes U+FEFF) can leave nothing at all: the length rule says so.
+    for (const name of ["\ufeff", " \ufeff\u3000", "\u2028\u2029"]) {
+      expect(problem(name), JSON.stringify(name)).toMatch(/1–100 characters/);
+    }
+    // One visible character among invisible ones is enough, and the name is stored as given (only trimmed).
+    expect(nameSchema.parse(" \u200bx\u200b ")).toBe("\u200bx\u200b");
+    expect(nameSchema.parse("\u0301")).toBe("\u0301"); // a combining mark is not invisible by API.md's definition
+  });
+
+  test("a C1 control at either end is refused, not trimmed away", () => {
+    expect(problem("Power BI\u0085")).toMatch(/control characters/);
+    expect(problem("\u009bPower BI")).toMatch(/control characters/);
+  });
+
+  test("display names in User Upserted events follow the same rules (they show in the activity log and admin views)", () => {
+    const event = (name: string) => ({ orgId: "acme", userId: "ada", name, permissions: [], groups: [], sites: [], occurredAt: "2026-01-01T00:00:00Z" });
+    expect(userUpsertedSchema.parse(event("  Ada Lovelace ")).name).toBe("Ada Lovelace");
+    // The event's detail arrives as JSON text: a `\ud800` escape in it becomes a lone surrogate.
+    const detail = JSON.parse('{"orgId":"acme","userId":"ada","name":"Ada \\ud800","permissions":[],"groups":[],"sites":[],"occurredAt":"2026-01-01T00:00:00Z"}');
+    for (const bad of [detail, event("Ada\u202Eecalevol"), event("\u2066Ada\u2069"), event("\u200b"), event("\u00ad\ufeff")]) {
+      expect(userUpsertedSchema.safeParse(bad).success, JSON.stringify(bad.name)).toBe(false);
     }
   });
 });

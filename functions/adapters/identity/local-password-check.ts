@@ -1,18 +1,30 @@
 import type { PasswordCheck } from "../../domain/ports.ts";
 
-/** Asks the local identity provider (served by `npm start`) whether a password is right. Local mode only. */
-export class LocalPasswordCheck implements PasswordCheck {
-  constructor(private readonly idpUrl: string) {}
+/** What the local identity provider (infra/local/identity-provider.ts) offers the password re-check. */
+export interface LocalPasswordVerifier {
+  verifyPassword(userId: string, password: string): Promise<boolean>;
+}
 
+// On globalThis rather than in a module variable: the local server and the handler modules it imports must
+// see one registration even if a module loader gives them separate copies of this module.
+const REGISTRATION = Symbol.for("api-token-service.local-identity-provider");
+type Registry = { [REGISTRATION]?: LocalPasswordVerifier };
+
+/** The local server (`npm start`) registers its identity provider, which runs in the same process. */
+export function registerLocalIdentityProvider(provider: LocalPasswordVerifier | undefined): void {
+  (globalThis as Registry)[REGISTRATION] = provider;
+}
+
+/**
+ * Asks the local identity provider whether a password is right, in-process. Local mode only. Deliberately not
+ * over HTTP: a `verify-password` route would answer anyone, unthrottled, an open password oracle that skips
+ * the service's password lock.
+ */
+export class LocalPasswordCheck implements PasswordCheck {
   async verify(userId: string, password: string): Promise<boolean> {
-    const response = await fetch(`${this.idpUrl}/verify-password`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ userId, password }),
-      signal: AbortSignal.timeout(5000),
-    });
-    if (!response.ok) throw new Error(`Local identity provider answered ${response.status}`);
-    const result = (await response.json()) as { valid?: unknown };
-    return result.valid === true;
+    const provider = (globalThis as Registry)[REGISTRATION];
+    // Thrown, not "wrong": a missing identity provider is an outage and must not count as a failed password.
+    if (!provider) throw new Error("PASSWORD_CHECK=local needs the local identity provider in this process (npm start).");
+    return provider.verifyPassword(userId, password);
   }
 }

@@ -49,7 +49,8 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
   return {
     statusCode: 500,
     headers: JSON_HEADERS,
-    body: errorBody("internal_error", "Something went wrong on our side. Quote the request id if you contact support.", requestId),
+    // API.md: the message names the request id, never the cause.
+    body: errorBody("internal_error", `Something went wrong on our side. Quote request id ${requestId} if you contact support.`, requestId),
     expected: false,
   };
 }

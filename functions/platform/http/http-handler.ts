@@ -9,6 +9,7 @@ import { logger } from "../logger.ts";
 import { metrics } from "../metrics.ts";
 import { store } from "../services.ts";
 import { JSON_HEADERS, toErrorResponse } from "./errors.ts";
+import { assertUtf8Charset, hasLoneSurrogate, requestBodyLength, requestBodyText } from "./request-body.ts";
 
 /** API.md: bodies over 16 KiB get 413. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -73,21 +74,21 @@ type Mw = MiddlewareObj<HttpEvent, HttpResult, Error, Context, Internal>;
 
 /**
  * Every HTTP function is built here, so all share one middleware stack in one order:
- * metrics (published after the response) → header normalizer → request context + error mapping →
+ * metrics (published after the response, never failing it) → header normalizer → request context + error mapping →
  * session or API token (401) → membership and admin permission (403) → body (413, 400).
  * That order is API.md's precedence of errors.
  */
 export function httpHandler<TInput, TCaller = undefined>(operation: HttpOperation<TInput, TCaller>) {
   const { authenticate } = operation;
   const middlewares: Mw[] = [
-    logMetrics(metrics) as unknown as Mw,
+    publishMetrics(),
     httpHeaderNormalizer() as unknown as Mw,
     requestContext(),
     ...(operation.access === "member" || operation.access === "admin" ? [memberAccess(operation.access)] : []),
     ...(authenticate ? [{ before: async (request) => void (state(request).caller = await authenticate(request.event)) } as Mw] : []),
     jsonBody(operation.body),
   ];
-  return middy<HttpEvent, HttpResult, Error, Context, Internal>({ timeoutEarlyInMillis: 0 })
+  const stack = middy<HttpEvent, HttpResult, Error, Context, Internal>({ timeoutEarlyInMillis: 0 })
     .use(middlewares)
     .handler(async (event, context) => {
       const internal = (context as Context & { [INTERNAL]?: Internal })[INTERNAL]!;
@@ -105,6 +106,41 @@ export function httpHandler<TInput, TCaller = undefined>(operation: HttpOperatio
         ? { statusCode, headers: { "cache-control": "no-store" } }
         : { statusCode, headers: JSON_HEADERS, body: JSON.stringify(result) };
     });
+  // Middy rethrows what an onError middleware throws (or what none answered). A Lambda that throws gets API
+  // Gateway's own plain 500, so whatever escapes the stack still becomes API.md's error shape here.
+  return async (event: HttpEvent, context: Context): Promise<HttpResult> => {
+    try {
+      return await stack(event, context);
+    } catch (error) {
+      const { statusCode, headers, body } = toErrorResponse(error, requestIdOf(event, context));
+      try {
+        logger.error("request failed outside the middleware stack", { errorName: (error as Error | undefined)?.name, statusCode });
+      } catch {
+        // The answer matters more than the log line.
+      }
+      return { statusCode, headers, body };
+    }
+  };
+}
+
+/** API Gateway's request id (the one the caller sees), else the Lambda's: also when the event is malformed. */
+const requestIdOf = (event: HttpEvent | undefined, context: Context | undefined): string =>
+  event?.requestContext?.requestId ?? context?.awsRequestId ?? "unknown";
+
+/**
+ * Metrics are published after the answer is decided, so a failure to publish them is logged and never turns
+ * that answer into a 500: a 201 carries a secret that would be lost, and a retry would make a second token.
+ */
+function publishMetrics(): Mw {
+  const inner = logMetrics(metrics) as unknown as Required<Mw>;
+  const guarded = (phase: "after" | "onError"): Mw["after"] => async (request) => {
+    try {
+      await inner[phase](request);
+    } catch (error) {
+      logger.error("metrics not published", { errorName: (error as Error | undefined)?.name, errorMessage: (error as Error | undefined)?.message });
+    }
+  };
+  return { before: inner.before, after: guarded("after"), onError: guarded("onError") };
 }
 
 /** Middy's `internal` is not visible to the handler, so the state rides on the Lambda context object. */
@@ -115,7 +151,7 @@ const state = (request: { context: Context }): Internal =>
 function requestContext(): Mw {
   return {
     before: (request) => {
-      const requestId = request.event.requestContext?.requestId ?? request.context.awsRequestId;
+      const requestId = requestIdOf(request.event, request.context);
       (request.context as Context & { [INTERNAL]: Internal })[INTERNAL] = { requestId, startedAt: Date.now() };
       logger.resetKeys();
       logger.appendKeys({ requestId, route: request.event.routeKey });
@@ -124,7 +160,8 @@ function requestContext(): Mw {
       logRequest(request.response?.statusCode ?? 200, state(request));
     },
     onError: (request) => {
-      const internal = state(request) ?? { requestId: request.context.awsRequestId, startedAt: Date.now() };
+      // No state when a middleware before this one failed (the header normalizer, metrics).
+      const internal = state(request) ?? { requestId: requestIdOf(request.event, request.context), startedAt: Date.now() };
       const response = toErrorResponse(request.error, internal.requestId);
       if (!response.expected) {
         // Name, message and stack only: never the event, which carries tokens and passwords.
@@ -151,9 +188,15 @@ export const ADMIN_PERMISSION = "api-tokens:admin";
 function memberAccess(access: "member" | "admin"): Mw {
   return {
     before: async (request) => {
-      const sub = request.event.requestContext.authorizer?.jwt?.claims?.sub;
+      const claims = request.event.requestContext.authorizer?.jwt?.claims;
+      const sub = claims?.sub;
       if (typeof sub !== "string" || sub.length === 0) {
         throw new DomainError("unauthenticated", "Sign in and send your session as `Authorization: Bearer <ID token>`.");
+      }
+      // Only ID tokens are sessions (API.md). API Gateway's JWT authorizer also lets a Cognito *access* token
+      // of the same client through (it matches `client_id` where an ID token has `aud`), so refuse it here.
+      if (claims?.token_use !== undefined && claims.token_use !== "id") {
+        throw new DomainError("unauthenticated", "Only an ID token is a session: send `Authorization: Bearer <ID token>`, not an access token.");
       }
       const internal = state(request);
       internal.userId = sub;
@@ -169,12 +212,14 @@ function memberAccess(access: "member" | "admin"): Mw {
 function jsonBody(parse: BodyParser<unknown> | undefined): Mw {
   return {
     before: (request) => {
-      const { body, isBase64Encoded } = request.event;
-      const raw = body === undefined || body === null ? "" : isBase64Encoded ? Buffer.from(body, "base64").toString("utf8") : body;
-      if (Buffer.byteLength(raw, "utf8") > MAX_BODY_BYTES) {
+      const bodyLength = requestBodyLength(request.event);
+      if (bodyLength > MAX_BODY_BYTES) {
         throw new DomainError("payload_too_large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
       }
       const contentType = request.event.headers?.["content-type"];
+      // Before the bytes are decoded: a body declared in another charset must not be read as UTF-8.
+      if (bodyLength > 0 && contentType) assertUtf8Charset(contentType);
+      const raw = requestBodyText(request.event);
       if (raw.trim() !== "" && contentType && !/^application\/(.+\+)?json\s*(;|$)/i.test(contentType)) {
         throw new DomainError("invalid_request", "Send the body as JSON with `content-type: application/json`.");
       }
@@ -184,6 +229,9 @@ function jsonBody(parse: BodyParser<unknown> | undefined): Mw {
           parsed = JSON.parse(raw);
         } catch {
           throw new DomainError("invalid_request", "The request body is not valid JSON.");
+        }
+        if (hasLoneSurrogate(raw, parsed)) {
+          throw new DomainError("invalid_request", "The request body holds a string that is not well-formed Unicode (a lone surrogate such as \\ud800).");
         }
       }
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
