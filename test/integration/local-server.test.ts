@@ -14,6 +14,7 @@ import { LocalIdentityProvider } from "../../infra/local/identity-provider.ts";
 import type { RunningLocalServer } from "../../infra/local/server.ts";
 import { ApiClient, type ApiResponse } from "../support/api-client.ts";
 import { createTestTable } from "../support/table.ts";
+import { TEST_CURSOR_KEY } from "../support/domain-harness.ts";
 
 const ISSUER = "http://127.0.0.1/local/idp";
 const AUDIENCE = "api-token-service-local";
@@ -37,6 +38,7 @@ beforeAll(async () => {
     DYNAMODB_ENDPOINT: table.endpoint,
     CLOCK: "test",
     PASSWORD_CHECK: "local",
+    CURSOR_KEY: TEST_CURSOR_KEY,
     POWERTOOLS_METRICS_DISABLED: "true",
     POWERTOOLS_LOG_LEVEL: "SILENT",
   });
