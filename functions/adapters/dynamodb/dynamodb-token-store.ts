@@ -1,4 +1,3 @@
-import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import {
   BatchGetCommand,
   GetCommand,
@@ -23,9 +22,21 @@ import type {
   TokenSet,
 } from "../../domain/model.ts";
 import type { TokenStore } from "../../domain/ports.ts";
+import { cursorKey, openCursor, sealCursor } from "./cursors.ts";
+import {
+  activityItem,
+  membershipItem,
+  serviceUserItem,
+  toActivity,
+  toMembership,
+  toPasswordFailures,
+  toServiceUser,
+  toToken,
+  tokenItem,
+  type Item,
+} from "./items.ts";
 import { keyAttributes, keys, queries, startKeys, type Key } from "./keys.ts";
 
-type Item = Record<string, unknown>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
 
 const { partitionKey: PK, indexPartitionKey: GSI_PK, indexSortKey: GSI_SK } = keyAttributes;
@@ -677,13 +688,7 @@ export class DynamoDbTokenStore implements TokenStore {
 
   /** The HMAC key for cursors, derived once from the configured secret. */
   private cursorSealing(): Buffer {
-    if (!this.cursorKeyBytes) {
-      const secret = this.options.cursorKey;
-      if (!secret || secret.length < MIN_CURSOR_SECRET_LENGTH) {
-        throw new Error("Lists need a cursor key: set CURSOR_KEY (at least 32 characters) for this function.");
-      }
-      this.cursorKeyBytes = Buffer.from(hkdfSync("sha256", secret, "", CURSOR_KEY_INFO, 32));
-    }
+    this.cursorKeyBytes ??= cursorKey(this.options.cursorKey);
     return this.cursorKeyBytes;
   }
 
@@ -774,144 +779,14 @@ const FILL_READS = 8;
 /** The largest read when items are being left out (DynamoDB caps a query at 1 MB anyway). */
 const MAX_BATCH = 200;
 
-const MIN_CURSOR_SECRET_LENGTH = 32;
-const CURSOR_KEY_INFO = "api-token-service list cursor v1";
-const CURSOR_TAG_BYTES = 16;
-const MAX_CURSOR_LENGTH = 1024;
-/** A position value: an id or a time. Never `#`, so it can never reach into another key's structure. */
-const POSITION_VALUE = /^[A-Za-z0-9._:@|-]{1,128}$/;
-
-/**
- * A cursor is the position of the last item a page went past, in domain terms (the values the caller saw,
- * such as a token's `createdAt` and id, or an activity record's time and its random id), and a MAC binding
- * it to its list and organization: `<base64url(JSON position)>.<base64url(HMAC-SHA256 tag, 128 bits)>`.
- * It names no table, index, key or attribute, and the store rebuilds the start key from the position (keys.ts).
- * Without the deployment's key nobody can make one, change one, or move one to another list or organization.
- * The same page always gets the same cursor.
- */
-function sealCursor(key: Buffer, list: string, orgId: string, position: readonly string[]): string {
-  const payload = Buffer.from(JSON.stringify(position), "utf8").toString("base64url");
-  return `${payload}.${cursorTag(key, list, orgId, payload).toString("base64url")}`;
-}
-
-/** The position a cursor carries, or `InvalidCursor` for anything this list of this organization did not hand out. */
-function openCursor(key: Buffer, cursor: string, list: string, orgId: string, positionLength: number): string[] {
-  try {
-    if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(cursor)) throw new Error("shape");
-    const [payload, tag] = cursor.split(".") as [string, string];
-    const given = Buffer.from(tag, "base64url");
-    const expected = cursorTag(key, list, orgId, payload);
-    // The tag's exact text too: base64url decoding ignores a last character's spare bits.
-    if (given.length !== expected.length || given.toString("base64url") !== tag || !timingSafeEqual(given, expected)) {
-      throw new Error("tag");
-    }
-    const position: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
-    if (
-      !Array.isArray(position) ||
-      position.length !== positionLength ||
-      !position.every((value) => typeof value === "string" && POSITION_VALUE.test(value))
-    ) {
-      throw new Error("position");
-    }
-    return position as string[];
-  } catch {
-    throw new InvalidCursor();
-  }
-}
-
 const withoutIds = (tokens: Readonly<Record<string, string>>, ids: readonly string[]) =>
   Object.fromEntries(Object.entries(tokens).filter(([id]) => !ids.includes(id)));
-
-/** Domain-separated and unambiguous: the list, the organization and the payload as one JSON array. */
-const cursorTag = (key: Buffer, list: string, orgId: string, payload: string): Buffer =>
-  createHmac("sha256", key).update(JSON.stringify(["cursor", list, orgId, payload])).digest().subarray(0, CURSOR_TAG_BYTES);
-
-function tokenItem(token: TokenRecord): Item {
-  return { ...keys.token(token.id), ...keys.tokenByOrganization(token.orgId, token.createdAt, token.id), type: "token", ...token };
-}
-
-function toToken(item: Item): TokenRecord {
-  return {
-    id: item.id as string,
-    orgId: item.orgId as string,
-    kind: item.kind as TokenRecord["kind"],
-    ownerId: item.ownerId as string,
-    name: item.name as string,
-    secretHash: item.secretHash as string,
-    hint: item.hint as string,
-    createdAt: item.createdAt as string,
-    lastUsedAt: (item.lastUsedAt as string | null | undefined) ?? null,
-    expiresAt: item.expiresAt as number,
-    status: item.status as TokenRecord["status"],
-    ...(item.revokedAt ? { revokedAt: item.revokedAt as string } : {}),
-    ...(item.expiryRecorded ? { expiryRecorded: true } : {}),
-    principal: item.principal as PrincipalAccess,
-  };
-}
-
-function membershipItem(membership: MembershipRecord): Item {
-  return { ...keys.membership(membership.orgId, membership.userId), type: "membership", ...membership };
-}
-
-function toMembership(item: Item): MembershipRecord {
-  return {
-    orgId: item.orgId as string,
-    userId: item.userId as string,
-    name: item.name as string,
-    permissions: item.permissions as string[],
-    groups: item.groups as string[],
-    sites: item.sites as string[],
-    status: item.status as MembershipRecord["status"],
-    lastEventAt: item.lastEventAt as string,
-    version: item.version as number,
-  };
-}
-
-function serviceUserItem(serviceUser: ServiceUserRecord): Item {
-  return { ...keys.serviceUser(serviceUser.orgId, serviceUser.id), type: "serviceUser", ...serviceUser };
-}
-
-function toServiceUser(item: Item): ServiceUserRecord {
-  return {
-    orgId: item.orgId as string,
-    id: item.id as string,
-    name: item.name as string,
-    permissions: item.permissions as string[],
-    createdAt: item.createdAt as string,
-    createdBy: item.createdBy as string,
-    version: item.version as number,
-  };
-}
-
-function activityItem(record: ActivityRecord): Item {
-  return { ...keys.activity(record.orgId, record.at, record.id), type: "activity", ...record };
-}
-
-function toActivity(item: Item): ActivityRecord {
-  return {
-    orgId: item.orgId as string,
-    id: item.id as string,
-    at: item.at as string,
-    action: item.action as ActivityRecord["action"],
-    actor: item.actor as ActivityRecord["actor"],
-    ...(item.tokenId ? { tokenId: item.tokenId as string } : {}),
-    ...(item.detail ? { detail: item.detail as Record<string, unknown> } : {}),
-  };
-}
 
 interface TransactionCanceled extends Error {
   CancellationReasons?: Array<{ Code?: string }>;
 }
 const isTransactionCanceled = (error: unknown): error is TransactionCanceled =>
   error instanceof Error && error.name === "TransactionCanceledException";
-
-const toPasswordFailures = (item: Item): PasswordFailures => ({
-  userId: item.userId as string,
-  failedAt: item.failedAt as string[],
-  lockedUntil: (item.lockedUntil as string | null) ?? null,
-  pending: (item.pending as Record<string, string> | undefined) ?? {},
-  version: item.version as number,
-});
 
 const isConditionalCheckFailed = (error: unknown) =>
   error instanceof Error && error.name === "ConditionalCheckFailedException";
