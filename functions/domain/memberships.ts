@@ -70,13 +70,13 @@ export class Memberships {
       permissions: event.permissions,
       groups: event.groups,
       sites: event.sites,
-      status: current.status === "removed" ? "active" : current.status,
+      status: current.status === "removed" || current.status === "unknown" ? "active" : current.status,
     }));
   }
 
   /** Deactivated: every user token of the person in this organization is revoked, by System. A removed person stays removed. */
   applyUserDeactivated(event: MembershipStatusEvent): Promise<ApplyOutcome> {
-    return this.apply(event, (current, known) => ({ status: known && current.status === "removed" ? "removed" : "deactivated" }), {
+    return this.apply(event, (current) => ({ status: current.status === "removed" ? "removed" : "deactivated" }), {
       reason: "user_deactivated",
     });
   }
@@ -102,7 +102,7 @@ export class Memberships {
    */
   private async apply(
     event: MembershipStatusEvent,
-    change: (current: MembershipRecord, known: boolean) => Partial<MembershipRecord>,
+    change: (current: MembershipRecord) => Partial<MembershipRecord>,
     revocation?: Revocation,
   ): Promise<ApplyOutcome> {
     const { store, clock } = this.deps;
@@ -114,7 +114,7 @@ export class Memberships {
       const current = stored ?? notYetAMember(event);
       const next: MembershipRecord = {
         ...current,
-        ...change(current, stored !== undefined),
+        ...change(current),
         lastEventAt: event.occurredAt,
         version: (stored?.version ?? 0) + 1,
       };
@@ -240,8 +240,8 @@ export class Memberships {
 }
 
 /**
- * Someone known only from a status event that overtook their first `User Upserted`: not a member (no name or
- * access) until a newer upsert, unless the event says what they are (a deactivation: deactivated).
+ * Someone known only from a status event that overtook their first `User Upserted`: no name or access yet,
+ * and not a member until the event says so (`unknown`, which a deactivation or a newer upsert changes).
  */
 const notYetAMember = (event: MembershipStatusEvent): MembershipRecord => ({
   orgId: event.orgId,
@@ -250,7 +250,7 @@ const notYetAMember = (event: MembershipStatusEvent): MembershipRecord => ({
   permissions: [],
   groups: [],
   sites: [],
-  status: "removed",
+  status: "unknown",
   lastEventAt: event.occurredAt,
   version: 0,
 });

@@ -34,7 +34,11 @@ export interface TokenRecord {
   readonly principal: PrincipalAccess;
 }
 
-export type MembershipStatus = "active" | "deactivated" | "removed";
+/**
+ * `unknown`: known only from an event that overtook the person's first `User Upserted` and says nothing of
+ * membership (a reactivation): not a member; an upsert admits, a deactivation deactivates.
+ */
+export type MembershipStatus = "active" | "deactivated" | "removed" | "unknown";
 
 /**
  * A person's membership of one organization, projected from the platform's user events: status, name and

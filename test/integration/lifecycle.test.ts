@@ -166,6 +166,19 @@ describe("every event order (the rules API.md gives each transition)", () => {
     expect(await h.memberships.applyUserUpserted({ ...upsert, name: "Old", occurredAt: "2026-04-04T00:00:00Z" })).toBe("stale");
     expect((await h.store.getMembership(orgId, "kim"))!).toMatchObject({ status: "active", name: "Kim", lastEventAt: "2026-04-05T00:00:00Z" });
   });
+
+  test("reactivated, deactivated, reactivated before any upsert: active (found by the model-based test)", async () => {
+    const h = await createDomainHarness();
+    const orgId = `org-${randomUUID().slice(0, 8)}`;
+    h.passwordCheck.passwords.set("lee", "pw-lee");
+    const event = (occurredAt: string) => ({ orgId, userId: "lee", occurredAt });
+    await h.memberships.applyUserReactivated(event("2026-05-01T00:00:00Z"));
+    await h.memberships.applyUserDeactivated(event("2026-05-02T00:00:00Z"));
+    expect((await h.store.getMembership(orgId, "lee"))!.status).toBe("deactivated");
+    await h.memberships.applyUserReactivated(event("2026-05-03T00:00:00Z"));
+    expect((await h.store.getMembership(orgId, "lee"))!.status).toBe("active");
+    expect(await code(h.userTokens.generate({ orgId, userId: "lee", password: "pw-lee", name: "t" }))).toBe("ok");
+  });
 });
 
 describe("races between events and generates", () => {
