@@ -90,11 +90,14 @@ interface ModelServiceUser {
 type LifecycleEvent =
   | { type: "upsert"; org: OrgLabel; user: string; t: number; access: number }
   | { type: "deactivate" | "reactivate" | "remove"; org: OrgLabel; user: string; t: number }
-  | { type: "organizationDeleted"; org: OrgLabel; t: number };
+  | { type: "organizationDeleted"; org: OrgLabel; t: number }
+  | { type: "settingsChanged"; org: OrgLabel; t: number; ssoEnforced: boolean };
 
 interface Model {
   now: number;
-  orgs: Record<OrgLabel, { deleted: boolean; lastEventAt: number }>;
+  orgs: Record<OrgLabel, { deleted: boolean; lastEventAt: number; ssoEnforced: boolean }>;
+  /** Password throttling, per person across organizations: recent failures and the lock's end (ms). */
+  throttle: Map<string, { failedAt: number[]; lockedUntil: number }>;
   members: Map<string, ModelMember>;
   tokens: ModelToken[];
   serviceUsers: ModelServiceUser[];
@@ -118,6 +121,12 @@ const findExpired = (m: Model, tokens: readonly ModelToken[]) => {
 function applyEvent(m: Model, event: LifecycleEvent): void {
   const org = m.orgs[event.org];
   if (org.deleted) return; // later events for a deleted organization change nothing
+  if (event.type === "settingsChanged") {
+    if (event.t <= org.lastEventAt) return;
+    org.lastEventAt = event.t;
+    org.ssoEnforced = event.ssoEnforced;
+    return;
+  }
   if (event.type === "organizationDeleted") {
     if (event.t <= org.lastEventAt) return;
     org.deleted = true;
@@ -166,10 +175,33 @@ function recordUse(m: Model, token: ModelToken): void {
   }
 }
 
+/** API.md "Password throttling": 5 failures in a row within 15 minutes lock generation for 15 minutes. */
+const WINDOW_MS = 15 * 60_000;
+const throttleOf = (m: Model, user: string) => {
+  if (!m.throttle.has(user)) m.throttle.set(user, { failedAt: [], lockedUntil: 0 });
+  return m.throttle.get(user)!;
+};
+const recentFailures = (m: Model, user: string) => throttleOf(m, user).failedAt.filter((at) => at > m.now - WINDOW_MS);
+const isLocked = (m: Model, user: string) => throttleOf(m, user).lockedUntil > m.now || recentFailures(m, user).length >= 5;
+/** A password check: a right one resets the count, a wrong or missing one counts (the 5th locks). */
+function checkPassword(m: Model, user: string, right: boolean): boolean {
+  const throttle = throttleOf(m, user);
+  if (right) {
+    throttle.failedAt = [];
+    throttle.lockedUntil = 0;
+    return true;
+  }
+  throttle.failedAt = [...recentFailures(m, user), m.now].slice(-5);
+  if (throttle.failedAt.length >= 5) throttle.lockedUntil = m.now + WINDOW_MS;
+  return false;
+}
+
 // ---- the system under test -------------------------------------------------------------------------------
 
 interface Real {
   orgIds: Record<OrgLabel, string>;
+  /** People's ids are unique per run too: password throttling is per person across organizations. */
+  uid: (user: string) => string;
   clock: AdjustableClock;
   store: DynamoDbTokenStore;
   memberships: Memberships;
@@ -190,7 +222,7 @@ const outcome = async <T>(run: () => Promise<T>): Promise<{ ok: true; value: T }
 };
 
 async function requireAdmin(r: Real, org: OrgLabel): Promise<MembershipRecord> {
-  const admin = await requireActiveMember(r.store, r.orgIds[org], ADMIN);
+  const admin = await requireActiveMember(r.store, r.orgIds[org], r.uid(ADMIN));
   if (!admin.permissions.includes(ADMIN_PERMISSION)) throw new DomainError("forbidden", "not an admin");
   return admin;
 }
@@ -203,7 +235,7 @@ async function deliver(r: Real, event: LifecycleEvent): Promise<void> {
       const access = ACCESS[event.access]!;
       await r.memberships.applyUserUpserted({
         orgId,
-        userId: event.user,
+        userId: r.uid(event.user),
         name: access.name,
         permissions: [...access.permissions],
         groups: [...access.groups],
@@ -213,16 +245,19 @@ async function deliver(r: Real, event: LifecycleEvent): Promise<void> {
       return;
     }
     case "deactivate":
-      await r.memberships.applyUserDeactivated({ orgId, userId: event.user, occurredAt });
+      await r.memberships.applyUserDeactivated({ orgId, userId: r.uid(event.user), occurredAt });
       return;
     case "reactivate":
-      await r.memberships.applyUserReactivated({ orgId, userId: event.user, occurredAt });
+      await r.memberships.applyUserReactivated({ orgId, userId: r.uid(event.user), occurredAt });
       return;
     case "remove":
-      await r.memberships.applyUserRemoved({ orgId, userId: event.user, occurredAt });
+      await r.memberships.applyUserRemoved({ orgId, userId: r.uid(event.user), occurredAt });
       return;
     case "organizationDeleted":
       await r.memberships.applyOrganizationDeleted({ orgId, occurredAt });
+      return;
+    case "settingsChanged":
+      await r.memberships.applyOrganizationSettingsChanged({ orgId, ssoEnforced: event.ssoEnforced, occurredAt });
       return;
   }
 }
@@ -298,7 +333,8 @@ class Deliver extends Checked {
   }
   toString() {
     const { type, org, t, ...rest } = this.event;
-    return `${type}(${org}${"user" in rest ? `/${rest.user}` : ""}, t=${t}${"access" in rest ? `, access=${rest.access}` : ""})`;
+    const extra = "access" in rest ? `, access=${rest.access}` : "ssoEnforced" in rest ? `, sso=${rest.ssoEnforced}` : "";
+    return `${type}(${org}${"user" in rest ? `/${rest.user}` : ""}, t=${t}${extra})`;
   }
 }
 
@@ -320,20 +356,28 @@ class Redeliver extends Checked {
   }
 }
 
+type PasswordGiven = "right" | "wrong" | "none";
+
 class Generate extends Checked {
-  constructor(readonly person: (typeof PEOPLE)[number]) {
+  constructor(readonly person: (typeof PEOPLE)[number], readonly password: PasswordGiven = "right") {
     super();
   }
   async act(m: Model, r: Real) {
     const { org, user } = this.person;
+    const password = { right: `pw-${user}`, wrong: "guess", none: undefined }[this.password];
     const result = await outcome(async () => {
-      await requireActiveMember(r.store, r.orgIds[org], user);
-      return r.userTokens.generate({ orgId: r.orgIds[org], userId: user, name: "integration", password: `pw-${user}` });
+      await requireActiveMember(r.store, r.orgIds[org], r.uid(user));
+      return r.userTokens.generate({ orgId: r.orgIds[org], userId: r.uid(user), name: "integration", ...(password ? { password } : {}) });
     });
     const current = member(m, org, user);
     if (current.status !== "active" || m.orgs[org].deleted) {
       expect(result).toEqual({ ok: false, code: "forbidden" });
       return;
+    }
+    // API.md's order: 429 before 403 invalid_password. SSO organizations need (and check) no password.
+    if (isLocked(m, user)) return void expect(result).toEqual({ ok: false, code: "too_many_attempts" });
+    if (!m.orgs[org].ssoEnforced && !checkPassword(m, user, this.password === "right")) {
+      return void expect(result).toEqual({ ok: false, code: "invalid_password" });
     }
     findExpired(m, m.tokens.filter((t) => t.kind === "user" && t.org === org && t.ownerId === user));
     if (liveUserTokens(m, org, user).length >= USER_TOKEN_LIMIT) {
@@ -355,7 +399,20 @@ class Generate extends Checked {
     });
   }
   toString() {
-    return `generate(${this.person.org}/${this.person.user})`;
+    return `generate(${this.person.org}/${this.person.user}${this.password === "right" ? "" : `, password=${this.password}`})`;
+  }
+}
+
+/** An adversary's burst: several generates in a row with a wrong or missing password (each checked). */
+class GuessPasswords extends Checked {
+  constructor(readonly person: (typeof PEOPLE)[number], readonly guesses: number, readonly password: Exclude<PasswordGiven, "right">) {
+    super();
+  }
+  async act(m: Model, r: Real) {
+    for (let i = 0; i < this.guesses; i++) await new Generate(this.person, this.password).act(m, r);
+  }
+  toString() {
+    return `guessPasswords(${this.person.org}/${this.person.user}, ${this.guesses} × ${this.password})`;
   }
 }
 
@@ -407,7 +464,7 @@ class Revoke extends Checked {
     if (how.route === "own") {
       const { org, user } = how.person;
       const result = await outcome(async () =>
-        r.userTokens.revoke({ membership: await requireActiveMember(r.store, r.orgIds[org], user), tokenId }),
+        r.userTokens.revoke({ membership: await requireActiveMember(r.store, r.orgIds[org], r.uid(user)), tokenId }),
       );
       if (member(m, org, user).status !== "active") return void expect(result).toEqual({ ok: false, code: "forbidden" });
       const visible = token && token.kind === "user" && token.org === org && token.ownerId === user;
@@ -526,7 +583,7 @@ class Verify extends Checked {
       orgId: r.orgIds[token.org],
       tokenId: token.id,
       kind: token.kind,
-      principal: { type: token.kind, id: token.ownerId, name: access.name },
+      principal: { type: token.kind, id: token.kind === "user" ? r.uid(token.ownerId) : token.ownerId, name: access.name },
       permissions: [...access.permissions],
       groups: isUser ? [...access.groups] : [],
       sites: isUser ? [...access.sites] : [],
@@ -555,7 +612,7 @@ class Login extends Checked {
       return void expect(result).toEqual({ ok: false, code: "unauthenticated" });
     }
     if (token.kind === "service_user") return void expect(result).toEqual({ ok: false, code: "login_not_allowed" });
-    expect(result).toEqual({ ok: true, value: { orgId: r.orgIds[token.org], user: { id: token.ownerId, name: expectedAccess(m, token).name } } });
+    expect(result).toEqual({ ok: true, value: { orgId: r.orgIds[token.org], user: { id: r.uid(token.ownerId), name: expectedAccess(m, token).name } } });
     recordUse(m, token);
   }
   toString() {
@@ -575,8 +632,8 @@ class List extends Checked {
     if (what.list === "own") {
       const { org, user } = what.person;
       const result = await outcome(async () => {
-        await requireActiveMember(r.store, r.orgIds[org], user);
-        return r.userTokens.list({ orgId: r.orgIds[org], userId: user });
+        await requireActiveMember(r.store, r.orgIds[org], r.uid(user));
+        return r.userTokens.list({ orgId: r.orgIds[org], userId: r.uid(user) });
       });
       if (member(m, org, user).status !== "active") return void expect(result).toEqual({ ok: false, code: "forbidden" });
       findExpired(m, m.tokens.filter((t) => t.kind === "user" && t.org === org && t.ownerId === user));
@@ -641,6 +698,7 @@ const eventArb: fc.Arbitrary<LifecycleEvent> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ type: fc.constant("upsert" as const), org: orgArb, user: fc.constantFrom("ann", "bob"), t: timeArb, access: fc.nat({ max: ACCESS.length - 1 }) }) },
   { weight: 4, arbitrary: fc.record({ type: fc.constantFrom("deactivate" as const, "reactivate" as const, "remove" as const), org: orgArb, user: fc.constantFrom("ann", "bob"), t: timeArb }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant("organizationDeleted" as const), org: orgArb, t: timeArb }) },
+  { weight: 1, arbitrary: fc.record({ type: fc.constant("settingsChanged" as const), org: orgArb, t: timeArb, ssoEnforced: fc.boolean() }) },
 ).filter((e) => !("user" in e) || PEOPLE.some((p) => p.org === e.org && p.user === e.user));
 
 const w = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
@@ -655,6 +713,7 @@ const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   w(6, eventArb.map((e) => new Deliver(e))),
   w(1, indexArb.map((i) => new Redeliver(i))),
   w(4, personArb.map((p) => new Generate(p))),
+  w(1, fc.tuple(personArb, fc.integer({ min: 1, max: 6 }), fc.constantFrom("wrong" as const, "none" as const)).map(([p, n, pw]) => new GuessPasswords(p, n, pw))),
   w(1, fc.tuple(orgArb, indexArb).map(([o, s]) => new GenerateServiceToken(o, s))),
   w(1, fc.tuple(personArb, indexArb).map(([p, t]) => new Revoke({ route: "own", person: p }, t))),
   w(1, fc.tuple(orgArb, indexArb).map(([o, t]) => new Revoke({ route: "admin", org: o }, t))),
@@ -685,10 +744,12 @@ test(`token rules hold under any order of commands and events (${RUNS} runs)`, {
       const clock = new AdjustableClock();
       const { store } = shared;
       const passwords = new FakePasswordCheck();
-      for (const { user } of PEOPLE) passwords.passwords.set(user, `pw-${user}`);
+      const uid = (user: string) => `${user}-${run}`;
+      for (const { user } of PEOPLE) passwords.passwords.set(uid(user), `pw-${user}`);
       const deps = { store, clock };
       const real: Real = {
         orgIds: { A: `org-${run}-a`, B: `org-${run}-b` },
+        uid,
         clock,
         store,
         memberships: new Memberships(deps),
@@ -700,7 +761,11 @@ test(`token rules hold under any order of commands and events (${RUNS} runs)`, {
       };
       const model: Model = {
         now: clock.now().getTime(),
-        orgs: { A: { deleted: false, lastEventAt: -Infinity }, B: { deleted: false, lastEventAt: -Infinity } },
+        orgs: {
+          A: { deleted: false, lastEventAt: -Infinity, ssoEnforced: false },
+          B: { deleted: false, lastEventAt: -Infinity, ssoEnforced: false },
+        },
+        throttle: new Map(),
         members: new Map(),
         tokens: [],
         serviceUsers: [],
@@ -709,7 +774,7 @@ test(`token rules hold under any order of commands and events (${RUNS} runs)`, {
       // Each organization has an admin that no generated event touches (only a deletion of the organization).
       for (const org of ORGS) {
         const adminAccess = { name: "Grace", permissions: [ADMIN_PERMISSION], groups: [], sites: [] };
-        await real.memberships.applyUserUpserted({ orgId: real.orgIds[org], userId: ADMIN, ...adminAccess, occurredAt: at(0) });
+        await real.memberships.applyUserUpserted({ orgId: real.orgIds[org], userId: uid(ADMIN), ...adminAccess, occurredAt: at(0) });
         model.members.set(memberKey(org, ADMIN), { status: "active", lastEventAt: 0, access: adminAccess });
       }
       // The model's clock is the real one, read once: only commands move it afterwards.
