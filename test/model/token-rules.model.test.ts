@@ -94,6 +94,8 @@ type LifecycleEvent =
   | { type: "settingsChanged"; org: OrgLabel; t: number; ssoEnforced: boolean };
 
 interface Model {
+  /** The person's id in this run (a person known only from events is named by it until an upsert). */
+  uid: (user: string) => string;
   now: number;
   orgs: Record<OrgLabel, { deleted: boolean; lastEventAt: number; ssoEnforced: boolean }>;
   /** Password throttling, per person across organizations: recent failures and the lock's end (ms). */
@@ -106,7 +108,7 @@ interface Model {
 
 const memberKey = (org: OrgLabel, user: string) => `${org}/${user}`;
 const member = (m: Model, org: OrgLabel, user: string): ModelMember =>
-  m.members.get(memberKey(org, user)) ?? { status: "none", lastEventAt: -Infinity, access: { name: user, permissions: [], groups: [], sites: [] } };
+  m.members.get(memberKey(org, user)) ?? { status: "none", lastEventAt: -Infinity, access: { name: m.uid(user), permissions: [], groups: [], sites: [] } };
 const isLive = (m: Model, token: ModelToken) => !token.revoked && token.expiresAt * 1000 > m.now;
 const isExpiredUnrevoked = (m: Model, token: ModelToken) => !token.revoked && token.expiresAt * 1000 <= m.now;
 const liveUserTokens = (m: Model, org: OrgLabel, user: string) =>
@@ -760,6 +762,7 @@ test(`token rules hold under any order of commands and events (${RUNS} runs)`, {
         passwords,
       };
       const model: Model = {
+        uid,
         now: clock.now().getTime(),
         orgs: {
           A: { deleted: false, lastEventAt: -Infinity, ssoEnforced: false },
