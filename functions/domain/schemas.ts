@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ID_PATTERN } from "./ids.ts";
 
 /** Input rules from API.md, shared by the HTTP routes and the event handlers. */
-export const idSchema = z.string().regex(ID_PATTERN, "must be 1–128 letters, digits or . _ : @ -");
+export const idSchema = z.string().regex(ID_PATTERN, "must be 1–128 letters, digits or . _ : @ | - (not . or .. alone)");
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /\p{Cc}/u;

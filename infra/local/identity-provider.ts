@@ -1,6 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
+import { ID_PATTERN } from "../../functions/domain/ids.ts";
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
@@ -47,7 +48,8 @@ export class IdentityProviderError extends Error {
 }
 
 const ALG = "ES256";
-const USER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+/** The service's own id rule (API.md "Conventions"): the platform's user ids are people's JWT subjects. */
+const USER_ID_PATTERN = ID_PATTERN;
 const MAX_EMAIL_LENGTH = 254;
 const MAX_PASSWORD_LENGTH = 256;
 const INVALID_CREDENTIALS = "incorrect email or password";
@@ -127,7 +129,7 @@ export class LocalIdentityProvider {
     const userId = fields.userId;
     if (!USER_ID_PATTERN.test(userId)) {
       throw invalidRequest(
-        "userId must be 1-128 characters: a letter or digit, then letters, digits or . _ : @ -",
+        "userId must be 1-128 letters, digits or . _ : @ | - (not . or .. alone)",
       );
     }
     const email = normalizeEmail(fields.email);

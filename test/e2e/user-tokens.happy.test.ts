@@ -105,6 +105,22 @@ describe("a person's user token, from creation to revocation", () => {
   });
 });
 
+describe("ids", () => {
+  test("the subjects of common identity providers are people's ids: auth0|…, and base64url ones starting with _ or -", async () => {
+    for (const subject of [`auth0|${uniqueId("x")}`, `_${uniqueId("a1")}`, `-${uniqueId("b2")}`]) {
+      const person = await newPerson(ctx.api, { userId: subject, orgId: `${uniqueId("org")}|eu` });
+      const made = await generateOk(ctx.api, person, "BI export");
+      expect(made.token.ownerId).toBe(subject);
+      expect((await verify(ctx.api, { token: made.secret, orgId: person.orgId })).body).toMatchObject({
+        valid: true,
+        orgId: person.orgId,
+        principal: { type: "user", id: subject },
+      });
+      expect((await list(ctx.api, person)).body.tokens.map((t: { id: string }) => t.id)).toEqual([made.token.id]);
+    }
+  });
+});
+
 describe("names", () => {
   test("surrounding white space is trimmed; the rest is stored exactly", async () => {
     const { api } = ctx;

@@ -105,6 +105,15 @@ describe("ids", () => {
     expect(idSchema.safeParse("acme#MEMBER#x").success).toBe(false);
     expect(idSchema.safeParse("").success).toBe(false);
   });
+
+  test("take the subjects of common identity providers, never a path or white space (API.md)", () => {
+    for (const good of ["auth0|5f3c2a1b", "google-oauth2|1234", "_a1B2c3", "-x9", "a.b", "...", "a".repeat(128), "user@example.com", "us-east-1:abc"]) {
+      expect(idSchema.safeParse(good).success, good).toBe(true);
+    }
+    for (const bad of [".", "..", "a/b", "../x", "a b", "a\tb", "a#b", "a".repeat(129), "ü", "a%2Fb"]) {
+      expect(idSchema.safeParse(bad).success, bad).toBe(false);
+    }
+  });
 });
 
 describe("error descriptions", () => {
