@@ -73,6 +73,8 @@ export interface ApiTokenServiceStackProps extends StackProps {
   readonly createTestEventRegistry?: boolean;
   /** The functions' application log level. Context key `logLevel`; default "INFO". */
   readonly logLevel?: LogLevel;
+  /** Source maps in the bundles (readable stack traces, larger bundles). Context key `sourceMaps`; default false. */
+  readonly sourceMaps?: boolean;
 }
 
 /** The one operation that re-checks the caller's password, through the identity provider. */
@@ -132,6 +134,7 @@ export class ApiTokenServiceStack extends Stack {
       throw new Error("jwtIssuer and jwtAudience go together: give both (an existing OIDC issuer) or neither (Cognito).");
     }
     const logLevel = props.logLevel ?? this.contextLogLevel();
+    const sourceMaps = props.sourceMaps ?? this.contextBoolean("sourceMaps");
     const testEvents = consoleTestEvents();
 
     // The stream's old images are what on-token-deleted reads of the tokens TTL removes.
@@ -152,7 +155,7 @@ export class ApiTokenServiceStack extends Stack {
     const monitored: MonitoredFunction[] = [];
     /** Every function of the stack is made here: the shared construct, its alarms and its console test events. */
     const operationFunction = (
-      definition: Omit<OperationFunctionProps, "logLevel" | "tables"> & {
+      definition: Omit<OperationFunctionProps, "logLevel" | "tables" | "sourceMaps"> & {
         tableAccess: ExtraFunctionDefinition["tableAccess"];
         activityAccess: ExtraFunctionDefinition["activityAccess"];
       },
@@ -161,6 +164,7 @@ export class ApiTokenServiceStack extends Stack {
       const fn = new OperationFunction(this, pascalCase(definition.operation), {
         ...rest,
         logLevel,
+        sourceMaps,
         tables: tableAccess === "none" ? undefined : { tokens, tableAccess, activity, activityAccess },
       });
       const events = testEvents[definition.operation];

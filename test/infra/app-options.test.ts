@@ -16,6 +16,7 @@ const OPTIONS = {
   createTestEventRegistry: "true",
   tokenAuthorizerCacheTtlSeconds: "10",
   logLevel: "DEBUG",
+  sourceMaps: "true",
 };
 
 let synthesized: Synthesized;
@@ -29,6 +30,12 @@ beforeAll(() => {
 describe("context options", () => {
   test("the app stays clean under both nag packs with every option on", () => {
     expect(synthesized.violations).toEqual([]);
+  });
+
+  test("sourceMaps turns source maps on in every function", () => {
+    const functions = ofType("AWS::Lambda::Function").filter(([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
+    expect(functions.length).toBeGreaterThan(20);
+    for (const [id, fn] of functions) expect(fn.Properties.Environment.Variables.NODE_OPTIONS, id).toBe("--enable-source-maps");
   });
 
   test("alarmEmail subscribes that address to the alarm topic", () => {

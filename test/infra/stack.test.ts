@@ -218,8 +218,9 @@ describe("functions", () => {
       expect(fn.Properties.Environment.Variables, operation).toMatchObject({
         TABLE_NAME: { Ref: tableIds.tokens },
         ACTIVITY_TABLE_NAME: { Ref: tableIds.activity },
-        NODE_OPTIONS: "--enable-source-maps",
       });
+      // Source maps only when asked (context sourceMaps): bundles carry only code.
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS, operation).toBeUndefined();
       const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref;
       expect(resources[logGroupId]?.Properties.RetentionInDays).toBe(30);
     }
