@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Validations, type StackProps } from "aws-cdk-lib";
+import { Aspects, CfnOutput, Duration, Stack, Validations, type StackProps } from "aws-cdk-lib";
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import {
   CorsHttpMethod,
@@ -27,6 +27,7 @@ import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { tableDefinitions } from "../functions/adapters/dynamodb/table-definition.ts";
 import { ConsoleTestEvents } from "./constructs/console-test-events.ts";
+import { RetainExceptOnCreate } from "./constructs/retain-except-on-create.ts";
 import { OperationFunction, type LogLevel, type OperationFunctionProps } from "./constructs/operation-function.ts";
 import { ServiceMonitoring, type MonitoredFunction, type MonitoredQueue } from "./constructs/service-monitoring.ts";
 import { createServiceTable, tableRef } from "./constructs/service-table.ts";
@@ -73,6 +74,12 @@ export interface ApiTokenServiceStackProps extends StackProps {
   readonly createTestEventRegistry?: boolean;
   /** The functions' application log level. Context key `logLevel`; default "INFO". */
   readonly logLevel?: LogLevel;
+  /**
+   * Deletion protection on the tables and the user pool. It blocks the rollback of a failed first deploy
+   * (CloudFormation cannot delete what it made), so turn it on once the stack exists. Context key
+   * `deletionProtection`; default false (the resources are still retained on stack deletion).
+   */
+  readonly deletionProtection?: boolean;
   /** Source maps in the bundles (readable stack traces, larger bundles). Context key `sourceMaps`; default false. */
   readonly sourceMaps?: boolean;
 }
@@ -135,12 +142,14 @@ export class ApiTokenServiceStack extends Stack {
     }
     const logLevel = props.logLevel ?? this.contextLogLevel();
     const sourceMaps = props.sourceMaps ?? this.contextBoolean("sourceMaps");
+    const deletionProtection = props.deletionProtection ?? this.contextBoolean("deletionProtection");
+    Aspects.of(this).add(new RetainExceptOnCreate());
     const testEvents = consoleTestEvents();
 
     // The stream's old images are what on-token-deleted reads of the tokens TTL removes.
-    const table = createServiceTable(this, "Table", tableDefinitions.tokens, { stream: StreamViewType.OLD_IMAGE });
+    const table = createServiceTable(this, "Table", tableDefinitions.tokens, { stream: StreamViewType.OLD_IMAGE, deletionProtection });
     // Its own table, so roles can append to and read the log without being able to edit or delete a record.
-    const activityTable = createServiceTable(this, "ActivityTable", tableDefinitions.activity);
+    const activityTable = createServiceTable(this, "ActivityTable", tableDefinitions.activity, { deletionProtection });
     const tokens = tableRef(table, tableDefinitions.tokens);
     const activity = tableRef(activityTable, tableDefinitions.activity);
 
@@ -175,7 +184,7 @@ export class ApiTokenServiceStack extends Stack {
     };
 
     // Cognito is the default identity provider; an existing issuer replaces it entirely.
-    const cognito = jwtIssuer === undefined ? this.createUserPool() : undefined;
+    const cognito = jwtIssuer === undefined ? this.createUserPool(deletionProtection) : undefined;
     const sessionAuthorizer = new HttpJwtAuthorizer(
       "SessionAuthorizer",
       // Must equal the ID tokens' `iss` exactly; built the way CDK's own HttpUserPoolAuthorizer builds it.
@@ -462,12 +471,12 @@ export class ApiTokenServiceStack extends Stack {
     return secret;
   }
 
-  private createUserPool() {
+  private createUserPool(deletionProtection: boolean) {
     const userPool = new UserPool(this, "UserPool", {
       // People come from the platform; nobody signs themself up.
       selfSignUpEnabled: false,
       signInAliases: { email: true },
-      deletionProtection: true,
+      deletionProtection,
       passwordPolicy: {
         minLength: 12,
         requireLowercase: true,

@@ -55,7 +55,7 @@ export function createServiceTable(
   scope: Construct,
   id: string,
   definition: ServiceTableDefinition,
-  options: { readonly stream?: StreamViewType } = {},
+  options: { readonly stream?: StreamViewType; readonly deletionProtection?: boolean } = {},
 ): TableV2 {
   return new TableV2(scope, id, {
     billing: Billing.onDemand(),
@@ -70,7 +70,8 @@ export function createServiceTable(
     dynamoStream: options.stream,
     encryption: TableEncryptionV2.dynamoOwnedKey(),
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-    deletionProtection: true,
+    deletionProtection: options.deletionProtection ?? false,
+    // The stack's RetainExceptOnCreate aspect turns this into "kept, except after a failed first deploy".
     removalPolicy: RemovalPolicy.RETAIN,
   });
 }

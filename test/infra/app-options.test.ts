@@ -17,6 +17,7 @@ const OPTIONS = {
   tokenAuthorizerCacheTtlSeconds: "10",
   logLevel: "DEBUG",
   sourceMaps: "true",
+  deletionProtection: "true",
 };
 
 let synthesized: Synthesized;
@@ -30,6 +31,15 @@ beforeAll(() => {
 describe("context options", () => {
   test("the app stays clean under both nag packs with every option on", () => {
     expect(synthesized.violations).toEqual([]);
+  });
+
+  test("deletionProtection protects both tables and the user pool", () => {
+    const tables = ofType("AWS::DynamoDB::GlobalTable");
+    expect(tables).toHaveLength(2);
+    for (const [, table] of tables) {
+      for (const replica of table.Properties.Replicas) expect(replica.DeletionProtectionEnabled).toBe(true);
+    }
+    expect(ofType("AWS::Cognito::UserPool")[0]![1].Properties.DeletionProtection).toBe("ACTIVE");
   });
 
   test("sourceMaps turns source maps on in every function", () => {

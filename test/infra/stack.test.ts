@@ -193,10 +193,17 @@ describe("tables", () => {
     expect(table.Properties.Replicas.length).toBeGreaterThan(0);
     for (const replica of table.Properties.Replicas) {
       expect(replica.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
-      expect(replica.DeletionProtectionEnabled).toBe(true);
+      // Off by default: it would block the rollback of a failed first deploy (context deletionProtection).
+      expect(replica.DeletionProtectionEnabled).toBe(false);
     }
-    expect(table.DeletionPolicy).toBe("Retain");
+    expect(table.DeletionPolicy).toBe("RetainExceptOnCreate");
     expect(table.UpdateReplacePolicy).toBe("Retain");
+  });
+
+  test("no plain Retain: everything kept is kept except after a failed first deploy, so a rollback leaves nothing", () => {
+    const kept = Object.entries(resources).filter(([, r]) => r.DeletionPolicy !== undefined && r.DeletionPolicy !== "Delete");
+    expect(kept.length).toBeGreaterThan(20); // tables, user pool, keys, every log group
+    for (const [id, resource] of kept) expect(resource.DeletionPolicy, id).toBe("RetainExceptOnCreate");
   });
 });
 
