@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, test } from "vitest";
 import { keys } from "../../functions/adapters/dynamodb/keys.ts";
@@ -16,11 +15,7 @@ beforeAll(async () => {
   serviceUsers = new ServiceUsers(h);
 });
 
-async function newAdmin(): Promise<MembershipRecord> {
-  const orgId = `org-${randomUUID().slice(0, 8)}`;
-  await h.addMember(orgId, "admin", { name: "Ada Admin", permissions: ["api-tokens:admin"] });
-  return (await h.store.getMembership(orgId, "admin"))!;
-}
+const newAdmin = () => h.newAdmin();
 const allActivity = async (orgId: string) => (await h.store.listActivity(orgId, 200, undefined)).items;
 
 describe("the activity log", () => {

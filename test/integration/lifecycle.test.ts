@@ -1,15 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { DomainError } from "../../functions/domain/errors.ts";
 import { ServiceUsers } from "../../functions/domain/service-users.ts";
-import { createDomainHarness } from "../support/domain-harness.ts";
+import { code, createDomainHarness } from "../support/domain-harness.ts";
 import { transactionFaults } from "../support/faults.ts";
-
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => "ok",
-    (error: unknown) => (error instanceof DomainError ? error.code : (error as Error).name),
-  );
 
 describe("user-lifecycle events", () => {
   test("a failure part-way through a deactivation is finished by the redelivered event, one record per token", async () => {

@@ -3,16 +3,14 @@
  * activity log): "A cursor reveals nothing of the storage (no table, index, key or attribute names) and works
  * only for the list and organization it came from. A page is never empty unless it is the last."
  */
-import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, test } from "vitest";
 import { DynamoDbTokenStore } from "../../functions/adapters/dynamodb/dynamodb-token-store.ts";
 import { tableDefinitions } from "../../functions/adapters/dynamodb/table-definition.ts";
 import { listActivity } from "../../functions/domain/activity.ts";
-import { DomainError } from "../../functions/domain/errors.ts";
-import { DAY_SECONDS, type MembershipRecord } from "../../functions/domain/model.ts";
+import { DAY_SECONDS } from "../../functions/domain/model.ts";
 import { OrganizationTokens } from "../../functions/domain/organization-tokens.ts";
 import { ServiceUsers } from "../../functions/domain/service-users.ts";
-import { createDomainHarness } from "../support/domain-harness.ts";
+import { code, createDomainHarness } from "../support/domain-harness.ts";
 
 let h: Awaited<ReturnType<typeof createDomainHarness>>;
 let serviceUsers: ServiceUsers;
@@ -23,17 +21,7 @@ beforeAll(async () => {
   organizationTokens = new OrganizationTokens(h);
 });
 
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => "ok",
-    (error: unknown) => (error instanceof DomainError ? error.code : `unexpected ${(error as Error).name}: ${(error as Error).message}`),
-  );
-
-async function newAdmin(): Promise<MembershipRecord> {
-  const orgId = `org-${randomUUID().slice(0, 8)}`;
-  await h.addMember(orgId, "admin", { name: "Ada Admin", permissions: ["api-tokens:admin"] });
-  return (await h.store.getMembership(orgId, "admin"))!;
-}
+const newAdmin = () => h.newAdmin();
 
 type Page = { items: string[]; nextCursor: string | null };
 type ListName = "service-users" | "admin-tokens" | "activity";

@@ -1,16 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { DomainError } from "../../functions/domain/errors.ts";
 import { OrganizationTokens } from "../../functions/domain/organization-tokens.ts";
 import { ServiceUsers } from "../../functions/domain/service-users.ts";
-import { createDomainHarness } from "../support/domain-harness.ts";
+import { code, createDomainHarness } from "../support/domain-harness.ts";
 import { transactionFaults } from "../support/faults.ts";
-
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => "ok",
-    (error: unknown) => (error instanceof DomainError ? error.code : (error as Error).name),
-  );
 
 async function organizationWithTokens(h: Awaited<ReturnType<typeof createDomainHarness>>) {
   const orgId = `org-${randomUUID().slice(0, 8)}`;

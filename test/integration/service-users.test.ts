@@ -1,10 +1,7 @@
-import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, test } from "vitest";
-import { DomainError } from "../../functions/domain/errors.ts";
-import type { MembershipRecord } from "../../functions/domain/model.ts";
 import { OrganizationTokens } from "../../functions/domain/organization-tokens.ts";
 import { ServiceUsers } from "../../functions/domain/service-users.ts";
-import { createDomainHarness } from "../support/domain-harness.ts";
+import { code, createDomainHarness } from "../support/domain-harness.ts";
 
 let h: Awaited<ReturnType<typeof createDomainHarness>>;
 let serviceUsers: ServiceUsers;
@@ -15,17 +12,7 @@ beforeAll(async () => {
   organizationTokens = new OrganizationTokens(h);
 });
 
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => "ok",
-    (error: unknown) => (error instanceof DomainError ? error.code : `unexpected ${(error as Error).name}: ${(error as Error).message}`),
-  );
-
-async function newAdmin(): Promise<MembershipRecord> {
-  const orgId = `org-${randomUUID().slice(0, 8)}`;
-  await h.addMember(orgId, "admin", { name: "Ada Admin", permissions: ["api-tokens:admin"] });
-  return (await h.store.getMembership(orgId, "admin"))!;
-}
+const newAdmin = () => h.newAdmin();
 
 describe("service users", () => {
   test("create, list, update, delete; never members", async () => {

@@ -6,7 +6,7 @@ import { LOCK_MS, PasswordThrottle, PENDING_TIMEOUT_MS } from "../../functions/d
 import type { PasswordCheck } from "../../functions/domain/ports.ts";
 import { UserTokens } from "../../functions/domain/user-tokens.ts";
 import { TokenVerifier } from "../../functions/domain/verification.ts";
-import { createDomainHarness } from "../support/domain-harness.ts";
+import { code, createDomainHarness } from "../support/domain-harness.ts";
 
 let h: Awaited<ReturnType<typeof createDomainHarness>>;
 beforeAll(async () => {
@@ -14,11 +14,6 @@ beforeAll(async () => {
 });
 
 const uniqueOrg = () => `org-${randomUUID().slice(0, 8)}`;
-const code = (promise: Promise<unknown>) =>
-  promise.then(
-    () => "ok",
-    (error: unknown) => (error instanceof DomainError ? error.code : `unexpected ${(error as Error).name}`),
-  );
 
 describe("generating user tokens", () => {
   test("stores only the hash and hint, and answers with the secret once", async () => {

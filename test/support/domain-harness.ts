@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DomainError } from "../../functions/domain/errors.ts";
 import { AdjustableClock } from "../../functions/adapters/clock/clocks.ts";
 import { DynamoDbTokenStore } from "../../functions/adapters/dynamodb/dynamodb-token-store.ts";
 import { Memberships } from "../../functions/domain/memberships.ts";
@@ -17,6 +19,13 @@ export class FakePasswordCheck implements PasswordCheck {
 
 /** Seals the harness's list cursors (a deployment's comes from its own secret). */
 export const TEST_CURSOR_KEY = "test-cursor-key-not-a-secret-0123456789";
+
+/** What a domain call ended in: "ok", a DomainError's code, or the unexpected error (which no test expects). */
+export const code = (promise: Promise<unknown>): Promise<string> =>
+  promise.then(
+    () => "ok",
+    (error: unknown) => (error instanceof DomainError ? error.code : `unexpected ${(error as Error).name}: ${(error as Error).message}`),
+  );
 
 /** The domain wired to the real DynamoDB adapter on a fresh DynamoDB Local table. */
 export async function createDomainHarness(options: { wrapClient?: (client: DynamoDBDocumentClient) => DynamoDBDocumentClient } = {}) {
@@ -59,6 +68,12 @@ export async function createDomainHarness(options: { wrapClient?: (client: Dynam
         status: "active" as const, lastEventAt: "2026-01-01T00:00:00.000Z", version: 1,
       };
       return this.userTokens.revoke({ membership, tokenId: person.tokenId });
+    },
+    /** A new organization with an admin (`api-tokens:admin`) in it; returns the admin's membership. */
+    async newAdmin() {
+      const orgId = `org-${randomUUID().slice(0, 8)}`;
+      await this.addMember(orgId, "admin", { name: "Ada Admin", permissions: ["api-tokens:admin"] });
+      return (await store.getMembership(orgId, "admin"))!;
     },
     nextEventTime() {
       eventTime += 1000;
