@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import type { Context } from "aws-lambda";
-import { createDomainHarness } from "../support/domain-harness.ts";
+import { configureHandlersFor, createDomainHarness } from "../support/domain-harness.ts";
 import type { HttpEvent, HttpResult, HttpOperation } from "../../functions/platform/http/http-handler.ts";
 
 type Handler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
@@ -26,14 +26,7 @@ const PASSWORD = "correct horse";
 
 beforeAll(async () => {
   h = await createDomainHarness();
-  Object.assign(process.env, {
-    TABLE_NAME: h.tables.tokens,
-    ACTIVITY_TABLE_NAME: h.tables.activity,
-    DYNAMODB_ENDPOINT: (await import("vitest")).inject("dynamoDbEndpoint"),
-    PASSWORD_CHECK: "local",
-    POWERTOOLS_METRICS_DISABLED: "true",
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-  });
+  configureHandlersFor(h, { PASSWORD_CHECK: "local" });
   // The local identity provider, as the local server registers it: here a stand-in that knows one password.
   const { registerLocalIdentityProvider } = await import("../../functions/adapters/identity/local-password-check.ts");
   registerLocalIdentityProvider({ verifyPassword: async (_userId, password) => password === PASSWORD });

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import type { APIGatewayRequestAuthorizerEventV2, Context } from "aws-lambda";
 import { eventOf } from "../../functions/operations/redrive-dead-letters.ts";
-import { createDomainHarness } from "../support/domain-harness.ts";
+import { configureHandlersFor, createDomainHarness } from "../support/domain-harness.ts";
 
 let h: Awaited<ReturnType<typeof createDomainHarness>>;
 let revokeUserTokens: (event: unknown, context: Context) => Promise<any>;
@@ -14,13 +14,7 @@ const context = { awsRequestId: "test", getRemainingTimeInMillis: () => 10_000 }
 
 beforeAll(async () => {
   h = await createDomainHarness();
-  Object.assign(process.env, {
-    TABLE_NAME: h.tables.tokens,
-    ACTIVITY_TABLE_NAME: h.tables.activity,
-    DYNAMODB_ENDPOINT: (await import("vitest")).inject("dynamoDbEndpoint"),
-    POWERTOOLS_METRICS_DISABLED: "true",
-    POWERTOOLS_LOG_LEVEL: "WARN",
-  });
+  configureHandlersFor(h, { POWERTOOLS_LOG_LEVEL: "WARN" });
   revokeUserTokens = (await import("../../functions/operations/revoke-user-tokens.ts")).handler as never;
   authorize = (await import("../../functions/authorizers/token-authorizer.ts")).handler;
 });

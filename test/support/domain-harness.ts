@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { inject } from "vitest";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DomainError } from "../../functions/domain/errors.ts";
 import { AdjustableClock } from "../../functions/adapters/clock/clocks.ts";
@@ -26,6 +27,21 @@ export const code = (promise: Promise<unknown>): Promise<string> =>
     () => "ok",
     (error: unknown) => (error instanceof DomainError ? error.code : `unexpected ${(error as Error).name}: ${(error as Error).message}`),
   );
+
+/**
+ * Points the handler modules (which read their configuration from the environment at import) at this
+ * harness's tables, quietly; `overrides` adds or replaces settings. Import the handlers after calling it.
+ */
+export function configureHandlersFor(h: { tables: { tokens: string; activity: string } }, overrides: Record<string, string> = {}) {
+  Object.assign(process.env, {
+    TABLE_NAME: h.tables.tokens,
+    ACTIVITY_TABLE_NAME: h.tables.activity,
+    DYNAMODB_ENDPOINT: inject("dynamoDbEndpoint"),
+    POWERTOOLS_METRICS_DISABLED: "true",
+    POWERTOOLS_LOG_LEVEL: "SILENT",
+    ...overrides,
+  });
+}
 
 /** The domain wired to the real DynamoDB adapter on a fresh DynamoDB Local table. */
 export async function createDomainHarness(options: { wrapClient?: (client: DynamoDBDocumentClient) => DynamoDBDocumentClient } = {}) {
