@@ -13,12 +13,11 @@ import {
 } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
-import { Mfa, UserPool } from "aws-cdk-lib/aws-cognito";
+import { ClientAttributes, Mfa, OAuthScope, StringAttribute, UserPool } from "aws-cdk-lib/aws-cognito";
 import { EventBus, Rule, type EventPattern as CdkEventPattern } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { CfnRegistry } from "aws-cdk-lib/aws-eventschemas";
 import { StreamViewType } from "aws-cdk-lib/aws-dynamodb";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { AccountPrincipal, CompositePrincipal, ManagedPolicy, PolicyStatement, Role } from "aws-cdk-lib/aws-iam";
 import { FilterCriteria, FilterRule, StartingPosition } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -28,12 +27,18 @@ import type { Construct } from "constructs";
 import { tableDefinitions } from "../functions/adapters/dynamodb/table-definition.ts";
 import { ConsoleTestEvents } from "./constructs/console-test-events.ts";
 import { RetainExceptOnCreate } from "./constructs/retain-except-on-create.ts";
-import { OperationFunction, type LogLevel, type OperationFunctionProps } from "./constructs/operation-function.ts";
+import { TestEventRegistry } from "./constructs/test-event-registry.ts";
+import {
+  metricsNamespaceFor,
+  OperationFunction,
+  type LogLevel,
+  type OperationFunctionProps,
+} from "./constructs/operation-function.ts";
 import { ServiceMonitoring, type MonitoredFunction, type MonitoredQueue } from "./constructs/service-monitoring.ts";
 import { createServiceTable, tableRef } from "./constructs/service-table.ts";
 import { DEFAULT_RESULTS_CACHE_TTL, TokenAuthorizer } from "./constructs/token-authorizer.ts";
 import { eventRules, type EventPattern } from "./event-rules.ts";
-import { consoleTestEvents, TEST_EVENT_REGISTRY_NAME } from "./ops/console-test-events.ts";
+import { consoleTestEvents } from "./ops/console-test-events.ts";
 import {
   onTokenDeletedFunction,
   redriveDeadLettersFunction,
@@ -44,8 +49,46 @@ import {
 import { routes, type RouteAuth } from "./routes.ts";
 
 export interface ApiTokenServiceStackProps extends StackProps {
-  /** The bus the platform's lifecycle events arrive on. Context key `eventBusName`; default "default". */
+  /**
+   * The stage this copy of the service is (`dev`, `prod`, `blue`): it names the stack
+   * (`ApiTokenService-dev`, see infra/app.ts) and the metrics namespace (`ApiTokenService/dev`); every other
+   * physical name derives from the stack name. Context key `stage`; default none (the first deployment's names).
+   */
+  readonly stage?: string;
+  /**
+   * The bus the platform's lifecycle events arrive on, in this account. Context key `eventBusName`;
+   * default "default". Leave it out with `eventSourceAccounts`.
+   */
   readonly eventBusName?: string;
+  /**
+   * Accounts whose event buses may send the platform's lifecycle events here (a bus in another account):
+   * the stack then makes a bus of its own that admits exactly their `platform.*` events, and the rules
+   * listen there. Context key `eventSourceAccounts` (a list or comma-separated); default none.
+   */
+  readonly eventSourceAccounts?: readonly string[];
+  /**
+   * Accounts whose principals may call `POST /v1/verify` (IAM-authorized): the stack makes a role they may
+   * assume that can invoke that route and nothing else. Same-account callers attach the managed policy
+   * the stack always makes. Context key `verifyCallerAccounts` (a list or comma-separated); default none.
+   */
+  readonly verifyCallerAccounts?: readonly string[];
+  /**
+   * The session JWT claim that holds the platform's user id (what the platform's events call `userId`).
+   * With the built-in user pool it is `custom:<attribute>` (an immutable custom attribute the stack adds,
+   * set when a person is created in the pool) or `sub`; with an external issuer any claim.
+   * Context key `userIdClaim`; default `custom:platform_user_id` with the built-in pool, `sub` otherwise.
+   */
+  readonly userIdClaim?: string;
+  /**
+   * The built-in pool's OAuth settings for a browser sign-in (authorization code with PKCE, never the implicit
+   * flow): where Cognito may send people back after sign-in and sign-out, and the prefix of the pool's
+   * Cognito domain (`<prefix>.auth.<region>.amazoncognito.com`). Context keys `authCallbackUrls`,
+   * `authLogoutUrls` (lists or comma-separated), `authDomainPrefix`. Without callback URLs the app client
+   * has no OAuth at all (sign-in with the SDK or CLI only).
+   */
+  readonly authCallbackUrls?: readonly string[];
+  readonly authLogoutUrls?: readonly string[];
+  readonly authDomainPrefix?: string;
   /**
    * An existing OIDC issuer for session JWTs, instead of the Cognito user pool the stack makes.
    * Give it together with `jwtAudience`. Context keys `jwtIssuer`, `jwtAudience`.
@@ -66,12 +109,6 @@ export interface ApiTokenServiceStackProps extends StackProps {
    * that use it): at most 60 s. Context key `tokenAuthorizerCacheTtlSeconds`; default 30.
    */
   readonly tokenAuthorizerCacheTtl?: Duration;
-  /**
-   * Create the `lambda-testevent-schemas` registry. Only for an account and region where nobody has ever
-   * saved a shareable test event (the Lambda console creates the registry then, and a second one would
-   * collide). Context key `createTestEventRegistry`; default false.
-   */
-  readonly createTestEventRegistry?: boolean;
   /** The functions' application log level. Context key `logLevel`; default "INFO". */
   readonly logLevel?: LogLevel;
   /**
@@ -134,17 +171,26 @@ export class ApiTokenServiceStack extends Stack {
   constructor(scope: Construct, id: string, props: ApiTokenServiceStackProps = {}) {
     super(scope, id, props);
 
-    const eventBusName = props.eventBusName ?? this.contextString("eventBusName") ?? "default";
+    const stage = props.stage ?? this.contextString("stage");
+    if (stage !== undefined) assertStageName(stage);
+    const metricsNamespace = metricsNamespaceFor(stage);
+    const eventSourceAccounts = accountList(props.eventSourceAccounts ?? toList(this.node.tryGetContext("eventSourceAccounts")), "eventSourceAccounts");
+    const verifyCallerAccounts = accountList(props.verifyCallerAccounts ?? toList(this.node.tryGetContext("verifyCallerAccounts")), "verifyCallerAccounts");
+    const eventBusName = props.eventBusName ?? this.contextString("eventBusName");
+    if (eventBusName !== undefined && eventSourceAccounts.length > 0) {
+      throw new Error("eventBusName and eventSourceAccounts exclude each other: with eventSourceAccounts the stack makes the bus the events arrive on.");
+    }
     const jwtIssuer = props.jwtIssuer ?? this.contextString("jwtIssuer");
     const jwtAudience = toList(props.jwtAudience ?? this.node.tryGetContext("jwtAudience"));
     if ((jwtIssuer === undefined) !== (jwtAudience.length === 0)) {
       throw new Error("jwtIssuer and jwtAudience go together: give both (an existing OIDC issuer) or neither (Cognito).");
     }
+    const userIdClaim = props.userIdClaim ?? this.contextString("userIdClaim") ?? (jwtIssuer === undefined ? DEFAULT_POOL_USER_ID_CLAIM : "sub");
+    assertUserIdClaim(userIdClaim, jwtIssuer === undefined);
     const logLevel = props.logLevel ?? this.contextLogLevel();
     const sourceMaps = props.sourceMaps ?? this.contextBoolean("sourceMaps");
     const deletionProtection = props.deletionProtection ?? this.contextBoolean("deletionProtection");
     Aspects.of(this).add(new RetainExceptOnCreate());
-    const testEvents = consoleTestEvents();
 
     // The stream's old images are what on-token-deleted reads of the tokens TTL removes.
     const table = createServiceTable(this, "Table", tableDefinitions.tokens, { stream: StreamViewType.OLD_IMAGE, deletionProtection });
@@ -153,18 +199,19 @@ export class ApiTokenServiceStack extends Stack {
     const tokens = tableRef(table, tableDefinitions.tokens);
     const activity = tableRef(activityTable, tableDefinitions.activity);
 
-    const createTestEventRegistry = props.createTestEventRegistry ?? this.contextBoolean("createTestEventRegistry");
-    const testEventRegistry = createTestEventRegistry
-      ? new CfnRegistry(this, "TestEventRegistry", {
-          registryName: TEST_EVENT_REGISTRY_NAME,
-          description: "Shareable Lambda console test events",
-        })
-      : undefined;
+    if (this.node.tryGetContext("createTestEventRegistry") !== undefined) {
+      throw new Error(
+        "Context createTestEventRegistry is gone: the stack now makes sure the lambda-testevent-schemas registry " +
+          "exists (creating it where it is missing, never deleting it). Deploy without the option.",
+      );
+    }
+    const testEventRegistry = new TestEventRegistry(this, "TestEventRegistry");
+    const testEvents = consoleTestEvents({ userIdClaim });
 
     const monitored: MonitoredFunction[] = [];
     /** Every function of the stack is made here: the shared construct, its alarms and its console test events. */
     const operationFunction = (
-      definition: Omit<OperationFunctionProps, "logLevel" | "tables" | "sourceMaps"> & {
+      definition: Omit<OperationFunctionProps, "logLevel" | "tables" | "sourceMaps" | "metricsNamespace"> & {
         tableAccess: ExtraFunctionDefinition["tableAccess"];
         activityAccess: ExtraFunctionDefinition["activityAccess"];
       },
@@ -174,6 +221,7 @@ export class ApiTokenServiceStack extends Stack {
         ...rest,
         logLevel,
         sourceMaps,
+        metricsNamespace,
         tables: tableAccess === "none" ? undefined : { tokens, tableAccess, activity, activityAccess },
       });
       const events = testEvents[definition.operation];
@@ -184,7 +232,16 @@ export class ApiTokenServiceStack extends Stack {
     };
 
     // Cognito is the default identity provider; an existing issuer replaces it entirely.
-    const cognito = jwtIssuer === undefined ? this.createUserPool(deletionProtection) : undefined;
+    const cognito =
+      jwtIssuer === undefined
+        ? this.createUserPool({
+            deletionProtection,
+            userIdClaim,
+            callbackUrls: props.authCallbackUrls ?? toList(this.node.tryGetContext("authCallbackUrls")),
+            logoutUrls: props.authLogoutUrls ?? toList(this.node.tryGetContext("authLogoutUrls")),
+            domainPrefix: props.authDomainPrefix ?? this.contextString("authDomainPrefix"),
+          })
+        : undefined;
     const sessionAuthorizer = new HttpJwtAuthorizer(
       "SessionAuthorizer",
       // Must equal the ID tokens' `iss` exactly; built the way CDK's own HttpUserPoolAuthorizer builds it.
@@ -200,6 +257,8 @@ export class ApiTokenServiceStack extends Stack {
 
     const corsAllowOrigins = props.corsAllowOrigins ?? toList(this.node.tryGetContext("corsAllowOrigins"));
     this.api = new HttpApi(this, "HttpApi", {
+      // Named after the stack, so each stage's API is told apart in the console.
+      apiName: this.stackName,
       description: "API token service",
       // The stage is made below, with throttling and access logs.
       createDefaultStage: false,
@@ -224,6 +283,8 @@ export class ApiTokenServiceStack extends Stack {
     const cursorKey = this.createCursorKey();
     for (const route of routes) {
       const environment: Record<string, string> = {};
+      // Every session route reads the person's platform user id from this claim of the verified ID token.
+      if (route.auth === "session") environment.SESSION_USER_ID_CLAIM = userIdClaim;
       if (PAGINATED_OPERATIONS.includes(route.operation)) {
         // A CloudFormation dynamic reference: resolved when the function is deployed, never in the template.
         environment.CURSOR_KEY = cursorKey.secretValue.unsafeUnwrap();
@@ -252,8 +313,8 @@ export class ApiTokenServiceStack extends Stack {
         ...(route.timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(route.timeoutSeconds) }),
       });
       if (route.operation === PASSWORD_CHECK_OPERATION && cognito) {
-        // ListUsers finds the username by the session's `sub`; AdminInitiateAuth checks the password.
-        cognito.userPool.grant(fn, "cognito-idp:ListUsers", "cognito-idp:AdminInitiateAuth");
+        // The pool user comes from the session itself (`cognito:username`); AdminInitiateAuth checks the password.
+        cognito.userPool.grant(fn, "cognito-idp:AdminInitiateAuth");
       }
       const [apiRoute] = this.api.addRoutes({
         path: route.path,
@@ -289,7 +350,10 @@ export class ApiTokenServiceStack extends Stack {
       return queue;
     };
 
-    const eventBus = EventBus.fromEventBusName(this, "EventBus", eventBusName);
+    const eventBus =
+      eventSourceAccounts.length > 0
+        ? this.createPlatformEventBus(eventSourceAccounts)
+        : EventBus.fromEventBusName(this, "EventBus", eventBusName ?? "default");
     /** The event handlers' dead-letter queues: exactly what redrive-dead-letters may read and redrive. */
     const deadLetterQueues: MonitoredQueue[] = [];
     const deadLetterTargets: { name: string; queueUrl: string; functionName: string }[] = [];
@@ -425,7 +489,10 @@ export class ApiTokenServiceStack extends Stack {
       functions: monitored,
       deadLetterQueues: [...deadLetterQueues, tokenDeletionsDeadLetters],
       alarmEmail: props.alarmEmail ?? this.contextString("alarmEmail"),
+      metricsNamespace,
     });
+
+    const verifyCallers = this.createVerifyCallerAccess(verifyCallerAccounts);
 
     new CfnOutput(this, "ApiUrl", { value: this.api.apiEndpoint });
     new CfnOutput(this, "TableName", { value: table.tableName });
@@ -433,6 +500,19 @@ export class ApiTokenServiceStack extends Stack {
     if (cognito) {
       new CfnOutput(this, "UserPoolId", { value: cognito.userPool.userPoolId });
       new CfnOutput(this, "UserPoolClientId", { value: cognito.client.userPoolClientId });
+      if (cognito.domain) new CfnOutput(this, "UserPoolDomain", { value: cognito.domain.baseUrl() });
+    }
+    new CfnOutput(this, "UserIdClaim", { description: "The session claim that holds the platform user id", value: userIdClaim });
+    new CfnOutput(this, "EventBusArn", { description: "Where the platform's lifecycle events must arrive", value: eventBus.eventBusArn });
+    new CfnOutput(this, "VerifyCallerPolicyArn", {
+      description: "Attach to same-account principals that call POST /v1/verify",
+      value: verifyCallers.policy.managedPolicyArn,
+    });
+    if (verifyCallers.role) {
+      new CfnOutput(this, "VerifyCallerRoleArn", {
+        description: "Principals of verifyCallerAccounts assume this role to call POST /v1/verify",
+        value: verifyCallers.role.roleArn,
+      });
     }
     new CfnOutput(this, "TokenAuthorizerFunctionArn", {
       description: "The Lambda authorizer for other APIs (TokenAuthorizer.fromFunctionArn)",
@@ -471,7 +551,63 @@ export class ApiTokenServiceStack extends Stack {
     return secret;
   }
 
-  private createUserPool(deletionProtection: boolean) {
+  /**
+   * A bus of this stack's own that the platform's accounts may put their lifecycle events on (their bus
+   * forwards them with a rule whose target is this bus's ARN): only those accounts, only the sources the
+   * rules listen to.
+   */
+  private createPlatformEventBus(accounts: readonly string[]): EventBus {
+    const bus = new EventBus(this, "PlatformEventBus", {
+      eventBusName: `${this.stackName}-platform-events`,
+      description: "The platform's user and organization lifecycle events, forwarded from its accounts",
+    });
+    const sources = [...new Set(eventRules.flatMap((rule) => rule.pattern.source ?? []))].sort();
+    bus.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "AllowPlatformAccountsToSendLifecycleEvents",
+        principals: accounts.map((account) => new AccountPrincipal(account)),
+        actions: ["events:PutEvents"],
+        resources: [bus.eventBusArn],
+        conditions: { StringEquals: { "events:source": sources } },
+      }),
+    );
+    return bus;
+  }
+
+  /**
+   * Who may call `POST /v1/verify`, the only IAM-authorized route (HTTP APIs have no resource policy): a
+   * managed policy for principals of this account, and a role for the accounts named in context. Both allow
+   * `execute-api:Invoke` on exactly the IAM-authorized routes, on this API's stage.
+   */
+  private createVerifyCallerAccess(accounts: readonly string[]): { policy: ManagedPolicy; role?: Role } {
+    const iamRoutes = routes.filter((route) => route.auth === "iam");
+    const invoke = new PolicyStatement({
+      actions: ["execute-api:Invoke"],
+      resources: iamRoutes.map((route) => this.api.arnForExecuteApi(route.method, route.path, this.stage.stageName)),
+    });
+    const policy = new ManagedPolicy(this, "VerifyCallerPolicy", {
+      description: `Call ${iamRoutes.map((r) => `${r.method} ${r.path}`).join(", ")} of ${this.stackName}, and nothing else`,
+      statements: [invoke],
+    });
+    if (accounts.length === 0) return { policy };
+    const role = new Role(this, "VerifyCallerRole", {
+      description: `Assumed by the accounts that verify API tokens with ${this.stackName}`,
+      assumedBy: new CompositePrincipal(...accounts.map((account) => new AccountPrincipal(account))),
+      managedPolicies: [policy],
+      maxSessionDuration: Duration.hours(1),
+    });
+    return { policy, role };
+  }
+
+  private createUserPool(options: {
+    deletionProtection: boolean;
+    userIdClaim: string;
+    callbackUrls: readonly string[];
+    logoutUrls: readonly string[];
+    domainPrefix: string | undefined;
+  }) {
+    const { deletionProtection, userIdClaim } = options;
+    const platformIdAttribute = userIdClaim.startsWith("custom:") ? userIdClaim.slice("custom:".length) : undefined;
     const userPool = new UserPool(this, "UserPool", {
       // People come from the platform; nobody signs themself up.
       selfSignUpEnabled: false,
@@ -488,6 +624,11 @@ export class ApiTokenServiceStack extends Stack {
       // Offered, not forced: the password re-check treats an MFA challenge as a correct password.
       mfa: Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
+      // The platform's user id, set by an administrator when the person is created in the pool (the events
+      // name people by it). Immutable: nobody, the person included, can change whose tokens they get.
+      ...(platformIdAttribute
+        ? { customAttributes: { [platformIdAttribute]: new StringAttribute({ minLen: 1, maxLen: 128, mutable: false }) } }
+        : {}),
     });
     Validations.of(userPool).acknowledge({
       id: "AwsSolutions-COG8",
@@ -504,13 +645,34 @@ export class ApiTokenServiceStack extends Stack {
         "then handle MFA enrolment), and Cognito accepts 'required' only when a pool is created. API tokens are " +
         "minted only with a session plus a password re-check.",
     });
+    const { callbackUrls, logoutUrls } = options;
+    if (callbackUrls.length === 0 && logoutUrls.length > 0) throw new Error("authLogoutUrls needs authCallbackUrls.");
     const client = userPool.addClient("AppClient", {
-      // ADMIN_USER_PASSWORD_AUTH is how generate-user-token re-checks a password; no secret, so no SECRET_HASH.
+      // ADMIN_USER_PASSWORD_AUTH is how generate-user-token re-checks a password (and how the README's CLI
+      // gets an ID token); SRP for SDK sign-in. No secret (a public client), so no SECRET_HASH.
       authFlows: { adminUserPassword: true, userSrp: true },
       generateSecret: false,
       preventUserExistenceErrors: true,
+      // A person may change their name, never the attributes that say who they are to the platform.
+      writeAttributes: new ClientAttributes().withStandardAttributes({ fullname: true }),
+      // A browser sign-in only where its return URLs are known: the authorization code flow (the page uses
+      // PKCE, as a public client must), never the implicit flow that puts tokens in URLs.
+      ...(callbackUrls.length > 0
+        ? {
+            oAuth: {
+              flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+              scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+              callbackUrls: [...callbackUrls],
+              logoutUrls: [...logoutUrls],
+            },
+          }
+        : { disableOAuth: true }),
     });
-    return { userPool, client };
+    const domain =
+      options.domainPrefix === undefined
+        ? undefined
+        : userPool.addDomain("Domain", { cognitoDomain: { domainPrefix: options.domainPrefix } });
+    return { userPool, client, domain };
   }
 
   private contextString(key: string): string | undefined {
@@ -547,6 +709,33 @@ function corsOptions(allowOrigins: readonly string[]): CorsPreflightOptions {
     allowHeaders: ["authorization", "content-type"],
     maxAge: Duration.hours(1),
   };
+}
+
+/** The built-in pool's claim for the platform user id: an immutable custom attribute the stack adds. */
+export const DEFAULT_POOL_USER_ID_CLAIM = "custom:platform_user_id";
+
+/** Stage names become part of the stack name and of physical names: short, lower case, DNS-like. */
+export function assertStageName(stage: string): void {
+  if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
+    throw new Error(`Context stage must be 1-20 lower-case letters, digits or '-', starting with a letter (e.g. dev, prod, blue), not ${JSON.stringify(stage)}.`);
+  }
+}
+
+function assertUserIdClaim(claim: string, builtInPool: boolean): void {
+  if (!/^[A-Za-z0-9_:.-]{1,100}$/.test(claim)) throw new Error(`Context userIdClaim is not a claim name: ${JSON.stringify(claim)}.`);
+  if (builtInPool && claim !== "sub" && !/^custom:[A-Za-z0-9_]{1,20}$/.test(claim)) {
+    throw new Error(
+      `With the built-in user pool, userIdClaim is sub or custom:<attribute> (1-20 letters, digits or _), not ${claim}: ` +
+        "the stack adds that attribute to the pool.",
+    );
+  }
+}
+
+function accountList(accounts: readonly string[], key: string): string[] {
+  for (const account of accounts) {
+    if (!/^\d{12}$/.test(account)) throw new Error(`Context ${key} takes 12-digit AWS account ids, not ${JSON.stringify(account)}.`);
+  }
+  return [...new Set(accounts)];
 }
 
 function toList(value: unknown): string[] {

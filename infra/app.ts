@@ -3,9 +3,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { App, Validations, type AppProps } from "aws-cdk-lib";
 import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
-import { ApiTokenServiceStack, type ApiTokenServiceStackProps } from "./api-token-service-stack.ts";
+import { ApiTokenServiceStack, assertStageName, type ApiTokenServiceStackProps } from "./api-token-service-stack.ts";
 
 export const STACK_NAME = "ApiTokenService";
+
+/** A stage's stack: `ApiTokenService-dev`. Without a stage, the first deployment's name (an update keeps it). */
+export const stackNameFor = (stage: string | undefined): string => (stage === undefined ? STACK_NAME : `${STACK_NAME}-${stage}`);
 
 /**
  * The CDK app as `cdk synth` / `cdk deploy` build it: the service's stack, checked by cdk-nag's AWS Solutions
@@ -15,7 +18,11 @@ export const STACK_NAME = "ApiTokenService";
 export function buildApp(appProps: AppProps = {}, stackProps: ApiTokenServiceStackProps = {}) {
   // cdk.json's feature flags, also when a test builds the app: tests see the template `cdk deploy` makes.
   const app = new App({ ...appProps, context: { ...featureFlags(), ...appProps.context } });
-  const stack = new ApiTokenServiceStack(app, STACK_NAME, {
+  const contextStage: unknown = app.node.tryGetContext("stage");
+  const stage = stackProps.stage ?? (typeof contextStage === "string" && contextStage !== "" ? contextStage : undefined);
+  if (stage !== undefined) assertStageName(stage);
+  const stack = new ApiTokenServiceStack(app, stackNameFor(stage), {
+    stage,
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     ...stackProps,
   });

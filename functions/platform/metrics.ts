@@ -2,10 +2,14 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { ActivityAction } from "../domain/model.ts";
 
 /**
- * CloudWatch metrics as EMF log lines (no API calls on the request path), namespace `ApiTokenService`,
- * dimension `service`. The stack's dashboard and alarms read exactly these names.
+ * CloudWatch metrics as EMF log lines (no API calls on the request path), dimension `service`, in the
+ * namespace the stack sets (`ApiTokenService`, or `ApiTokenService/<stage>` for a stage). The stack's
+ * dashboard and alarms read exactly these names.
  */
-export const metrics = new Metrics({ namespace: "ApiTokenService", serviceName: "api-token-service" });
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || "ApiTokenService",
+  serviceName: "api-token-service",
+});
 
 const COUNTED: Partial<Record<ActivityAction, string>> = {
   "token.created": "TokensCreated",

@@ -1,16 +1,14 @@
-import { CfnSchema, type CfnRegistry } from "aws-cdk-lib/aws-eventschemas";
+import { CfnSchema } from "aws-cdk-lib/aws-eventschemas";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
-import { TEST_EVENT_REGISTRY_NAME, testEventSchemaContent, type ConsoleTestEvent } from "../ops/console-test-events.ts";
+import { testEventSchemaContent, type ConsoleTestEvent } from "../ops/console-test-events.ts";
+import type { TestEventRegistry } from "./test-event-registry.ts";
 
 export interface ConsoleTestEventsProps {
   readonly function: IFunction;
   readonly events: readonly ConsoleTestEvent[];
-  /**
-   * The registry, when this stack creates it (context `createTestEventRegistry`); otherwise the schema
-   * goes into the `lambda-testevent-schemas` registry the Lambda console made on first use.
-   */
-  readonly registry?: CfnRegistry;
+  /** The account's `lambda-testevent-schemas` registry, ensured to exist before the schema is made. */
+  readonly registry: TestEventRegistry;
 }
 
 /**
@@ -25,11 +23,12 @@ export class ConsoleTestEvents extends Construct {
   constructor(scope: Construct, id: string, props: ConsoleTestEventsProps) {
     super(scope, id);
     this.schema = new CfnSchema(this, "Schema", {
-      registryName: props.registry?.attrRegistryName ?? TEST_EVENT_REGISTRY_NAME,
+      registryName: props.registry.registryName,
       schemaName: `_${props.function.functionName}-schema`,
       type: "OpenApi3",
       description: `Shareable Lambda console test events (${props.events.map((e) => e.name).join(", ")})`,
       content: testEventSchemaContent(props.events),
     });
+    this.schema.node.addDependency(props.registry.resource);
   }
 }

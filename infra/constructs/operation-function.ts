@@ -31,6 +31,13 @@ const ESM_REQUIRE_BANNER =
 export const SERVICE_NAME = "api-token-service";
 export const METRICS_NAMESPACE = "ApiTokenService";
 
+/**
+ * A stage's metrics live in a namespace of their own (`ApiTokenService/dev`), so one stage's traffic never
+ * shows on another's dashboard or trips its alarms; without a stage, the namespace of the first deployment.
+ */
+export const metricsNamespaceFor = (stage: string | undefined): string =>
+  stage === undefined ? METRICS_NAMESPACE : `${METRICS_NAMESPACE}/${stage}`;
+
 export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
 
 /**
@@ -122,6 +129,8 @@ export interface OperationFunctionProps {
    * and a slower cold start. @default false (bundles carry only code)
    */
   readonly sourceMaps?: boolean;
+  /** Where the function's metrics go (see metricsNamespaceFor). @default METRICS_NAMESPACE */
+  readonly metricsNamespace?: string;
 }
 
 /**
@@ -163,7 +172,7 @@ export class OperationFunction extends Construct {
       ...(props.sourceMaps ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
       POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
       POWERTOOLS_LOG_LEVEL: logLevel,
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? METRICS_NAMESPACE,
     };
     if (props.tables) {
       environment.TABLE_NAME = props.tables.tokens.table.tableName;

@@ -54,6 +54,8 @@ export interface ServiceMonitoringProps {
   readonly deadLetterQueues: readonly MonitoredQueue[];
   /** Subscribed to the alarm topic by email when given (context `alarmEmail`). */
   readonly alarmEmail?: string;
+  /** The namespace the functions publish the service's own metrics in. @default METRICS_NAMESPACE */
+  readonly metricsNamespace?: string;
 }
 
 const PERIOD = Duration.minutes(5);
@@ -172,7 +174,7 @@ export class ServiceMonitoring extends Construct {
   private createDashboard(props: ServiceMonitoringProps): Dashboard {
     const service = (metricName: string, statistic: string = Stats.SUM, label?: string) =>
       new Metric({
-        namespace: METRICS_NAMESPACE,
+        namespace: props.metricsNamespace ?? METRICS_NAMESPACE,
         metricName,
         dimensionsMap: { service: SERVICE_NAME },
         statistic,

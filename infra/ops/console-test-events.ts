@@ -34,6 +34,8 @@ export const SAMPLE = {
   apiId: "a1b2c3d4e5",
   orgId: "acme",
   userId: "ada-lovelace",
+  /** The pool's own id of the person (Cognito's `sub` and, with email sign-in, its username). */
+  cognitoSub: "7c1e2f3a-5b6d-4e8f-9a0b-1c2d3e4f5a6b",
   serviceUserId: "su_0lzm3k8q0Xb4T9wPq2Rn",
   tokenId: "7Fq2LmZp9XwR3tKd",
   time: "2026-05-27T09:30:00.000Z",
@@ -114,16 +116,18 @@ function requestContext(
 }
 
 /** What API Gateway puts in `requestContext.authorizer` for each kind of route. */
-function authorizerContext(auth: RouteDefinition["auth"]): Record<string, unknown> | undefined {
+function authorizerContext(auth: RouteDefinition["auth"], userIdClaim: string): Record<string, unknown> | undefined {
   switch (auth) {
     case "session":
       // The JWT authorizer's claims of a Cognito ID token (HTTP APIs pass every claim as a string).
       return {
         jwt: {
+          // The platform's user id in the deployment's userIdClaim (sub, or the pool's custom attribute).
           claims: {
-            sub: SAMPLE.userId,
+            sub: SAMPLE.cognitoSub,
+            [userIdClaim]: SAMPLE.userId,
             email: "ada@example.com",
-            "cognito:username": SAMPLE.userId,
+            "cognito:username": SAMPLE.cognitoSub,
             iss: `https://cognito-idp.${SAMPLE.region}.amazonaws.com/${SAMPLE.region}_EXAMPLE`,
             aud: "exampleclientid1234567890",
             token_use: "id",
@@ -162,7 +166,7 @@ const AUTHORIZATION_HEADERS: Readonly<Record<RouteDefinition["auth"], string>> =
 };
 
 /** An API Gateway HTTP API (payload format 2.0) event for the route, as its Lambda integration receives it. */
-export function apiGatewayEvent(route: RouteDefinition): Record<string, unknown> {
+export function apiGatewayEvent(route: RouteDefinition, userIdClaim = "sub"): Record<string, unknown> {
   const sample = ROUTE_SAMPLES[route.operation];
   if (!sample) throw new Error(`console-test-events: no sample request for route ${route.operation}; add one to ROUTE_SAMPLES.`);
   const pathParameters: Record<string, string> = {};
@@ -197,7 +201,7 @@ export function apiGatewayEvent(route: RouteDefinition): Record<string, unknown>
     rawQueryString,
     headers,
     ...(sample.query ? { queryStringParameters: { ...sample.query } } : {}),
-    requestContext: requestContext(route.method, rawPath, routeKey, authorizerContext(route.auth)),
+    requestContext: requestContext(route.method, rawPath, routeKey, authorizerContext(route.auth, userIdClaim)),
     ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
     ...(body === undefined ? {} : { body }),
     isBase64Encoded: false,
@@ -315,7 +319,7 @@ export function tokenDeletedStreamEvent(): Record<string, unknown> {
 }
 
 /** Every function's console test events, keyed by its operation name (the function's description). */
-export function consoleTestEvents(): Readonly<Record<string, readonly ConsoleTestEvent[]>> {
+export function consoleTestEvents(options: { userIdClaim?: string } = {}): Readonly<Record<string, readonly ConsoleTestEvent[]>> {
   const events: Record<string, ConsoleTestEvent[]> = {};
   const add = (operation: string, ...list: ConsoleTestEvent[]) => {
     if (events[operation]) throw new Error(`console-test-events: ${operation} appears twice.`);
@@ -324,7 +328,7 @@ export function consoleTestEvents(): Readonly<Record<string, readonly ConsoleTes
     }
     events[operation] = list;
   };
-  for (const route of routes) add(route.operation, { name: "api-gateway-request", event: apiGatewayEvent(route) });
+  for (const route of routes) add(route.operation, { name: "api-gateway-request", event: apiGatewayEvent(route, options.userIdClaim) });
   for (const rule of eventRules) add(rule.operation, { name: "eventbridge-event", event: eventBridgeEvent(rule) });
   add(tokenAuthorizerFunction.operation, { name: "authorizer-request", event: authorizerEvent() });
   add(onTokenDeletedFunction.operation, { name: "ttl-deletion", event: tokenDeletedStreamEvent() });

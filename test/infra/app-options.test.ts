@@ -13,11 +13,15 @@ const OPTIONS = {
   corsAllowOrigins: "https://app.example.com, https://admin.example.com",
   apiThrottleRateLimit: "50",
   apiThrottleBurstLimit: "100",
-  createTestEventRegistry: "true",
   tokenAuthorizerCacheTtlSeconds: "10",
   logLevel: "DEBUG",
   sourceMaps: "true",
   deletionProtection: "true",
+  eventSourceAccounts: "111111111111, 222222222222",
+  verifyCallerAccounts: "333333333333",
+  authCallbackUrls: "https://app.example.com/auth/callback",
+  authLogoutUrls: "https://app.example.com/",
+  authDomainPrefix: "acme-api-tokens",
 };
 
 let synthesized: Synthesized;
@@ -69,19 +73,74 @@ describe("context options", () => {
     expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
   });
 
-  test("createTestEventRegistry makes the registry, and every schema goes into it", () => {
-    const registries = ofType("AWS::EventSchemas::Registry");
-    expect(registries).toHaveLength(1);
-    const [registryId, registry] = registries[0]!;
-    expect(registry.Properties.RegistryName).toBe(TEST_EVENT_REGISTRY_NAME);
-    for (const [, schema] of ofType("AWS::EventSchemas::Schema")) {
-      expect(schema.Properties.RegistryName).toEqual({ "Fn::GetAtt": [registryId, "RegistryName"] });
-    }
+  test("eventSourceAccounts: the rules listen on a bus of the stack's own that admits exactly those accounts' platform events", () => {
+    const buses = ofType("AWS::Events::EventBus");
+    expect(buses).toHaveLength(1);
+    const [busId, bus] = buses[0]!;
+    expect(bus.Properties.Name).toBe("ApiTokenService-platform-events");
+    const rules = ofType("AWS::Events::Rule").filter(([, rule]) => rule.Properties.EventPattern?.source);
+    expect(rules.length).toBeGreaterThanOrEqual(6);
+    for (const [id, rule] of rules) expect(rule.Properties.EventBusName, id).toEqual({ Ref: busId });
+    const policies = ofType("AWS::Events::EventBusPolicy");
+    expect(policies).toHaveLength(1);
+    expect(policies[0]![1].Properties.Statement).toEqual({
+      Sid: expect.any(String),
+      Effect: "Allow",
+      Action: "events:PutEvents",
+      Principal: { AWS: ["arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"] },
+      Resource: { "Fn::GetAtt": [busId, "Arn"] },
+      Condition: { StringEquals: { "events:source": ["platform.organizations", "platform.users"] } },
+    });
+  });
+
+  test("verifyCallerAccounts: a role those accounts may assume, allowed to invoke POST /v1/verify and nothing else", () => {
+    const roles = ofType("AWS::IAM::Role").filter(([, role]) =>
+      JSON.stringify(role.Properties.AssumeRolePolicyDocument).includes("333333333333"),
+    );
+    expect(roles).toHaveLength(1);
+    const [roleId, role] = roles[0]!;
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Action: "sts:AssumeRole", Effect: "Allow", Principal: { AWS: "arn:aws:iam::333333333333:root" } }),
+    ]);
+    const [policyId, policy] = ofType("AWS::IAM::ManagedPolicy")[0]!;
+    expect(role.Properties.ManagedPolicyArns).toEqual([{ Ref: policyId }]);
+    // Nothing else is attached to the role.
+    const inline = ofType("AWS::IAM::Policy").filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+    expect(inline).toEqual([]);
+    const [apiId] = ofType("AWS::ApiGatewayV2::Api")[0]!;
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Effect: "Allow",
+        Action: "execute-api:Invoke",
+        Resource: { "Fn::Join": ["", ["arn:aws:execute-api:eu-west-1:123456789012:", { Ref: apiId }, "/$default/POST/v1/verify"]] },
+      },
+    ]);
+    expect(synthesized.template.toJSON().Outputs.VerifyCallerRoleArn.Value).toEqual({ "Fn::GetAtt": [roleId, "Arn"] });
+  });
+
+  test("authCallbackUrls: the authorization code flow only (PKCE, never implicit), with those URLs and a Cognito domain", () => {
+    const [, client] = ofType("AWS::Cognito::UserPoolClient")[0]!;
+    expect(client.Properties).toMatchObject({
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthFlows: ["code"],
+      AllowedOAuthScopes: ["openid", "email", "profile"],
+      CallbackURLs: ["https://app.example.com/auth/callback"],
+      LogoutURLs: ["https://app.example.com/"],
+      GenerateSecret: false,
+      ExplicitAuthFlows: expect.arrayContaining(["ALLOW_ADMIN_USER_PASSWORD_AUTH"]),
+    });
+    expect(ofType("AWS::Cognito::UserPoolDomain")[0]![1].Properties.Domain).toBe("acme-api-tokens");
+  });
+
+  test("the old createTestEventRegistry option is refused with what to do instead", () => {
+    expect(() => buildApp({ context: { "aws:cdk:bundling-stacks": [], createTestEventRegistry: "true" } })).toThrow(
+      new RegExp(`createTestEventRegistry is gone.*${TEST_EVENT_REGISTRY_NAME}`),
+    );
   });
 
   test("the authorizer cache and the log level come from context", () => {
     expect(synthesized.stack.tokenAuthorizer.resultsCacheTtl.toSeconds()).toBe(10);
-    for (const [, fn] of ofType("AWS::Lambda::Function")) {
+    for (const [, fn] of ofType("AWS::Lambda::Function").filter(([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME)) {
       expect(fn.Properties.LoggingConfig.ApplicationLogLevel).toBe("DEBUG");
       expect(fn.Properties.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe("DEBUG");
     }
@@ -121,5 +180,7 @@ describe("an existing OIDC issuer instead of the stack's user pool", () => {
     const generate = Object.values(json).find((r) => r.Type === "AWS::Lambda::Function" && r.Properties.Description === "generate-user-token");
     expect(generate!.Properties.Environment.Variables.PASSWORD_CHECK).toBe("none");
     expect(generate!.Properties.Environment.Variables.COGNITO_USER_POOL_ID).toBeUndefined();
+    // An external issuer's `sub` is the platform's user id unless userIdClaim says otherwise.
+    expect(generate!.Properties.Environment.Variables.SESSION_USER_ID_CLAIM).toBe("sub");
   });
 });

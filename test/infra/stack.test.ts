@@ -15,6 +15,7 @@ import {
   tokenAuthorizerFunction,
 } from "../../infra/ops/operator-functions.ts";
 import { consoleTestEvents, TEST_EVENT_REGISTRY_NAME } from "../../infra/ops/console-test-events.ts";
+import { DEFAULT_POOL_USER_ID_CLAIM } from "../../infra/api-token-service-stack.ts";
 import { routes } from "../../infra/routes.ts";
 import { MAX_WAIT_MS, PENDING_TIMEOUT_MS } from "../../functions/domain/password-throttle.ts";
 import {
@@ -28,6 +29,7 @@ import { synthesize, type Violation } from "./synth.ts";
 interface Resource {
   Type: string;
   Properties: Record<string, any>;
+  DependsOn?: string[];
   DeletionPolicy?: string;
   UpdateReplacePolicy?: string;
 }
@@ -62,6 +64,9 @@ const tables: readonly { name: TableName; definition: TableDefinition; output: s
   { name: "tokens", definition: tableDefinitions.tokens, output: "TableName" },
   { name: "activity", definition: tableDefinitions.activity, output: "ActivityTableName" },
 ];
+
+/** The logical id prefix of the one function CDK makes for every AwsCustomResource of a stack. */
+const AWS_CUSTOM_RESOURCE_FUNCTION = "AWS679f53fac002430cb0da5b7982bd2287";
 
 let template: Template;
 let stack: ApiTokenServiceStack;
@@ -209,7 +214,8 @@ describe("tables", () => {
 
 describe("functions", () => {
   test("one per route and per event rule, all Node.js 24 on arm64 with the shared defaults", () => {
-    const functions = ofType("AWS::Lambda::Function");
+    // Besides CDK's own deploy-time function behind the test-event registry's custom resource.
+    const functions = ofType("AWS::Lambda::Function").filter(([id]) => !id.startsWith(AWS_CUSTOM_RESOURCE_FUNCTION));
     // Plus the token authorizer, the stream consumer and the two operator functions.
     expect(functions).toHaveLength(routes.length + eventRules.length + extraFunctions.length);
     for (const definition of [...routes, ...eventRules]) {
@@ -249,7 +255,8 @@ describe("functions", () => {
       if (operation === "generate-user-token") {
         expect(cognitoStatements).toEqual([
           expect.objectContaining({
-            Action: ["cognito-idp:ListUsers", "cognito-idp:AdminInitiateAuth"],
+            // The pool user comes from the session (cognito:username): no ListUsers, no searching the pool.
+            Action: "cognito-idp:AdminInitiateAuth",
             Effect: "Allow",
             Resource: { "Fn::GetAtt": [userPoolId, "Arn"] },
           }),
@@ -467,6 +474,22 @@ test("outputs the API URL, both table names and Cognito ids", () => {
   expect(template.toJSON().Outputs.ActivityTableName.Value).toEqual({ Ref: tableIds.activity });
 });
 
+test("same-account callers of POST /v1/verify get a managed policy that allows that route only; no cross-account role by default", () => {
+  const policies = ofType("AWS::IAM::ManagedPolicy");
+  expect(policies).toHaveLength(1);
+  const [policyId, policy] = policies[0]!;
+  const [apiId] = ofType("AWS::ApiGatewayV2::Api")[0]!;
+  expect(policy.Properties.PolicyDocument.Statement).toEqual([
+    {
+      Effect: "Allow",
+      Action: "execute-api:Invoke",
+      Resource: { "Fn::Join": ["", ["arn:aws:execute-api:eu-west-1:123456789012:", { Ref: apiId }, "/$default/POST/v1/verify"]] },
+    },
+  ]);
+  expect(template.toJSON().Outputs.VerifyCallerPolicyArn.Value).toEqual({ Ref: policyId });
+  expect(template.toJSON().Outputs.VerifyCallerRoleArn).toBeUndefined();
+});
+
 describe("tables: encryption at rest", () => {
   test.each(tables)("the $name table is encrypted with DynamoDB's AWS-owned key (an explicit choice)", ({ name }) => {
     // `SSEEnabled: false` is CloudFormation's way of saying "the AWS-owned key" (DynamoDB always encrypts at rest).
@@ -538,7 +561,7 @@ describe("least privilege: each role holds exactly its operation's actions", () 
     if (definition.tableAccess === "read") actions.push(...READ);
     if (definition.tableAccess === "readWrite") actions.push(...READ_WRITE);
     actions.push(...ACTIVITY_ACTIONS[definition.activityAccess]);
-    if (operation === "generate-user-token") actions.push("cognito-idp:ListUsers", "cognito-idp:AdminInitiateAuth");
+    if (operation === "generate-user-token") actions.push("cognito-idp:AdminInitiateAuth");
     if (eventRules.some((rule) => rule.operation === operation)) actions.push(...ON_FAILURE);
     if (operation === onTokenDeletedFunction.operation) actions.push(...STREAM_READ, ...ON_FAILURE);
     if (operation === redriveDeadLettersFunction.operation) actions.push(...REDRIVE_SQS, "lambda:InvokeFunction");
@@ -935,7 +958,7 @@ describe("token authorizer for other APIs", () => {
 });
 
 describe("console test events", () => {
-  const expected = consoleTestEvents();
+  const expected = consoleTestEvents({ userIdClaim: DEFAULT_POOL_USER_ID_CLAIM });
   const schemaOf = (operation: string) => {
     const [functionId] = functionOf(operation);
     const found = ofType("AWS::EventSchemas::Schema").filter(
@@ -947,8 +970,38 @@ describe("console test events", () => {
 
   test("exactly one schema per function, in the Lambda console's registry", () => {
     expect(ofType("AWS::EventSchemas::Schema")).toHaveLength(allOperations.length);
-    // The console creates the registry on first use; the stack only makes it when told to.
+    // The registry is the account's (the console's own schemas live there): never a resource of this stack.
     expect(ofType("AWS::EventSchemas::Registry")).toEqual([]);
+  });
+
+  test("every schema waits for the custom resource that makes sure the registry exists", () => {
+    const ensured = ofType("Custom::TestEventRegistry");
+    expect(ensured).toHaveLength(1);
+    const [ensureId] = ensured[0]!;
+    for (const [id, schema] of ofType("AWS::EventSchemas::Schema")) expect(schema.DependsOn ?? [], id).toContain(ensureId);
+  });
+
+  test("the registry is created where it is missing, found where it exists, and never deleted", () => {
+    const [, ensure] = ofType("Custom::TestEventRegistry")[0]!;
+    for (const phase of ["Create", "Update"]) {
+      const call = JSON.parse(ensure.Properties[phase]);
+      expect(call).toMatchObject({
+        service: "Schemas",
+        action: "CreateRegistry",
+        parameters: { RegistryName: TEST_EVENT_REGISTRY_NAME },
+        // The console (or another stage) made it already: that is success.
+        ignoreErrorCodesMatching: "ConflictException",
+      });
+    }
+    expect(ensure.Properties.Delete).toBeUndefined();
+    // Its function may create that one registry, and nothing else of EventBridge Schemas.
+    const schemaStatements = allStatements().filter((s) => asList<string>(s.Action).some((a) => a.startsWith("schemas:")));
+    expect(schemaStatements).toEqual([
+      expect.objectContaining({
+        Action: "schemas:CreateRegistry",
+        Resource: `arn:aws:schemas:eu-west-1:123456789012:registry/${TEST_EVENT_REGISTRY_NAME}`,
+      }),
+    ]);
   });
 
   test.each(allOperations)("%s has a shareable test event with its example payload", (operation) => {
