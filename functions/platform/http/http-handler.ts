@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { DomainError } from "../../domain/errors.ts";
 import type { MembershipRecord } from "../../domain/model.ts";
 import { requireActiveMember } from "../../domain/access.ts";
+import { readSessionConfig } from "../config.ts";
 import { logger } from "../logger.ts";
 import { metrics } from "../metrics.ts";
 import { store } from "../services.ts";
@@ -184,23 +185,36 @@ function logRequest(statusCode: number, internal: Internal, errorCode?: string) 
 
 export const ADMIN_PERMISSION = "api-tokens:admin";
 
-/** The session comes from API Gateway's JWT authorizer (or the local server playing its part). */
+/**
+ * The session comes from API Gateway's JWT authorizer (or the local server playing its part). The person is
+ * the value of the claim `SESSION_USER_ID_CLAIM` names (API.md Conventions; `sub` unless configured).
+ * That setting is read here, when a session route's handler is built (its cold start): a bad value fails
+ * the function loudly at once and costs no request anything. Tests set it (vi.stubEnv) before they build a
+ * handler, or import a handler module afresh.
+ */
 function memberAccess(access: "member" | "admin"): Mw {
+  const { userIdClaim } = readSessionConfig();
   return {
     before: async (request) => {
       const claims = request.event.requestContext.authorizer?.jwt?.claims;
-      const sub = claims?.sub;
-      if (typeof sub !== "string" || sub.length === 0) {
+      if (claims === undefined || claims === null) {
         throw new DomainError("unauthenticated", "Sign in and send your session as `Authorization: Bearer <ID token>`.");
       }
       // Only ID tokens are sessions (API.md). API Gateway's JWT authorizer also lets a Cognito *access* token
       // of the same client through (it matches `client_id` where an ID token has `aud`), so refuse it here.
-      if (claims?.token_use !== undefined && claims.token_use !== "id") {
+      if (claims.token_use !== undefined && claims.token_use !== "id") {
         throw new DomainError("unauthenticated", "Only an ID token is a session: send `Authorization: Bearer <ID token>`, not an access token.");
       }
+      const userId = Object.hasOwn(claims, userIdClaim) ? claims[userIdClaim] : undefined;
+      if (typeof userId !== "string" || userId.length === 0) {
+        throw new DomainError(
+          "unauthenticated",
+          `Your session does not say who you are: its ID token has no \`${userIdClaim}\` claim. Sign in again with this platform's identity provider.`,
+        );
+      }
       const internal = state(request);
-      internal.userId = sub;
-      const membership = await requireActiveMember(store, request.event.pathParameters?.orgId ?? "", sub);
+      internal.userId = userId;
+      const membership = await requireActiveMember(store, request.event.pathParameters?.orgId ?? "", userId);
       if (access === "admin" && !membership.permissions.includes(ADMIN_PERMISSION)) {
         throw new DomainError("forbidden", `This needs the permission \`${ADMIN_PERMISSION}\` in this organization.`);
       }
