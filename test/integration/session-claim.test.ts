@@ -7,6 +7,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import type { Context } from "aws-lambda";
+import {
+  AdminInitiateAuthCommand,
+  CognitoIdentityProviderClient,
+  NotAuthorizedException,
+} from "@aws-sdk/client-cognito-identity-provider";
 import { TEST_CURSOR_KEY, configureHandlersFor, createDomainHarness } from "../support/domain-harness.ts";
 import type { HttpEvent, HttpResult } from "../../functions/platform/http/http-handler.ts";
 
@@ -58,7 +63,7 @@ const idTokenClaims = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-function sessionEvent(method: string, route: string, claims: Record<string, unknown>): HttpEvent {
+function sessionEvent(method: string, route: string, claims: Record<string, unknown>, body?: unknown): HttpEvent {
   const path = route.replace("{orgId}", ORG);
   const routeKey = `${method} ${route}`;
   return {
@@ -66,7 +71,8 @@ function sessionEvent(method: string, route: string, claims: Record<string, unkn
     routeKey,
     rawPath: path,
     rawQueryString: "",
-    headers: { host: "api.example.com" },
+    headers: { host: "api.example.com", ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     pathParameters: { orgId: ORG },
     requestContext: {
       accountId: "123456789012",
@@ -85,6 +91,8 @@ function sessionEvent(method: string, route: string, claims: Record<string, unkn
   } as unknown as HttpEvent;
 }
 const listEvent = (claims: Record<string, unknown>) => sessionEvent("GET", "/v1/orgs/{orgId}/tokens", claims);
+const generateEvent = (claims: Record<string, unknown>, body: { name: string; password?: string }) =>
+  sessionEvent("POST", "/v1/orgs/{orgId}/tokens", claims, body);
 const listServiceUsersEvent = (claims: Record<string, unknown>) => sessionEvent("GET", "/v1/orgs/{orgId}/service-users", claims);
 
 function expectError(result: HttpResult, status: number, code: string) {
@@ -134,7 +142,8 @@ describe("by default the person is `sub` (an external issuer, or the local ident
     const { listUserTokens } = await handlers({ SESSION_USER_ID_CLAIM: value });
     const ok = await listUserTokens(listEvent({ sub: PLATFORM_ID, token_use: "id", [CLAIM]: "plat-nobody" }), context());
     expect(ok.statusCode, ok.body).toBe(200);
-    expect(JSON.parse(ok.body!).tokens.map((t: { ownerId: string }) => t.ownerId)).toEqual([PLATFORM_ID]);
+    const owners = new Set(JSON.parse(ok.body!).tokens.map((t: { ownerId: string }) => t.ownerId));
+    expect(owners).toEqual(new Set([PLATFORM_ID]));
     const { sub: _sub, ...withoutSub } = idTokenClaims();
     expect(expectError(await listUserTokens(listEvent(withoutSub), context()), 401, "unauthenticated").message).toContain("`sub`");
   });
@@ -149,5 +158,65 @@ describe("a bad SESSION_USER_ID_CLAIM fails the function loudly at cold start", 
     vi.stubEnv("SESSION_USER_ID_CLAIM", "not a claim");
     vi.resetModules();
     await expect(import("../../functions/api/verify-token.ts")).resolves.toBeDefined();
+  });
+});
+
+describe("the Cognito password re-check (PASSWORD_CHECK=cognito) checks the pool user the session names", () => {
+  /** Cognito cannot run here: the client's `send` answers as the pool would, and records what it was asked. */
+  function fakePool(password: string) {
+    const sent: unknown[] = [];
+    vi.spyOn(CognitoIdentityProviderClient.prototype, "send").mockImplementation((async (command: unknown) => {
+      sent.push(command);
+      if (!(command instanceof AdminInitiateAuthCommand)) throw new Error(`unexpected ${(command as object).constructor.name}`);
+      if (command.input.AuthParameters?.PASSWORD !== password) {
+        throw new NotAuthorizedException({ message: "Incorrect username or password.", $metadata: {} });
+      }
+      return { AuthenticationResult: {} };
+    }) as never);
+    return sent;
+  }
+  const cognitoEnv = {
+    SESSION_USER_ID_CLAIM: CLAIM,
+    PASSWORD_CHECK: "cognito",
+    COGNITO_USER_POOL_ID: "eu-west-1_pool",
+    COGNITO_CLIENT_ID: "client-1",
+    AWS_REGION: "eu-west-1",
+  };
+  const generateHandler = async () => {
+    await handlers(cognitoEnv);
+    return (await import("../../functions/api/generate-user-token.ts")).handler as Handler;
+  };
+
+  test("AdminInitiateAuth as the session's cognito:username; the token is the platform id's", async () => {
+    const sent = fakePool("correct horse");
+    const generate = await generateHandler();
+    const made = await generate(generateEvent(idTokenClaims({ [CLAIM]: PLATFORM_ID }), { name: "via Cognito", password: "correct horse" }), context());
+    expect(made.statusCode, made.body).toBe(201);
+    expect(JSON.parse(made.body!).token.ownerId).toBe(PLATFORM_ID);
+    expect(sent).toHaveLength(1); // no ListUsers
+    expect((sent[0] as AdminInitiateAuthCommand).input).toEqual({
+      UserPoolId: "eu-west-1_pool",
+      ClientId: "client-1",
+      AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
+      AuthParameters: { USERNAME: "ada@example.com", PASSWORD: "correct horse" },
+    });
+    await h.revoke({ orgId: ORG, userId: PLATFORM_ID, tokenId: JSON.parse(made.body!).token.id });
+
+    const wrong = await generate(generateEvent(idTokenClaims({ [CLAIM]: PLATFORM_ID }), { name: "x", password: "wrong" }), context());
+    expectError(wrong, 403, "invalid_password");
+    // A right password resets the count again, for the next tests.
+    expect((await generate(generateEvent(idTokenClaims({ [CLAIM]: PLATFORM_ID }), { name: "t", password: "correct horse" }), context())).statusCode).toBe(201);
+  });
+
+  test("a session without cognito:username is 401, Cognito is not asked, and it counts toward no lock", async () => {
+    const sent = fakePool("correct horse");
+    const generate = await generateHandler();
+    const { "cognito:username": _, ...claims } = idTokenClaims({ [CLAIM]: PLATFORM_ID });
+    for (let i = 0; i < 6; i++) {
+      const result = await generate(generateEvent(claims, { name: "x", password: "correct horse" }), context());
+      expect(expectError(result, 401, "unauthenticated").message).toContain("cognito:username");
+    }
+    expect(sent).toEqual([]);
+    expect((await h.store.getPasswordFailures(PLATFORM_ID))?.failedAt ?? []).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { DomainError } from "../../domain/errors.ts";
 import type { MembershipRecord } from "../../domain/model.ts";
+import type { SessionPerson } from "../../domain/ports.ts";
 import { requireActiveMember } from "../../domain/access.ts";
 import { readSessionConfig } from "../config.ts";
 import { logger } from "../logger.ts";
@@ -26,8 +27,10 @@ export type HttpResult = APIGatewayProxyStructuredResultV2;
 export interface ApiRequest<TInput, TCaller = undefined> {
   readonly event: HttpEvent;
   readonly requestId: string;
-  /** The person behind the session (management routes). */
+  /** The person behind the session (management routes): `person.userId`. */
   readonly userId: string;
+  /** What the session says about that person (management routes), for the password re-check. */
+  readonly person: SessionPerson;
   /** The caller's active membership of the organization in the path (management routes). */
   readonly membership: MembershipRecord;
   readonly input: TInput;
@@ -66,7 +69,7 @@ export interface HttpOperation<TInput, TCaller> {
 interface Internal extends Record<string, unknown> {
   requestId: string;
   startedAt: number;
-  userId?: string;
+  person?: SessionPerson;
   membership?: MembershipRecord;
   caller?: unknown;
   input?: unknown;
@@ -96,7 +99,8 @@ export function httpHandler<TInput, TCaller = undefined>(operation: HttpOperatio
       const result = await operation.run({
         event,
         requestId: internal.requestId,
-        userId: internal.userId as string,
+        userId: internal.person?.userId as string,
+        person: internal.person as SessionPerson,
         membership: internal.membership as MembershipRecord,
         input: internal.input as never,
         caller: internal.caller as never,
@@ -212,8 +216,10 @@ function memberAccess(access: "member" | "admin"): Mw {
           `Your session does not say who you are: its ID token has no \`${userIdClaim}\` claim. Sign in again with this platform's identity provider.`,
         );
       }
+      // The pool user the session is of (Cognito ID tokens), so the password re-check needs no search for it.
+      const signInName = claims["cognito:username"];
       const internal = state(request);
-      internal.userId = userId;
+      internal.person = { userId, ...(typeof signInName === "string" && signInName.length > 0 ? { signInName } : {}) };
       const membership = await requireActiveMember(store, request.event.pathParameters?.orgId ?? "", userId);
       if (access === "admin" && !membership.permissions.includes(ADMIN_PERMISSION)) {
         throw new DomainError("forbidden", `This needs the permission \`${ADMIN_PERMISSION}\` in this organization.`);
