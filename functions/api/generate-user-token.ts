@@ -13,6 +13,13 @@ export const handler = httpHandler({
   access: "member",
   successStatus: 201,
   body: generateBody,
-  run: ({ membership, input }) =>
-    userTokens.generate({ orgId: membership.orgId, userId: membership.userId, name: input.name, password: input.password }),
+  run: ({ membership, person, input }) =>
+    userTokens.generate({
+      orgId: membership.orgId,
+      userId: membership.userId,
+      // The identity provider's name for the person, from the session: the password is checked for that user.
+      signInName: person.signInName,
+      name: input.name,
+      password: input.password,
+    }),
 });

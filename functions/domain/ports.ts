@@ -14,9 +14,24 @@ export interface Clock {
   now(): Date;
 }
 
-/** Re-checks a person's password with the identity provider (Cognito in AWS, the local IdP locally). */
+/** What the person's session says about them: who they are to the platform, and to the identity provider. */
+export interface SessionPerson {
+  /** The platform's user id (the session claim the deployment names; `sub` by default). */
+  readonly userId: string;
+  /**
+   * The name the identity provider knows the person by, as the session carries it (Cognito's
+   * `cognito:username`); absent when the session has none (another issuer, or the local identity provider).
+   */
+  readonly signInName?: string | undefined;
+}
+
+/**
+ * Re-checks a person's password with the identity provider (Cognito in AWS, the local IdP locally).
+ * False means the password is wrong (it counts toward the lock); anything else that stops the check
+ * (an outage, a session this identity provider cannot check) is thrown, and never counts.
+ */
 export interface PasswordCheck {
-  verify(userId: string, password: string): Promise<boolean>;
+  verify(person: SessionPerson, password: string): Promise<boolean>;
 }
 
 /**

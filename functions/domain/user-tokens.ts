@@ -9,7 +9,7 @@ import {
   type TokenView,
 } from "./model.ts";
 import { PasswordThrottle } from "./password-throttle.ts";
-import type { Clock, PasswordCheck, TokenStore } from "./ports.ts";
+import type { Clock, PasswordCheck, SessionPerson, TokenStore } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
 import { newToken } from "./new-token.ts";
 
@@ -27,9 +27,10 @@ export class UserTokens {
     this.throttle = new PasswordThrottle(deps);
   }
 
-  async generate(input: { orgId: string; userId: string; name: string; password?: string }): Promise<CreatedToken> {
+  /** `signInName`: what the session names the person by at the identity provider (for the password re-check). */
+  async generate(input: { orgId: string; userId: string; signInName?: string; name: string; password?: string }): Promise<CreatedToken> {
     const { store } = this.deps;
-    await this.checkPassword(input.orgId, input.userId, input.password);
+    await this.checkPassword(input.orgId, { userId: input.userId, signInName: input.signInName }, input.password);
 
     return retryOnConflict(async () => {
       const membership = await store.getMembership(input.orgId, input.userId);
@@ -92,7 +93,8 @@ export class UserTokens {
    * 429 before 403 `invalid_password` (API.md order). The lock holds for every generate of the person,
    * SSO organizations included; there no password is needed, so none is counted.
    */
-  private async checkPassword(orgId: string, userId: string, password: string | undefined): Promise<void> {
+  private async checkPassword(orgId: string, person: SessionPerson, password: string | undefined): Promise<void> {
+    const { userId } = person;
     const settings = await this.deps.store.getOrganizationSettings(orgId);
     if (settings?.ssoEnforced) {
       await this.throttle.assertNotLocked(userId);
@@ -102,7 +104,7 @@ export class UserTokens {
     if (!passwordCheck) throw new Error("UserTokens.generate needs a PasswordCheck");
     const right = await this.throttle.check(
       userId,
-      async () => password !== undefined && password.length > 0 && (await passwordCheck.verify(userId, password)),
+      async () => password !== undefined && password.length > 0 && (await passwordCheck.verify(person, password)),
     );
     if (!right) {
       throw new DomainError(

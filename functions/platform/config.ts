@@ -32,6 +32,31 @@ const passwordCheckSchema = z.discriminatedUnion("PASSWORD_CHECK", [
   z.object({ PASSWORD_CHECK: z.literal("none") }),
 ]);
 
+/**
+ * A claim name: printable ASCII without spaces (`sub`, `custom:platform_user_id`, or a namespaced URL such
+ * as `https://example.com/user_id` for issuers that require one), never a claim that cannot name a person.
+ */
+const CLAIM_NAME = /^[\x21-\x7e]{1,256}$/;
+const NOT_A_PERSON_CLAIM = new Set(["iss", "aud", "exp", "nbf", "iat", "jti", "auth_time", "token_use", "client_id", "scope"]);
+
+/** Read by the functions that take a person's session (the management routes), not by verify. */
+const sessionSchema = z.object({
+  /**
+   * The JWT claim that carries the platform's user id (API.md Conventions): `sub` for an external issuer;
+   * with the built-in Cognito pool, whose `sub` Cognito generates, a custom attribute such as
+   * `custom:platform_user_id`. Unset or empty: `sub`.
+   */
+  SESSION_USER_ID_CLAIM: z.optional(
+    z.union([
+      z.literal(""),
+      z.string().check(
+        z.regex(CLAIM_NAME),
+        z.refine((claim) => !NOT_A_PERSON_CLAIM.has(claim)),
+      ),
+    ]),
+  ),
+});
+
 export type BaseConfig = z.infer<typeof baseSchema>;
 export type PasswordCheckConfig = z.infer<typeof passwordCheckSchema>;
 
@@ -47,6 +72,15 @@ function parse<T>(schema: z.ZodMiniType<T>, what: string): T {
 
 export const readBaseConfig = (): BaseConfig => parse(baseSchema, "base");
 export const readPasswordCheckConfig = (): PasswordCheckConfig => parse(passwordCheckSchema, "password check");
+
+export interface SessionConfig {
+  /** The claim that names the person (`SESSION_USER_ID_CLAIM`, default `sub`). */
+  readonly userIdClaim: string;
+}
+export function readSessionConfig(): SessionConfig {
+  const { SESSION_USER_ID_CLAIM } = parse(sessionSchema, "session");
+  return { userIdClaim: SESSION_USER_ID_CLAIM || "sub" };
+}
 
 /** For the list functions, at cold start: without the key they could not hand out or take back a cursor. */
 export function requireCursorKey(): string {

@@ -70,6 +70,8 @@ async function main() {
     CLOCK: "test",
     // The handlers check passwords with the identity provider below, in this process (startLocalServer registers it).
     PASSWORD_CHECK: "local",
+    // SESSION_USER_ID_CLAIM is left as this process got it: unset means `sub`, which is what the local identity
+    // provider's ID tokens carry (sub = userId). Naming another claim makes its sessions 401, as it would in AWS.
     // Seals list cursors. A fixed development key, so cursors outlive a restart; the stack generates its own.
     CURSOR_KEY: process.env.CURSOR_KEY ?? LOCAL_CURSOR_KEY,
     AWS_REGION: process.env.AWS_REGION ?? "local",

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, test, vi } from "vitest";
 import { DomainError } from "../../functions/domain/errors.ts";
 import { INACTIVITY_EXPIRY_SECONDS, LAST_USED_WRITE_INTERVAL_MS } from "../../functions/domain/model.ts";
 import { LOCK_MS, PasswordThrottle, PENDING_TIMEOUT_MS } from "../../functions/domain/password-throttle.ts";
-import type { PasswordCheck } from "../../functions/domain/ports.ts";
+import type { PasswordCheck, SessionPerson } from "../../functions/domain/ports.ts";
 import { UserTokens } from "../../functions/domain/user-tokens.ts";
 import { TokenVerifier } from "../../functions/domain/verification.ts";
 import { code, createDomainHarness } from "../support/domain-harness.ts";
@@ -130,7 +130,7 @@ class CountingPasswordCheck implements PasswordCheck {
     this.opened.resolve();
   }
 
-  async verify(userId: string, password: string) {
+  async verify({ userId }: SessionPerson, password: string) {
     this.calls++;
     this.mostUnderWay = Math.max(this.mostUnderWay, ++this.underWay);
     try {
@@ -404,5 +404,33 @@ describe("password checks that fail for other reasons", () => {
     }
     expect(await code(h.userTokens.generate({ ...m, name: "after outage" }))).toBe("ok");
     expect((await h.store.getPasswordFailures(m.userId))?.failedAt ?? []).toEqual([]);
+  });
+});
+
+describe("the password re-check gets what the session says about the person", () => {
+  test("the platform id and the identity provider's name for the person (cognito:username) reach the check", async () => {
+    const m = await h.addMember(uniqueOrg(), `named-${randomUUID().slice(0, 6)}`);
+    const before = h.passwordCheck.askedAbout.length;
+    expect(await code(h.userTokens.generate({ ...m, signInName: "ada@example.com", name: "x" }))).toBe("ok");
+    expect(await code(h.userTokens.generate({ ...m, name: "y" }))).toBe("ok");
+    expect(h.passwordCheck.askedAbout.slice(before)).toEqual([
+      { userId: m.userId, signInName: "ada@example.com" },
+      { userId: m.userId, signInName: undefined },
+    ]);
+  });
+
+  test("a session the identity provider cannot check (401) is no wrong password: it never counts toward the lock", async () => {
+    const m = await h.addMember(uniqueOrg(), `foreign-${randomUUID().slice(0, 6)}`);
+    const original = h.passwordCheck.verify.bind(h.passwordCheck);
+    h.passwordCheck.verify = async () => {
+      throw new DomainError("unauthenticated", "Your session does not come from this service's sign-in.");
+    };
+    try {
+      for (let i = 0; i < 6; i++) expect(await code(h.userTokens.generate({ ...m, name: "x", password: "whatever" }))).toBe("unauthenticated");
+    } finally {
+      h.passwordCheck.verify = original;
+    }
+    expect((await h.store.getPasswordFailures(m.userId))?.failedAt ?? []).toEqual([]);
+    expect(await code(h.userTokens.generate({ ...m, name: "afterwards" }))).toBe("ok");
   });
 });

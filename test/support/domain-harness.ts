@@ -5,16 +5,21 @@ import { DomainError } from "../../functions/domain/errors.ts";
 import { AdjustableClock } from "../../functions/adapters/clock/clocks.ts";
 import { DynamoDbTokenStore } from "../../functions/adapters/dynamodb/dynamodb-token-store.ts";
 import { Memberships } from "../../functions/domain/memberships.ts";
-import type { PasswordCheck } from "../../functions/domain/ports.ts";
+import type { PasswordCheck, SessionPerson } from "../../functions/domain/ports.ts";
 import { UserTokens } from "../../functions/domain/user-tokens.ts";
 import { TokenVerifier } from "../../functions/domain/verification.ts";
 import { createTestTable } from "./table.ts";
 
-/** A password check double: the identity provider is a port; its real adapters are tested on their own. */
+/**
+ * A password check double: the identity provider is a port; its real adapters are tested on their own.
+ * It knows people by platform id, and remembers who it was asked about (what the session said).
+ */
 export class FakePasswordCheck implements PasswordCheck {
   readonly passwords = new Map<string, string>();
-  async verify(userId: string, password: string) {
-    return this.passwords.get(userId) === password;
+  readonly askedAbout: SessionPerson[] = [];
+  async verify(person: SessionPerson, password: string) {
+    this.askedAbout.push(person);
+    return this.passwords.get(person.userId) === password;
   }
 }
 

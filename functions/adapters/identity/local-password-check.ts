@@ -1,4 +1,4 @@
-import type { PasswordCheck } from "../../domain/ports.ts";
+import type { PasswordCheck, SessionPerson } from "../../domain/ports.ts";
 
 /** What the local identity provider (infra/local/identity-provider.ts) offers the password re-check. */
 export interface LocalPasswordVerifier {
@@ -21,7 +21,8 @@ export function registerLocalIdentityProvider(provider: LocalPasswordVerifier | 
  * the service's password lock.
  */
 export class LocalPasswordCheck implements PasswordCheck {
-  async verify(userId: string, password: string): Promise<boolean> {
+  /** The local identity provider knows people by their platform id (its sessions' `sub`). */
+  async verify({ userId }: SessionPerson, password: string): Promise<boolean> {
     const provider = (globalThis as Registry)[REGISTRATION];
     // Thrown, not "wrong": a missing identity provider is an outage and must not count as a failed password.
     if (!provider) throw new Error("PASSWORD_CHECK=local needs the local identity provider in this process (npm start).");

@@ -4,7 +4,9 @@ import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { DomainError } from "../../domain/errors.ts";
 import type { MembershipRecord } from "../../domain/model.ts";
+import type { SessionPerson } from "../../domain/ports.ts";
 import { requireActiveMember } from "../../domain/access.ts";
+import { readSessionConfig } from "../config.ts";
 import { logger } from "../logger.ts";
 import { metrics } from "../metrics.ts";
 import { store } from "../services.ts";
@@ -25,8 +27,10 @@ export type HttpResult = APIGatewayProxyStructuredResultV2;
 export interface ApiRequest<TInput, TCaller = undefined> {
   readonly event: HttpEvent;
   readonly requestId: string;
-  /** The person behind the session (management routes). */
+  /** The person behind the session (management routes): `person.userId`. */
   readonly userId: string;
+  /** What the session says about that person (management routes), for the password re-check. */
+  readonly person: SessionPerson;
   /** The caller's active membership of the organization in the path (management routes). */
   readonly membership: MembershipRecord;
   readonly input: TInput;
@@ -65,7 +69,7 @@ export interface HttpOperation<TInput, TCaller> {
 interface Internal extends Record<string, unknown> {
   requestId: string;
   startedAt: number;
-  userId?: string;
+  person?: SessionPerson;
   membership?: MembershipRecord;
   caller?: unknown;
   input?: unknown;
@@ -95,7 +99,8 @@ export function httpHandler<TInput, TCaller = undefined>(operation: HttpOperatio
       const result = await operation.run({
         event,
         requestId: internal.requestId,
-        userId: internal.userId as string,
+        userId: internal.person?.userId as string,
+        person: internal.person as SessionPerson,
         membership: internal.membership as MembershipRecord,
         input: internal.input as never,
         caller: internal.caller as never,
@@ -184,23 +189,38 @@ function logRequest(statusCode: number, internal: Internal, errorCode?: string) 
 
 export const ADMIN_PERMISSION = "api-tokens:admin";
 
-/** The session comes from API Gateway's JWT authorizer (or the local server playing its part). */
+/**
+ * The session comes from API Gateway's JWT authorizer (or the local server playing its part). The person is
+ * the value of the claim `SESSION_USER_ID_CLAIM` names (API.md Conventions; `sub` unless configured).
+ * That setting is read here, when a session route's handler is built (its cold start): a bad value fails
+ * the function loudly at once and costs no request anything. Tests set it (vi.stubEnv) before they build a
+ * handler, or import a handler module afresh.
+ */
 function memberAccess(access: "member" | "admin"): Mw {
+  const { userIdClaim } = readSessionConfig();
   return {
     before: async (request) => {
       const claims = request.event.requestContext.authorizer?.jwt?.claims;
-      const sub = claims?.sub;
-      if (typeof sub !== "string" || sub.length === 0) {
+      if (claims === undefined || claims === null) {
         throw new DomainError("unauthenticated", "Sign in and send your session as `Authorization: Bearer <ID token>`.");
       }
       // Only ID tokens are sessions (API.md). API Gateway's JWT authorizer also lets a Cognito *access* token
       // of the same client through (it matches `client_id` where an ID token has `aud`), so refuse it here.
-      if (claims?.token_use !== undefined && claims.token_use !== "id") {
+      if (claims.token_use !== undefined && claims.token_use !== "id") {
         throw new DomainError("unauthenticated", "Only an ID token is a session: send `Authorization: Bearer <ID token>`, not an access token.");
       }
+      const userId = Object.hasOwn(claims, userIdClaim) ? claims[userIdClaim] : undefined;
+      if (typeof userId !== "string" || userId.length === 0) {
+        throw new DomainError(
+          "unauthenticated",
+          `Your session does not say who you are: its ID token has no \`${userIdClaim}\` claim. Sign in again with this platform's identity provider.`,
+        );
+      }
+      // The pool user the session is of (Cognito ID tokens), so the password re-check needs no search for it.
+      const signInName = claims["cognito:username"];
       const internal = state(request);
-      internal.userId = sub;
-      const membership = await requireActiveMember(store, request.event.pathParameters?.orgId ?? "", sub);
+      internal.person = { userId, ...(typeof signInName === "string" && signInName.length > 0 ? { signInName } : {}) };
+      const membership = await requireActiveMember(store, request.event.pathParameters?.orgId ?? "", userId);
       if (access === "admin" && !membership.permissions.includes(ADMIN_PERMISSION)) {
         throw new DomainError("forbidden", `This needs the permission \`${ADMIN_PERMISSION}\` in this organization.`);
       }
