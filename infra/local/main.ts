@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import getPort from "get-port";
 import { testClock } from "../../functions/adapters/clock/clocks.ts";
+import { banner } from "./banner.ts";
 import { ensureTables } from "./create-table.ts";
 import { JavaMissingError, startDynamoDbLocal, type RunningDynamoDbLocal } from "./dynamodb-local.ts";
 import { LocalIdentityProvider } from "./identity-provider.ts";
@@ -109,26 +110,7 @@ async function main() {
   process.once("SIGTERM", () => void stop("SIGTERM"));
 
   log({ level: "info", message: "listening", url: server.url, tables: { [tableName]: tables.tokens, [activityTableName]: tables.activity }, dynamoDbEndpoint: endpoint, dataDir: inMemory ? null : dataDir });
-  if (process.env.LOCAL_BANNER !== "0") printBanner(server.url);
-}
-
-function printBanner(url: string) {
-  process.stdout.write(`
-  API token service, running locally at ${url}
-  (data in ${inMemory ? "memory only" : dataDir}; Ctrl-C stops; README.md has the whole walk-through)
-
-  1. A person in an organization (the platform's user service would send this event):
-     curl -s ${url}/local/eventbridge/ -H 'x-amz-target: AWSEvents.PutEvents' -H 'content-type: application/x-amz-json-1.1' \\
-       -d '{"Entries":[{"Source":"platform.users","DetailType":"User Upserted","Detail":"{\\"orgId\\":\\"acme\\",\\"userId\\":\\"ada\\",\\"name\\":\\"Ada Lovelace\\",\\"permissions\\":[\\"reports:read\\"],\\"groups\\":[\\"finance\\"],\\"sites\\":[\\"london\\"],\\"occurredAt\\":\\"2026-01-01T00:00:00Z\\"}"}]}'
-  2. Their login at the local identity provider, and a session:
-     curl -s ${url}/local/idp/users -H 'content-type: application/json' -d '{"userId":"ada","email":"ada@example.com","password":"correct horse"}'
-     SESSION=$(curl -s ${url}/local/idp/login -H 'content-type: application/json' -d '{"email":"ada@example.com","password":"correct horse"}' | sed 's/.*"idToken":"\\([^"]*\\)".*/\\1/')
-  3. An API token (the secret is shown once), then use it:
-     curl -s ${url}/v1/orgs/acme/tokens -H "authorization: Bearer $SESSION" -H 'content-type: application/json' -d '{"name":"Power BI export","password":"correct horse"}'
-     curl -s ${url}/v1/verify -H 'content-type: application/json' -d '{"token":"<the secret>"}'
-  4. Move time: curl -s ${url}/local/clock -H 'content-type: application/json' -d '{"advanceSeconds":2592000}'
-
-`);
+  if (process.env.LOCAL_BANNER !== "0") process.stdout.write(banner(server.url, inMemory ? undefined : dataDir));
 }
 
 main().catch(async (error: unknown) => {
