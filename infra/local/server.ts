@@ -114,7 +114,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
       if (!found) {
         await drainRequest(req);
         // The path is not echoed back: people paste tokens into URLs.
-        return send(res, localError(404, "not_found", "No such route. See API.md for the routes this service serves.", requestId));
+        return send(res, localError(404, "not_found", "No such route. See docs/api.md for the routes this service serves.", requestId));
       }
       const body = await readBody(req);
       if (body === undefined) return send(res, localError(413, "payload_too_large", "The request body is too large.", requestId));
