@@ -12,8 +12,8 @@ import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { build } from "esbuild";
 import getPort from "get-port";
-import { ensureTables } from "../../infra/local/create-table.ts";
-import { startDynamoDbLocal } from "../../infra/local/dynamodb-local.ts";
+import { ensureTables } from "../../local/create-table.ts";
+import { startDynamoDbLocal } from "../../local/dynamodb-local.ts";
 
 const root = resolve(import.meta.dirname, "../..");
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

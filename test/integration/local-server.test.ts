@@ -1,5 +1,5 @@
 /**
- * The local server (`infra/local/server.ts`) started in this process, so a test can reach what a client cannot:
+ * The local server (`local/server.ts`) started in this process, so a test can reach what a client cannot:
  * the identity provider's signing key (to mint a Cognito-style access token), and failures injected into its
  * clock and identity provider (to see every path answer API.md's 500, and the server stay up).
  */
@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { importJWK, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { LocalIdentityProvider } from "../../infra/local/identity-provider.ts";
-import type { RunningLocalServer } from "../../infra/local/server.ts";
+import { LocalIdentityProvider } from "../../local/identity-provider.ts";
+import type { RunningLocalServer } from "../../local/server.ts";
 import { ApiClient, type ApiResponse } from "../support/api-client.ts";
 import { createTestTable } from "../support/table.ts";
 import { TEST_CURSOR_KEY } from "../support/domain-harness.ts";
@@ -43,7 +43,7 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: "SILENT",
   });
   const { testClock } = await import("../../functions/adapters/clock/clocks.ts");
-  const { startLocalServer } = await import("../../infra/local/server.ts");
+  const { startLocalServer } = await import("../../local/server.ts");
   stateDir = await mkdtemp(join(tmpdir(), "local-server-test-"));
   stateFile = join(stateDir, "identity-provider.json");
   const idp = await LocalIdentityProvider.open({ issuer: ISSUER, audience: AUDIENCE, clock: testClock, stateFile });

@@ -1,6 +1,6 @@
 import getPort from "get-port";
 import type { TestProject } from "vitest/node";
-import { startDynamoDbLocal } from "../../infra/local/dynamodb-local.ts";
+import { startDynamoDbLocal } from "../../local/dynamodb-local.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -29,7 +29,7 @@ export async function startLocalService(options: { dynamoDbEndpoint: string; tab
 async function startOnce(options: { dynamoDbEndpoint: string; tableName: string }): Promise<LocalService> {
   const port = await getPort();
   let output = "";
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "infra/local/main.ts"], {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "local/main.ts"], {
     cwd: root,
     env: {
       ...process.env,

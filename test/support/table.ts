@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { inject } from "vitest";
 import { createDocumentClient } from "../../functions/adapters/dynamodb/client.ts";
-import { ensureTables } from "../../infra/local/create-table.ts";
+import { ensureTables } from "../../local/create-table.ts";
 
 /**
  * Fresh tables, made from the shared definitions, in the run's DynamoDB Local: tests never share data.

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { eventRules } from "../../infra/event-rules.ts";
-import { EventPatternError, matchesEventPattern, validateEventPattern } from "../../infra/local/event-pattern.ts";
+import { EventPatternError, matchesEventPattern, validateEventPattern } from "../../local/event-pattern.ts";
 
 const event = {
   version: "0",

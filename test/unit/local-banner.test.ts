@@ -4,7 +4,7 @@
  * the clock 30, which may leave a token a moment short of expiring).
  */
 import { describe, expect, test } from "vitest";
-import { banner } from "../../infra/local/banner.ts";
+import { banner } from "../../local/banner.ts";
 import { SECTION, parseWalkthrough } from "../support/readme-walkthrough.ts";
 
 const url = "http://127.0.0.1:3000";

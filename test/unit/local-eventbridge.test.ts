@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { afterEach, describe, expect, test } from "vitest";
 import { ORGANIZATIONS_SOURCE, USERS_SOURCE, eventRules } from "../../infra/event-rules.ts";
-import { LocalEventBus, parsePutEventsRequest, type EventTarget, type PlatformEvent } from "../../infra/local/eventbridge.ts";
+import { LocalEventBus, parsePutEventsRequest, type EventTarget, type PlatformEvent } from "../../local/eventbridge.ts";
 
 const NOW = new Date("2025-06-01T12:00:00.987Z");
 const clock = { now: () => NOW };

@@ -8,7 +8,7 @@ import {
   IdentityProviderError,
   LocalIdentityProvider,
   type LocalIdentityProviderOptions,
-} from "../../infra/local/identity-provider.ts";
+} from "../../local/identity-provider.ts";
 
 const ISSUER = "http://127.0.0.1:3000/local/idp";
 const AUDIENCE = "api-token-service-local";

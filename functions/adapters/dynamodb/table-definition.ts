@@ -1,6 +1,6 @@
 /**
  * The one definition of the service's DynamoDB tables. The CDK stack (infra/) and the local server
- * (infra/local/) both build their tables from it, and the store adapter reads index names from it, so the
+ * (local/) both build their tables from it, and the store adapter reads index names from it, so the
  * deployed and the local tables can never disagree.
  */
 export type KeyAttribute = { readonly name: string; readonly type: "S" | "N" };

@@ -1,6 +1,6 @@
 import type { PasswordCheck, SessionPerson } from "../../domain/ports.ts";
 
-/** What the local identity provider (infra/local/identity-provider.ts) offers the password re-check. */
+/** What the local identity provider (local/identity-provider.ts) offers the password re-check. */
 export interface LocalPasswordVerifier {
   verifyPassword(userId: string, password: string): Promise<boolean>;
 }

@@ -5,7 +5,7 @@ import {
   type AttributeDefinition,
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
-import { tableDefinitions, type TableDefinition } from "../../functions/adapters/dynamodb/table-definition.ts";
+import { tableDefinitions, type TableDefinition } from "../functions/adapters/dynamodb/table-definition.ts";
 
 /** Creates a table from its shared definition unless it exists (data kept between restarts). */
 export async function ensureTable(

@@ -13,14 +13,14 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import getPort from "get-port";
-import { testClock } from "../../functions/adapters/clock/clocks.ts";
+import { testClock } from "../functions/adapters/clock/clocks.ts";
 import { banner } from "./banner.ts";
 import { ensureTables } from "./create-table.ts";
 import { JavaMissingError, startDynamoDbLocal, type RunningDynamoDbLocal } from "./dynamodb-local.ts";
 import { LocalIdentityProvider } from "./identity-provider.ts";
 import { startLocalServer } from "./server.ts";
 
-const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const host = process.env.HOST ?? "127.0.0.1";
 const port = Number(process.env.PORT ?? 3000);
 const inMemory = process.env.LOCAL_IN_MEMORY === "1";

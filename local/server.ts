@@ -5,10 +5,10 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
-import { registerLocalIdentityProvider } from "../../functions/adapters/identity/local-password-check.ts";
-import { hasLoneSurrogate } from "../../functions/platform/http/request-body.ts";
-import { routes, type RouteDefinition } from "../routes.ts";
-import { eventRules } from "../event-rules.ts";
+import { registerLocalIdentityProvider } from "../functions/adapters/identity/local-password-check.ts";
+import { hasLoneSurrogate } from "../functions/platform/http/request-body.ts";
+import { routes, type RouteDefinition } from "../infra/routes.ts";
+import { eventRules } from "../infra/event-rules.ts";
 import { LocalEventBus, type PlatformEvent } from "./eventbridge.ts";
 import { IdentityProviderError, type LocalIdentityProvider } from "./identity-provider.ts";
 

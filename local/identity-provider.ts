@@ -1,7 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ID_PATTERN } from "../../functions/domain/ids.ts";
+import { ID_PATTERN } from "../functions/domain/ids.ts";
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
