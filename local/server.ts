@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { registerLocalIdentityProvider } from "../functions/adapters/identity/local-password-check.ts";
+import { parseBearer } from "../functions/platform/http/bearer.ts";
 import { hasLoneSurrogate } from "../functions/platform/http/request-body.ts";
 import { routes, type RouteDefinition } from "../infra/routes.ts";
 import { eventRules } from "../infra/event-rules.ts";
@@ -197,8 +198,8 @@ async function invokeRoute(
   let authorizer: Record<string, unknown> | undefined;
   if (route.auth === "session") {
     // What API Gateway's JWT authorizer does: no valid session, no invocation.
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
-    const claims = match ? await options.identityProvider.verifySession(match[1]!).catch(() => undefined) : undefined;
+    const session = parseBearer(req.headers.authorization);
+    const claims = session ? await options.identityProvider.verifySession(session).catch(() => undefined) : undefined;
     if (!claims) {
       return localError(401, "unauthenticated", "Sign in and send your session as `Authorization: Bearer <ID token>`.", requestId);
     }

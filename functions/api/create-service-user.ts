@@ -2,6 +2,7 @@ import { z } from "zod";
 import { accessListSchema, nameSchema } from "../domain/schemas.ts";
 import { serviceUsers as wire } from "../platform/admin.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";
+import { members } from "../platform/session-access.ts";
 import { zodBody } from "../platform/http/zod-body.ts";
 
 const serviceUsers = wire();
@@ -10,6 +11,7 @@ const createBody = zodBody(z.strictObject({ name: nameSchema, permissions: acces
 /** POST /v1/orgs/{orgId}/service-users: an admin makes a system identity with assigned permissions. */
 export const handler = httpHandler({
   access: "admin",
+  members,
   successStatus: 201,
   body: createBody,
   run: async ({ membership, input }) => ({ serviceUser: await serviceUsers.create(membership, input) }),

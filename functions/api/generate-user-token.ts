@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { nameSchema } from "../domain/schemas.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";
+import { members } from "../platform/session-access.ts";
 import { zodBody } from "../platform/http/zod-body.ts";
 import { userTokensWithPasswordCheck } from "../platform/user-tokens.ts";
 
@@ -11,6 +12,7 @@ const generateBody = zodBody(z.strictObject({ name: nameSchema, password: z.stri
 /** POST /v1/orgs/{orgId}/tokens: a person makes a user API token for themself. */
 export const handler = httpHandler({
   access: "member",
+  members,
   successStatus: 201,
   body: generateBody,
   run: ({ membership, person, input }) =>

@@ -1,6 +1,7 @@
 import { listActivity } from "../domain/activity.ts";
 import { requireCursorKey } from "../platform/config.ts";
 import { httpHandler, pagination } from "../platform/http/http-handler.ts";
+import { members } from "../platform/session-access.ts";
 import { store } from "../platform/services.ts";
 
 // A function the stack gave no cursor key fails at cold start, not on its first request.
@@ -9,6 +10,7 @@ requireCursorKey();
 /** GET /v1/orgs/{orgId}/activity?limit=&cursor=: the organization's activity, newest first. */
 export const handler = httpHandler({
   access: "admin",
+  members,
   run: ({ membership, event }) => {
     const { limit, cursor } = pagination(event);
     return listActivity(store, membership.orgId, limit, cursor);

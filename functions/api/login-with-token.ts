@@ -1,4 +1,5 @@
 import { TokenVerifier } from "../domain/verification.ts";
+import { parseBearer } from "../platform/http/bearer.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";
 import { clock, store } from "../platform/services.ts";
 
@@ -7,9 +8,6 @@ const verifier = new TokenVerifier({ store, clock });
 /** POST /v1/login: log in with a user API token in `Authorization: Bearer <token>`; takes no body or `{}`. */
 export const handler = httpHandler({
   access: "open",
-  authenticate: (event) => {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(event.headers?.authorization ?? "");
-    return verifier.authenticateLogin(match?.[1]);
-  },
+  authenticate: (event) => verifier.authenticateLogin(parseBearer(event.headers?.authorization)),
   run: ({ caller }) => verifier.completeLogin(caller),
 });

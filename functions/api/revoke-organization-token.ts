@@ -1,11 +1,13 @@
 import { organizationTokens as wire } from "../platform/admin.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";
+import { members } from "../platform/session-access.ts";
 
 const organizationTokens = wire();
 
 /** DELETE /v1/orgs/{orgId}/admin/tokens/{tokenId}: an admin revokes anyone's token in the organization. */
 export const handler = httpHandler({
   access: "admin",
+  members,
   successStatus: 204,
   run: ({ membership, pathParameters }) => organizationTokens.revoke(membership, pathParameters.tokenId ?? ""),
 });

@@ -1,11 +1,13 @@
 import { serviceUsers as wire } from "../platform/admin.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";
+import { members } from "../platform/session-access.ts";
 
 const serviceUsers = wire();
 
 /** DELETE /v1/orgs/{orgId}/service-users/{serviceUserId}/tokens/{tokenId} */
 export const handler = httpHandler({
   access: "admin",
+  members,
   successStatus: 204,
   run: ({ membership, pathParameters }) =>
     serviceUsers.revokeToken(membership, pathParameters.serviceUserId ?? "", pathParameters.tokenId ?? ""),

@@ -1,4 +1,5 @@
 import { httpHandler } from "../platform/http/http-handler.ts";
+import { members } from "../platform/session-access.ts";
 import { userTokens as wire } from "../platform/user-tokens.ts";
 
 const userTokens = wire();
@@ -6,6 +7,7 @@ const userTokens = wire();
 /** DELETE /v1/orgs/{orgId}/tokens/{tokenId}: the caller revokes one of their own tokens. */
 export const handler = httpHandler({
   access: "member",
+  members,
   successStatus: 204,
   run: ({ membership, pathParameters }) =>
     userTokens.revoke({ membership, tokenId: pathParameters.tokenId ?? "" }),

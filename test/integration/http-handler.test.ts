@@ -312,3 +312,31 @@ describe("password re-check in local mode (PASSWORD_CHECK=local)", () => {
     }
   });
 });
+
+describe("the factory is built on what it is given (no composition root)", () => {
+  const membership = (permissions: string[]) => ({
+    orgId: ORG, userId: "ada", status: "active", name: "Ada", permissions, groups: [], sites: [],
+  });
+  const lookup = (permissions: string[] | undefined) => ({
+    getMembership: async (orgId: string, userId: string) =>
+      permissions && orgId === ORG && userId === "ada" ? (membership(permissions) as never) : undefined,
+  });
+
+  test("an admin route asks the injected lookup, and the domain's admin rule decides 403 or the operation", async () => {
+    const route = (permissions: string[] | undefined) =>
+      httpHandler({ access: "admin", members: lookup(permissions), run: async ({ membership: m }) => ({ orgId: m.orgId }) });
+    const event = () => listEvent(idTokenClaims());
+    const ok = await route(["api-tokens:admin"])(event(), context());
+    expect({ status: ok.statusCode, body: JSON.parse(ok.body!) }).toEqual({ status: 200, body: { orgId: ORG } });
+    const notAdmin = event();
+    expect(expectError(await route(["reports:read"])(notAdmin, context()), notAdmin, 403, "forbidden").message).toMatch(/api-tokens:admin/);
+    const notMember = event();
+    expectError(await route(undefined)(notMember, context()), notMember, 403, "forbidden");
+  });
+
+  test("a member route needs no admin permission", async () => {
+    const route = httpHandler({ access: "member", members: lookup([]), run: async ({ userId }) => ({ userId }) });
+    const ok = await route(listEvent(idTokenClaims()), context());
+    expect(JSON.parse(ok.body!)).toEqual({ userId: "ada" });
+  });
+});

@@ -5,11 +5,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { DomainError } from "../../domain/errors.ts";
 import type { MembershipRecord } from "../../domain/model.ts";
 import type { SessionPerson } from "../../domain/ports.ts";
-import { requireActiveMember } from "../../domain/access.ts";
+import { requireActiveMember, requireAdmin, type MembershipLookup } from "../../domain/access.ts";
 import { readSessionConfig } from "../config.ts";
 import { logger } from "../logger.ts";
 import { metrics } from "../metrics.ts";
-import { store } from "../services.ts";
 import { JSON_HEADERS, toErrorResponse } from "./errors.ts";
 import { assertUtf8Charset, hasLoneSurrogate, requestBodyLength, requestBodyText } from "./request-body.ts";
 
@@ -40,12 +39,14 @@ export interface ApiRequest<TInput, TCaller = undefined> {
 }
 
 type Access =
-  /** A person's session, and active membership of `{orgId}` in the path. */
-  | "member"
-  /** As "member", and the member holds `api-tokens:admin`. */
-  | "admin"
   /** No caller identity checked here: IAM in AWS (verify) or the API token itself (login). */
-  | "open";
+  | { readonly access: "open" }
+  /**
+   * A person's session, and active membership of `{orgId}` in the path ("member"), holding `api-tokens:admin`
+   * there too ("admin"): the domain's access rules, reading memberships from `members` (the route's wiring
+   * passes the store).
+   */
+  | { readonly access: "member" | "admin"; readonly members: MembershipLookup };
 
 /**
  * Turns the parsed JSON object into the operation's input, or throws `invalid_request`. Routes use
@@ -53,8 +54,7 @@ type Access =
  */
 export type BodyParser<T> = (body: Record<string, unknown>) => T;
 
-export interface HttpOperation<TInput, TCaller> {
-  readonly access: Access;
+export type HttpOperation<TInput, TCaller> = Access & {
   /**
    * For routes that authenticate the caller themselves (an API token in the header): runs before the body
    * is read, so a bad credential is 401 even when the body is bad too (API.md's order).
@@ -64,7 +64,7 @@ export interface HttpOperation<TInput, TCaller> {
   readonly body?: BodyParser<TInput>;
   readonly successStatus?: number;
   readonly run: (request: ApiRequest<NoInfer<TInput>, NoInfer<TCaller>>) => Promise<unknown>;
-}
+};
 
 interface Internal extends Record<string, unknown> {
   requestId: string;
@@ -88,7 +88,7 @@ export function httpHandler<TInput, TCaller = undefined>(operation: HttpOperatio
     publishMetrics(),
     httpHeaderNormalizer() as unknown as Mw,
     requestContext(),
-    ...(operation.access === "member" || operation.access === "admin" ? [memberAccess(operation.access)] : []),
+    ...(operation.access === "open" ? [] : [memberAccess(operation.access, operation.members)]),
     ...(authenticate ? [{ before: async (request) => void (state(request).caller = await authenticate(request.event)) } as Mw] : []),
     jsonBody(operation.body),
   ];
@@ -187,8 +187,6 @@ function logRequest(statusCode: number, internal: Internal, errorCode?: string) 
   });
 }
 
-export const ADMIN_PERMISSION = "api-tokens:admin";
-
 /**
  * The session comes from API Gateway's JWT authorizer (or the local server playing its part). The person is
  * the value of the claim `SESSION_USER_ID_CLAIM` names (API.md Conventions; `sub` unless configured).
@@ -196,8 +194,9 @@ export const ADMIN_PERMISSION = "api-tokens:admin";
  * the function loudly at once and costs no request anything. Tests set it (vi.stubEnv) before they build a
  * handler, or import a handler module afresh.
  */
-function memberAccess(access: "member" | "admin"): Mw {
+function memberAccess(access: "member" | "admin", members: MembershipLookup): Mw {
   const { userIdClaim } = readSessionConfig();
+  const requireAccess = access === "admin" ? requireAdmin : requireActiveMember;
   return {
     before: async (request) => {
       const claims = request.event.requestContext.authorizer?.jwt?.claims;
@@ -220,11 +219,7 @@ function memberAccess(access: "member" | "admin"): Mw {
       const signInName = claims["cognito:username"];
       const internal = state(request);
       internal.person = { userId, ...(typeof signInName === "string" && signInName.length > 0 ? { signInName } : {}) };
-      const membership = await requireActiveMember(store, request.event.pathParameters?.orgId ?? "", userId);
-      if (access === "admin" && !membership.permissions.includes(ADMIN_PERMISSION)) {
-        throw new DomainError("forbidden", `This needs the permission \`${ADMIN_PERMISSION}\` in this organization.`);
-      }
-      internal.membership = membership;
+      internal.membership = await requireAccess(members, request.event.pathParameters?.orgId ?? "", userId);
     },
   };
 }
