@@ -1,7 +1,7 @@
-import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from "aws-lambda";
 import { TokenVerifier } from "../domain/verification.ts";
+import { authorizerHandler, type AuthorizerResult } from "../platform/authorizer-handler.ts";
 import { logger } from "../platform/logger.ts";
-import { metrics, recordVerification } from "../platform/metrics.ts";
+import { recordVerification } from "../platform/metrics.ts";
 import { clock, store } from "../platform/services.ts";
 
 const verifier = new TokenVerifier({ store, clock });
@@ -29,17 +29,12 @@ export interface TokenAuthorizerContext {
  * `Authorization: Bearer <token>`. The `TokenAuthorizer` construct caches its answers for at most 60 s per
  * header value, which bounds how long a revoked token can still get through.
  */
-export async function handler(
-  event: APIGatewayRequestAuthorizerEventV2,
-): Promise<APIGatewaySimpleAuthorizerWithContextResult<TokenAuthorizerContext | Record<string, never>>> {
+export const handler = authorizerHandler(async (token): Promise<AuthorizerResult<TokenAuthorizerContext>> => {
   const started = performance.now();
-  const header = event.headers?.authorization ?? event.identitySource?.[0] ?? "";
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  const result = match ? await verifier.verify({ token: match[1]! }) : { valid: false as const, reason: "malformed" as const };
+  const result = token ? await verifier.verify({ token }) : { valid: false as const, reason: "malformed" as const };
   recordVerification(result.valid, performance.now() - started);
-  metrics.publishStoredMetrics();
   if (!result.valid) {
-    logger.info("token refused", { reason: result.reason, routeArn: event.routeArn });
+    logger.info("token refused", { reason: result.reason });
     return { isAuthorized: false, context: {} };
   }
   logger.info("token accepted", { orgId: result.orgId, tokenId: result.tokenId, kind: result.kind });
@@ -58,4 +53,4 @@ export async function handler(
       canLogin: result.canLogin,
     },
   };
-}
+});

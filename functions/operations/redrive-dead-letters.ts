@@ -1,10 +1,8 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import middy from "@middy/core";
-import type { Context } from "aws-lambda";
 import { z } from "zod";
-import { describeIssues } from "../domain/schemas.ts";
 import { logger } from "../platform/logger.ts";
+import { operatorHandler } from "../platform/operator-handler.ts";
 
 /**
  * Operator function, run from the AWS console: hands the events parked in a lifecycle handler's dead-letter
@@ -41,15 +39,15 @@ export function eventOf(body: string): Record<string, unknown> | undefined {
   }
 }
 
-export const handler = middy<unknown, unknown, Error, Context>({ timeoutEarlyInMillis: 0 }).handler(async (raw) => {
-  logger.resetKeys();
-  const parsed = input.safeParse(raw);
-  if (!parsed.success) {
-    return { ok: false, error: describeIssues(parsed.error), handlers: targets.map((t) => t.name) };
-  }
-  const { handler: name, maxMessages, dryRun } = parsed.data;
+export const handler = operatorHandler({
+  input,
+  help: () => ({ handlers: targets.map((t) => t.name) }),
+  run: redrive,
+});
+
+async function redrive({ handler: name, maxMessages, dryRun }: z.output<typeof input>) {
   const target = targets.find((t) => t.name === name)!;
-  const summary = { ok: true, handler: name, dryRun, redriven: [] as string[], unreadable: [] as string[], seen: 0 };
+  const summary = { handler: name, dryRun, redriven: [] as string[], unreadable: [] as string[], seen: 0 };
   while (summary.seen < maxMessages) {
     const received = await sqs.send(
       new ReceiveMessageCommand({
@@ -83,4 +81,4 @@ export const handler = middy<unknown, unknown, Error, Context>({ timeoutEarlyInM
   }
   logger.info("dead letters redriven", { handler: name, dryRun, count: summary.redriven.length, unreadable: summary.unreadable.length });
   return summary;
-});
+}

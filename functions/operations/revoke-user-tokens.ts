@@ -1,11 +1,8 @@
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import middy from "@middy/core";
-import type { Context } from "aws-lambda";
 import { z } from "zod";
-import { describeIssues, idSchema } from "../domain/schemas.ts";
+import { idSchema } from "../domain/schemas.ts";
 import { logger } from "../platform/logger.ts";
-import { metrics } from "../platform/metrics.ts";
 import { memberships as wire } from "../platform/memberships.ts";
+import { operatorHandler } from "../platform/operator-handler.ts";
 
 const memberships = wire();
 
@@ -25,20 +22,19 @@ const input = z.strictObject({
   dryRun: z.boolean().default(true),
 });
 
-export const handler = middy<unknown, unknown, Error, Context>({ timeoutEarlyInMillis: 0 }).use(logMetrics(metrics)).handler(async (event) => {
-  logger.resetKeys();
-  const parsed = input.safeParse(event);
-  if (!parsed.success) {
-    // An answer the console shows, not a failure to retry: nothing was changed.
-    return { ok: false, error: describeIssues(parsed.error), example: { orgId: "acme", userId: "ada", operator: "jane@ops", reason: "laptop stolen", dryRun: true } };
-  }
-  const result = await memberships.revokeAllUserTokens(parsed.data);
-  logger.info("operator revocation", {
-    orgId: parsed.data.orgId,
-    userId: parsed.data.userId,
-    operator: parsed.data.operator,
-    dryRun: result.dryRun,
-    revokedCount: result.revoked.length,
-  });
-  return { ok: true, ...result };
+export const handler = operatorHandler({
+  input,
+  metrics: true,
+  help: () => ({ example: { orgId: "acme", userId: "ada", operator: "jane@ops", reason: "laptop stolen", dryRun: true } }),
+  run: async (request) => {
+    const result = await memberships.revokeAllUserTokens(request);
+    logger.info("operator revocation", {
+      orgId: request.orgId,
+      userId: request.userId,
+      operator: request.operator,
+      dryRun: result.dryRun,
+      revokedCount: result.revoked.length,
+    });
+    return result;
+  },
 });

@@ -9,14 +9,15 @@ import { configureHandlersFor, createDomainHarness } from "../support/domain-har
 
 let h: Awaited<ReturnType<typeof createDomainHarness>>;
 let revokeUserTokens: (event: unknown, context: Context) => Promise<any>;
-let authorize: (event: APIGatewayRequestAuthorizerEventV2) => Promise<any>;
+let authorizer: (event: APIGatewayRequestAuthorizerEventV2, context: Context) => Promise<any>;
 const context = { awsRequestId: "test", getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+const authorize = (event: APIGatewayRequestAuthorizerEventV2) => authorizer(event, context);
 
 beforeAll(async () => {
   h = await createDomainHarness();
   configureHandlersFor(h, { POWERTOOLS_LOG_LEVEL: "WARN" });
   revokeUserTokens = (await import("../../functions/operations/revoke-user-tokens.ts")).handler as never;
-  authorize = (await import("../../functions/authorizers/token-authorizer.ts")).handler;
+  authorizer = (await import("../../functions/authorizers/token-authorizer.ts")).handler as never;
 });
 
 describe("the operator's revoke-all function", () => {
@@ -80,6 +81,13 @@ describe("the token authorizer for other APIs", () => {
     });
   });
 
+  test("reads the token from the identity source when the header map lacks it", async () => {
+    const m = await h.addMember("org-authz", "yan");
+    const { secret } = await h.userTokens.generate({ ...m, name: "t" });
+    const answer = await authorize({ ...request(`Bearer ${secret}`), headers: {} });
+    expect(answer).toMatchObject({ isAuthorized: true, context: { principalId: "yan" } });
+  });
+
   test("refuses missing, malformed, unknown and revoked tokens, and never echoes them", async () => {
     const m = await h.addMember("org-authz", "xia");
     const { token, secret } = await h.userTokens.generate({ ...m, name: "t" });
@@ -88,6 +96,14 @@ describe("the token authorizer for other APIs", () => {
       const answer = await authorize(request(header));
       expect(answer).toEqual({ isAuthorized: false, context: {} });
     }
+  });
+});
+
+describe("the operator's redrive function", () => {
+  test("a wrong input is answered with what is wrong and the handlers it knows (none here), before any queue is read", async () => {
+    const redrive = (await import("../../functions/operations/redrive-dead-letters.ts")).handler as (event: unknown, context: Context) => Promise<any>;
+    const answer = await redrive({ handler: "on-user-removed", extra: true }, context);
+    expect(answer).toEqual({ ok: false, error: expect.stringMatching(/handler.*extra/), handlers: [] });
   });
 });
 
