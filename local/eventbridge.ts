@@ -3,7 +3,7 @@
  * events that reach the same handlers, through the same patterns, as the rules in `infra/event-rules.ts`.
  */
 import { randomUUID } from "node:crypto";
-import { matchesEventPattern, validateEventPattern } from "./event-pattern.ts";
+import { compileEventPattern, type EventMatcher } from "./event-pattern.ts";
 
 export interface PlatformEvent {
   version: "0";
@@ -180,7 +180,7 @@ export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [200, 1000, 5000, 3000
  * EventBridge does, and never fail the put.
  */
 export class LocalEventBus {
-  private readonly targets: readonly EventTarget[];
+  private readonly targets: ReadonlyArray<EventTarget & { matches: EventMatcher }>;
   private readonly region: string;
   private readonly clock: { now(): Date };
   private readonly logSink: (entry: Record<string, unknown>) => void;
@@ -191,16 +191,15 @@ export class LocalEventBus {
 
   constructor(options: LocalEventBusOptions) {
     const names = new Set<string>();
-    for (const target of options.targets) {
+    this.targets = options.targets.map((target) => {
       if (names.has(target.name)) throw new Error(`Duplicate event target name "${target.name}"`);
       names.add(target.name);
       try {
-        validateEventPattern(target.pattern);
+        return { ...target, matches: compileEventPattern(target.pattern) };
       } catch (error) {
         throw new Error(`Event target "${target.name}" has an invalid pattern: ${(error as Error).message}`, { cause: error });
       }
-    }
-    this.targets = [...options.targets];
+    });
     this.region = options.region ?? DEFAULT_LOCAL_REGION;
     this.clock = options.clock;
     this.logSink = options.log;
@@ -221,7 +220,7 @@ export class LocalEventBus {
         return { ErrorCode: entry.errorCode, ErrorMessage: entry.errorMessage };
       }
       const { event } = entry;
-      const matched = this.targets.filter((target) => matchesEventPattern(target.pattern, event as unknown as Record<string, unknown>));
+      const matched = this.targets.filter((target) => target.matches(event as unknown as Record<string, unknown>));
       this.log({
         level: "info",
         message: "event accepted",
