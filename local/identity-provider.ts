@@ -1,6 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
+import { z } from "zod";
 import { ID_PATTERN } from "../functions/domain/ids.ts";
 import {
   calculateJwkThumbprint,
@@ -48,8 +49,6 @@ export class IdentityProviderError extends Error {
 }
 
 const ALG = "ES256";
-/** The service's own id rule (API.md "Conventions"): the platform's user ids are people's JWT subjects. */
-const USER_ID_PATTERN = ID_PATTERN;
 const MAX_EMAIL_LENGTH = 254;
 const MAX_PASSWORD_LENGTH = 256;
 const INVALID_CREDENTIALS = "incorrect email or password";
@@ -58,25 +57,92 @@ const STATE_VERSION = 1;
 // scrypt cost: Node's default N, which keeps local logins and tests fast; this is not a production store.
 const SCRYPT = { N: 16384, r: 8, p: 1, keyLength: 32, saltLength: 16 } as const;
 
-interface PasswordHash {
-  algorithm: "scrypt";
-  N: number;
-  r: number;
-  p: number;
-  salt: string; // base64url
-  hash: string; // base64url
+/** Exactly one @ with text on both sides, no white space (checked on the lower-cased address). */
+const isEmail = (email: string) => email.length <= MAX_EMAIL_LENGTH && /^[^\s@]+@[^\s@]+$/.test(email);
+
+/** The request bodies: first the fields (exactly these, all strings), then what each must hold. */
+function stringFields<K extends string>(...keys: K[]) {
+  const expected = keys.join(", ");
+  const field = (key: K) =>
+    z.string({ error: (issue) => (issue.input === undefined ? `missing field "${key}"` : `field "${key}" must be a string`) });
+  return z.strictObject(Object.fromEntries(keys.map((key) => [key, field(key)])) as Record<K, ReturnType<typeof field>>, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown field ${JSON.stringify(issue.keys[0]!.slice(0, 64))}; allowed fields: ${expected}`
+        : `request body must be an object with fields: ${expected}`,
+  });
+}
+const newUserFields = stringFields("userId", "email", "password");
+const loginFields = stringFields("email", "password");
+const newUserSchema = z.object({
+  userId: z.string().regex(ID_PATTERN, "userId must be 1-128 letters, digits or . _ : @ | - (not . or .. alone)"),
+  email: z
+    .string()
+    .transform((email) => email.toLowerCase())
+    .refine(isEmail, `email must contain exactly one @ with text on both sides, no spaces, at most ${MAX_EMAIL_LENGTH} characters`),
+  password: z
+    .string()
+    .min(1, `password must be 1-${MAX_PASSWORD_LENGTH} characters`)
+    .max(MAX_PASSWORD_LENGTH, `password must be 1-${MAX_PASSWORD_LENGTH} characters`),
+});
+
+/** Validates with the schema, or throws `invalid_request` with the first problem (field names only, never values). */
+function parseRequest<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const { issues } = result.error;
+  throw new IdentityProviderError("invalid_request", (issues.find((issue) => issue.code === "unrecognized_keys") ?? issues[0])!.message);
 }
 
-interface UserRecord {
-  userId: string;
-  email: string;
-  password: PasswordHash;
-}
+const passwordHashSchema = z.object({
+  algorithm: z.literal("scrypt"),
+  // Bounds keep a hand-edited file from demanding huge amounts of memory or time per login.
+  N: z.int().min(1024).max(1 << 17).refine((n) => (n & (n - 1)) === 0),
+  r: z.int().min(1).max(16),
+  p: z.int().min(1).max(16),
+  salt: z.string().refine((salt) => Buffer.from(salt, "base64url").length >= 8),
+  hash: z.string().refine((hash) => Buffer.from(hash, "base64url").length >= 16 && Buffer.from(hash, "base64url").length <= 128),
+});
+type PasswordHash = z.infer<typeof passwordHashSchema>;
 
-interface StateFileContent {
-  version: typeof STATE_VERSION;
-  signingKey: JWK; // private EC P-256 JWK
-  users: UserRecord[];
+const userRecordSchema = z.object({
+  userId: z.string().regex(ID_PATTERN),
+  email: z.string().refine((email) => email === email.toLowerCase() && isEmail(email)),
+  password: passwordHashSchema,
+});
+type UserRecord = z.infer<typeof userRecordSchema>;
+
+/** A verified JWT is a session only if it is an id token (access tokens signed by the same key are not). */
+const sessionClaimsSchema = z.looseObject({ token_use: z.literal("id"), sub: z.string(), email: z.string().optional() });
+
+const STATE_FIELD_PROBLEMS: Record<string, string> = {
+  version: `unsupported version (expected ${STATE_VERSION})`,
+  signingKey: "signingKey is missing",
+  users: "users must be an array",
+};
+/** The persisted state. The signing key's fields are checked here; its curve point when it is imported. */
+const stateFileSchema = z.object({
+  version: z.literal(STATE_VERSION),
+  signingKey: z.looseObject({ kty: z.literal("EC"), crv: z.literal("P-256"), x: z.string(), y: z.string(), d: z.string() }),
+  users: z.array(userRecordSchema).refine(
+    (users) => new Set(users.map((user) => user.userId)).size === users.length && new Set(users.map((user) => user.email)).size === users.length,
+    "users contain a duplicate userId or email",
+  ),
+});
+type StateFileContent = z.infer<typeof stateFileSchema>;
+
+/** A state-file problem in words that never quote the file (it holds the private key). */
+function stateProblem(issue: z.core.$ZodIssue): string {
+  const [field, index, userField, hashField] = issue.path;
+  if (field === undefined) return "not an object";
+  if (issue.code === "custom" && issue.path.length === 1) return issue.message;
+  if (field === "signingKey" && issue.path.length > 1) return "signingKey is not a usable private EC P-256 JWK";
+  if (field !== "users" || index === undefined) return STATE_FIELD_PROBLEMS[String(field)] ?? "unreadable content";
+  const what =
+    userField === undefined ? "not an object"
+    : userField === "password" ? (hashField === undefined ? "password hash missing" : "bad password hash")
+    : `bad ${String(userField)}`;
+  return `users[${String(index)}]: ${what}`;
 }
 
 interface SigningKey {
@@ -88,11 +154,7 @@ interface SigningKey {
 }
 
 export class LocalIdentityProvider {
-  readonly #issuer: string;
-  readonly #audience: string;
-  readonly #clock: Clock;
-  readonly #stateFile: string | undefined;
-  readonly #sessionTtlSeconds: number;
+  readonly #options: ResolvedOptions;
   readonly #key: SigningKey;
   readonly #keySet: JWTVerifyGetKey;
   readonly #usersById = new Map<string, UserRecord>();
@@ -101,11 +163,7 @@ export class LocalIdentityProvider {
   #writes: Promise<unknown> = Promise.resolve();
 
   private constructor(options: ResolvedOptions, key: SigningKey, users: UserRecord[]) {
-    this.#issuer = options.issuer;
-    this.#audience = options.audience;
-    this.#clock = options.clock;
-    this.#stateFile = options.stateFile;
-    this.#sessionTtlSeconds = options.sessionTtlSeconds;
+    this.#options = options;
     this.#key = key;
     this.#keySet = createLocalJWKSet(this.jwks());
     for (const user of users) this.#insert(user);
@@ -125,24 +183,9 @@ export class LocalIdentityProvider {
   }
 
   async createUser(input: unknown): Promise<{ userId: string; email: string }> {
-    const fields = exactStringFields(input, ["userId", "email", "password"]);
-    const userId = fields.userId;
-    if (!USER_ID_PATTERN.test(userId)) {
-      throw invalidRequest(
-        "userId must be 1-128 letters, digits or . _ : @ | - (not . or .. alone)",
-      );
-    }
-    const email = normalizeEmail(fields.email);
-    if (email === undefined) {
-      throw invalidRequest(
-        `email must contain exactly one @ with text on both sides, no spaces, at most ${MAX_EMAIL_LENGTH} characters`,
-      );
-    }
-    if (fields.password.length < 1 || fields.password.length > MAX_PASSWORD_LENGTH) {
-      throw invalidRequest(`password must be 1-${MAX_PASSWORD_LENGTH} characters`);
-    }
+    const { userId, email, password } = parseRequest(newUserSchema, parseRequest(newUserFields, input));
     // Hash outside the queue: it is the slow part and needs no shared state.
-    const user: UserRecord = { userId, email, password: await hashPassword(fields.password) };
+    const user: UserRecord = { userId, email, password: await hashPassword(password) };
 
     const created = this.#writes.then(async () => {
       if (this.#usersById.has(userId) || this.#userIdsByEmail.has(email)) {
@@ -158,7 +201,7 @@ export class LocalIdentityProvider {
   }
 
   async login(input: unknown): Promise<{ idToken: string }> {
-    const fields = exactStringFields(input, ["email", "password"]);
+    const fields = parseRequest(loginFields, input);
     const email = fields.email.toLowerCase();
     const userId = this.#userIdsByEmail.get(email);
     const user = userId === undefined ? undefined : this.#usersById.get(userId);
@@ -168,21 +211,20 @@ export class LocalIdentityProvider {
       throw new IdentityProviderError("invalid_credentials", INVALID_CREDENTIALS);
     }
 
-    const issuedAt = Math.floor(this.#clock.now().getTime() / 1000);
+    const issuedAt = Math.floor(this.#options.clock.now().getTime() / 1000);
     const idToken = await new SignJWT({ email: user.email, token_use: "id" })
       .setProtectedHeader({ alg: ALG, kid: this.#key.kid, typ: "JWT" })
       .setSubject(user.userId)
-      .setIssuer(this.#issuer)
-      .setAudience(this.#audience)
+      .setIssuer(this.#options.issuer)
+      .setAudience(this.#options.audience)
       .setIssuedAt(issuedAt)
-      .setExpirationTime(issuedAt + this.#sessionTtlSeconds)
+      .setExpirationTime(issuedAt + this.#options.sessionTtlSeconds)
       .sign(this.#key.privateKey);
     return { idToken };
   }
 
   async verifyPassword(userId: string, password: string): Promise<boolean> {
-    const user = typeof userId === "string" ? this.#usersById.get(userId) : undefined;
-    return passwordMatches(user, password);
+    return passwordMatches(this.#usersById.get(userId), password);
   }
 
   jwks(): { keys: JWK[] } {
@@ -191,16 +233,16 @@ export class LocalIdentityProvider {
   }
 
   async verifySession(jwt: string): Promise<{ sub: string; email?: string; [claim: string]: unknown }> {
-    if (typeof jwt !== "string" || jwt.length === 0) {
+    if (jwt.length === 0) {
       throw new IdentityProviderError("invalid_credentials", "session token is missing");
     }
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(jwt, this.#keySet, {
-        issuer: this.#issuer,
-        audience: this.#audience,
+        issuer: this.#options.issuer,
+        audience: this.#options.audience,
         algorithms: [ALG],
-        currentDate: this.#clock.now(),
+        currentDate: this.#options.clock.now(),
         requiredClaims: ["sub", "iat", "exp"],
       }));
     } catch (error) {
@@ -208,14 +250,12 @@ export class LocalIdentityProvider {
       const reason = error instanceof joseErrors.JOSEError ? ` (${error.code})` : "";
       throw new IdentityProviderError("invalid_credentials", `session token is invalid or expired${reason}`);
     }
-    // Access tokens and other token kinds signed by the same key are not sessions.
-    if (payload.token_use !== "id" || typeof payload.sub !== "string") {
-      throw new IdentityProviderError("invalid_credentials", "session token is not an id token");
+    const claims = sessionClaimsSchema.safeParse(payload);
+    if (!claims.success) {
+      const malformedEmail = claims.error.issues[0]?.path[0] === "email";
+      throw new IdentityProviderError("invalid_credentials", malformedEmail ? "session token has a malformed email claim" : "session token is not an id token");
     }
-    if (payload.email !== undefined && typeof payload.email !== "string") {
-      throw new IdentityProviderError("invalid_credentials", "session token has a malformed email claim");
-    }
-    return payload as { sub: string; email?: string; [claim: string]: unknown };
+    return claims.data;
   }
 
   #insert(user: UserRecord): void {
@@ -224,81 +264,30 @@ export class LocalIdentityProvider {
   }
 
   async #persist(users: UserRecord[]): Promise<void> {
-    const file = this.#stateFile;
+    const file = this.#options.stateFile;
     const signingKey = this.#key.privateJwkForStateFile;
     if (file === undefined || signingKey === undefined) return;
-    const content: StateFileContent = { version: STATE_VERSION, signingKey, users };
+    const content = { version: STATE_VERSION, signingKey, users };
     await writeFileAtomically(file, `${JSON.stringify(content, null, 2)}\n`);
   }
 }
 
-interface ResolvedOptions {
-  issuer: string;
-  audience: string;
-  clock: Clock;
-  stateFile: string | undefined;
-  sessionTtlSeconds: number;
-}
+/** The options are typed; what types cannot say (non-empty, positive) is checked here. */
+const optionsSchema = z.object({
+  issuer: z.string().min(1),
+  audience: z.string().min(1),
+  clock: z.custom<Clock>(),
+  stateFile: z.string().min(1).optional(),
+  sessionTtlSeconds: z.int().positive().default(3600),
+});
+type ResolvedOptions = z.output<typeof optionsSchema>;
 
 function resolveOptions(options: LocalIdentityProviderOptions): ResolvedOptions {
-  if (typeof options.issuer !== "string" || options.issuer.length === 0) {
-    throw new TypeError("LocalIdentityProvider: issuer must be a non-empty string");
+  const result = optionsSchema.safeParse(options);
+  if (!result.success) {
+    throw new TypeError(`LocalIdentityProvider: invalid ${result.error.issues.map((issue) => issue.path.join(".")).join(", ")}`);
   }
-  if (typeof options.audience !== "string" || options.audience.length === 0) {
-    throw new TypeError("LocalIdentityProvider: audience must be a non-empty string");
-  }
-  if (typeof options.clock?.now !== "function") {
-    throw new TypeError("LocalIdentityProvider: clock must have a now() method");
-  }
-  if (options.stateFile !== undefined && (typeof options.stateFile !== "string" || options.stateFile.length === 0)) {
-    throw new TypeError("LocalIdentityProvider: stateFile must be a non-empty string when given");
-  }
-  const sessionTtlSeconds = options.sessionTtlSeconds ?? 3600;
-  if (!Number.isSafeInteger(sessionTtlSeconds) || sessionTtlSeconds <= 0) {
-    throw new TypeError("LocalIdentityProvider: sessionTtlSeconds must be a positive integer");
-  }
-  return {
-    issuer: options.issuer,
-    audience: options.audience,
-    clock: options.clock,
-    stateFile: options.stateFile,
-    sessionTtlSeconds,
-  };
-}
-
-function invalidRequest(message: string): IdentityProviderError {
-  return new IdentityProviderError("invalid_request", message);
-}
-
-/** Checks that input is a plain object with exactly these keys, all strings. Messages name fields, never values. */
-function exactStringFields<K extends string>(input: unknown, keys: readonly K[]): Record<K, string> {
-  const expected = keys.join(", ");
-  if (typeof input !== "object" || input === null || Array.isArray(input)) {
-    throw invalidRequest(`request body must be an object with fields: ${expected}`);
-  }
-  const allowed = new Set<string>(keys);
-  for (const key of Object.keys(input)) {
-    if (!allowed.has(key)) {
-      throw invalidRequest(`unknown field ${JSON.stringify(key.slice(0, 64))}; allowed fields: ${expected}`);
-    }
-  }
-  const record = input as Record<string, unknown>;
-  const result = {} as Record<K, string>;
-  for (const key of keys) {
-    if (!Object.hasOwn(record, key)) throw invalidRequest(`missing field "${key}"`);
-    const value = record[key];
-    if (typeof value !== "string") throw invalidRequest(`field "${key}" must be a string`);
-    result[key] = value;
-  }
-  return result;
-}
-
-function normalizeEmail(raw: string): string | undefined {
-  const email = raw.toLowerCase();
-  if (email.length > MAX_EMAIL_LENGTH || /\s/.test(email)) return undefined;
-  const parts = email.split("@");
-  if (parts.length !== 2 || !parts[0] || !parts[1]) return undefined;
-  return email;
+  return result.data;
 }
 
 function deriveKey(password: string, salt: Buffer, params: { N: number; r: number; p: number }, length: number) {
@@ -313,21 +302,15 @@ function deriveKey(password: string, salt: Buffer, params: { N: number; r: numbe
 async function hashPassword(password: string): Promise<PasswordHash> {
   const salt = randomBytes(SCRYPT.saltLength);
   const hash = await deriveKey(password, salt, SCRYPT, SCRYPT.keyLength);
-  return {
-    algorithm: "scrypt",
-    N: SCRYPT.N,
-    r: SCRYPT.r,
-    p: SCRYPT.p,
-    salt: salt.toString("base64url"),
-    hash: hash.toString("base64url"),
-  };
+  const { N, r, p } = SCRYPT;
+  return { algorithm: "scrypt", N, r, p, salt: salt.toString("base64url"), hash: hash.toString("base64url") };
 }
 
 // Unknown users still cost one scrypt run, so response time does not reveal which emails exist.
 const DUMMY_SALT = randomBytes(SCRYPT.saltLength);
 
 async function passwordMatches(user: UserRecord | undefined, password: string): Promise<boolean> {
-  if (typeof password !== "string" || password.length === 0 || password.length > MAX_PASSWORD_LENGTH) {
+  if (password.length === 0 || password.length > MAX_PASSWORD_LENGTH) {
     return false;
   }
   if (user === undefined) {
@@ -350,11 +333,7 @@ async function generateSigningKey(forStateFile: boolean): Promise<SigningKey> {
   return key;
 }
 
-async function signingKeyFromJwk(jwk: JWK): Promise<SigningKey> {
-  const { kty, crv, x, y, d } = jwk;
-  if (kty !== "EC" || crv !== "P-256" || typeof x !== "string" || typeof y !== "string" || typeof d !== "string") {
-    throw new Error("signingKey must be a private EC P-256 JWK");
-  }
+async function signingKeyFromJwk({ kty, crv, x, y, d }: StateFileContent["signingKey"]): Promise<SigningKey> {
   const privateJwk: JWK = { kty, crv, x, y, d };
   const publicJwk: JWK = { kty, crv, x, y };
   const privateKey = await importJWK(privateJwk, ALG, { extractable: false });
@@ -385,66 +364,13 @@ async function loadStateFile(file: string): Promise<{ key: SigningKey; users: Us
   } catch {
     throw new Error(`identity provider state file ${file} is not valid JSON`);
   }
-  let problem: string | undefined;
-  let result: { key: SigningKey; users: UserRecord[] } | undefined;
+  const parsed = stateFileSchema.safeParse(content);
+  if (!parsed.success) throw new Error(`identity provider state file ${file} is invalid: ${stateProblem(parsed.error.issues[0]!)}`);
   try {
-    result = await parseState(content);
-  } catch (error) {
-    problem = error instanceof StateError ? error.message : "unreadable content";
-  }
-  if (result === undefined) throw new Error(`identity provider state file ${file} is invalid: ${problem}`);
-  return result;
-}
-
-class StateError extends Error {}
-
-async function parseState(content: unknown): Promise<{ key: SigningKey; users: UserRecord[] }> {
-  if (typeof content !== "object" || content === null) throw new StateError("not an object");
-  const { version, signingKey, users } = content as Partial<Record<keyof StateFileContent, unknown>>;
-  if (version !== STATE_VERSION) throw new StateError(`unsupported version (expected ${STATE_VERSION})`);
-  if (typeof signingKey !== "object" || signingKey === null) throw new StateError("signingKey is missing");
-  if (!Array.isArray(users)) throw new StateError("users must be an array");
-  const parsedUsers = users.map((user, index) => parseUser(user, index));
-  const ids = new Set(parsedUsers.map((user) => user.userId));
-  const emails = new Set(parsedUsers.map((user) => user.email));
-  if (ids.size !== parsedUsers.length || emails.size !== parsedUsers.length) {
-    throw new StateError("users contain a duplicate userId or email");
-  }
-  let key: SigningKey;
-  try {
-    key = await signingKeyFromJwk(signingKey as JWK);
+    return { key: await signingKeyFromJwk(parsed.data.signingKey), users: parsed.data.users };
   } catch {
-    throw new StateError("signingKey is not a usable private EC P-256 JWK");
+    throw new Error(`identity provider state file ${file} is invalid: signingKey is not a usable private EC P-256 JWK`);
   }
-  return { key, users: parsedUsers };
-}
-
-function parseUser(raw: unknown, index: number): UserRecord {
-  const fail = (what: string) => new StateError(`users[${index}]: ${what}`);
-  if (typeof raw !== "object" || raw === null) throw fail("not an object");
-  const { userId, email, password } = raw as Record<string, unknown>;
-  if (typeof userId !== "string" || !USER_ID_PATTERN.test(userId)) throw fail("bad userId");
-  if (typeof email !== "string" || normalizeEmail(email) !== email) throw fail("bad email");
-  if (typeof password !== "object" || password === null) throw fail("password hash missing");
-  const { algorithm, N, r, p, salt, hash } = password as Record<string, unknown>;
-  const isInt = (value: unknown, min: number, max: number): value is number =>
-    Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max;
-  // Bounds keep a hand-edited file from demanding huge amounts of memory or time per login.
-  if (
-    algorithm !== "scrypt" ||
-    !isInt(N, 1024, 1 << 17) ||
-    (N & (N - 1)) !== 0 ||
-    !isInt(r, 1, 16) ||
-    !isInt(p, 1, 16) ||
-    typeof salt !== "string" ||
-    typeof hash !== "string" ||
-    Buffer.from(salt, "base64url").length < 8 ||
-    Buffer.from(hash, "base64url").length < 16 ||
-    Buffer.from(hash, "base64url").length > 128
-  ) {
-    throw fail("bad password hash");
-  }
-  return { userId, email, password: { algorithm, N, r, p, salt, hash } };
 }
 
 async function writeFileAtomically(file: string, text: string): Promise<void> {

@@ -290,6 +290,26 @@ describe("LocalIdentityProvider", () => {
       expect((await rejection(otherAudience.verifySession(idToken))).code).toBe("invalid_credentials");
     });
 
+    test("a hand-edited state file is checked against its schema and refused naming what is wrong", async () => {
+      const stateFile = join(await tempDir(), "idp-state.json");
+      const { idp } = await openProvider({ stateFile });
+      await idp.createUser({ userId: "user-1", email: "alice@example.com", password: PASSWORD });
+      const good = JSON.parse(await readFile(stateFile, "utf8")) as { users: Array<Record<string, unknown>>; signingKey: object };
+      const user = good.users[0]!;
+      const cases: Array<[unknown, string]> = [
+        [{ ...good, version: 2 }, "unsupported version"],
+        [{ ...good, users: [{ ...user, email: "Alice@example.com" }] }, "users[0]: bad email"],
+        [{ ...good, users: [user, { ...user, userId: "a/b" }] }, "users[1]: bad userId"],
+        [{ ...good, users: [{ ...user, password: { ...(user.password as object), N: 1 << 20 } }] }, "users[0]: bad password hash"],
+        [{ ...good, users: [user, user] }, "duplicate userId or email"],
+        [{ ...good, signingKey: { ...good.signingKey, kty: "RSA" } }, "signingKey is not a usable private EC P-256 JWK"],
+      ];
+      for (const [content, problem] of cases) {
+        await writeFile(stateFile, JSON.stringify(content));
+        await expect(LocalIdentityProvider.open({ issuer: ISSUER, audience: AUDIENCE, clock: new FakeClock(), stateFile })).rejects.toThrow(problem);
+      }
+    });
+
     test("a corrupt state file fails open() without quoting the private key", async () => {
       const stateFile = join(await tempDir(), "idp-state.json");
       await openProvider({ stateFile });
