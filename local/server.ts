@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
+import { z } from "zod";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { registerLocalIdentityProvider } from "../functions/adapters/identity/local-password-check.ts";
 import { parseBearer } from "../functions/platform/http/bearer.ts";
@@ -34,6 +35,7 @@ type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 /** API Gateway HTTP APIs accept payloads up to 10 MB; the handlers enforce the contract's 16 KiB. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 const MAX_CLOCK_ADVANCE_SECONDS = 10 * 365 * 86_400;
+const clockAdvance = z.strictObject({ advanceSeconds: z.int().min(0).max(MAX_CLOCK_ADVANCE_SECONDS) });
 
 export interface RunningLocalServer {
   readonly url: string;
@@ -83,18 +85,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   registerLocalIdentityProvider(idp);
 
   add("POST", "/local/clock", async (_req, body) => {
-    const input = parseJson(body);
-    const seconds = isObject(input) ? input.advanceSeconds : undefined;
-    if (
-      !isObject(input) ||
-      Object.keys(input).some((key) => key !== "advanceSeconds") ||
-      typeof seconds !== "number" ||
-      !Number.isInteger(seconds) ||
-      seconds < 0 ||
-      seconds > MAX_CLOCK_ADVANCE_SECONDS
-    ) {
+    const input = clockAdvance.safeParse(parseJson(body));
+    if (!input.success) {
       return localError(400, "invalid_request", `Send { "advanceSeconds": N } with N a whole number from 0 to ${MAX_CLOCK_ADVANCE_SECONDS}.`);
     }
+    const seconds = input.data.advanceSeconds;
     const now = options.clock.advance(seconds);
     await options.onClockAdvanced?.();
     options.log({ level: "info", message: "test clock advanced", advanceSeconds: seconds, now: now.toISOString() });
@@ -314,9 +309,6 @@ function parseJson(body: Buffer): unknown {
   }
   return parsed;
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 function localError(status: number, code: string, message: string, requestId: string = randomUUID()): Reply {
   return { status, body: { error: { code, message, requestId } } };
