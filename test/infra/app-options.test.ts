@@ -5,7 +5,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { buildApp } from "../../infra/app.ts";
 import { TEST_EVENT_REGISTRY_NAME } from "../../infra/ops/console-test-events.ts";
-import { readViolations, synthesize, synthesizeShared, type SynthesizedTemplate } from "./synth.ts";
+import { readViolations, synthesizeShared, type SynthesizedTemplate } from "./synth.ts";
 
 /** The app with every optional setting given, as `npx cdk deploy -c ...` would pass them (strings). */
 const OPTIONS = {
@@ -167,12 +167,12 @@ describe("cdk-nag gate", () => {
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
-  });
+  }, 180_000); // a full synthesis, on a machine the whole suite shares
 });
 
 describe("an existing OIDC issuer instead of the stack's user pool", () => {
   test("no Cognito, sessions checked against that issuer, and generate-user-token told it cannot check passwords", () => {
-    const external = synthesize({ jwtIssuer: "https://idp.example.com/", jwtAudience: "api-token-service" });
+    const external = synthesizeShared({ jwtIssuer: "https://idp.example.com/", jwtAudience: "api-token-service" });
     expect(external.violations).toEqual([]);
     const json = external.template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
     expect(Object.values(json).filter((r) => r.Type.startsWith("AWS::Cognito::"))).toEqual([]);
@@ -183,5 +183,5 @@ describe("an existing OIDC issuer instead of the stack's user pool", () => {
     expect(generate!.Properties.Environment.Variables.COGNITO_USER_POOL_ID).toBeUndefined();
     // An external issuer's `sub` is the platform's user id unless userIdClaim says otherwise.
     expect(generate!.Properties.Environment.Variables.SESSION_USER_ID_CLAIM).toBe("sub");
-  });
+  }, 180_000);
 });
