@@ -3,7 +3,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { App, Validations, type AppProps } from "aws-cdk-lib";
 import { AwsSolutionsChecks, ServerlessChecks } from "cdk-nag";
-import { ApiTokenServiceStack, assertStageName, type ApiTokenServiceStackProps } from "./api-token-service-stack.ts";
+import { ApiTokenServiceStack } from "./api-token-service-stack.ts";
+import { assertStageName, type ApiTokenServiceStackProps } from "./stack-options.ts";
 
 export const STACK_NAME = "ApiTokenService";
 

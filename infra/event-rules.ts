@@ -1,3 +1,5 @@
+import type { FunctionDefinition, TableAccess } from "./function-definition.ts";
+
 /**
  * The one definition of which platform events reach which handler. The CDK app makes one EventBridge rule
  * per entry with exactly this pattern; the local `PutEvents` endpoint routes events by the same patterns.
@@ -7,15 +9,11 @@ export interface EventPattern {
   readonly "detail-type": readonly string[];
 }
 
-export interface EventRuleDefinition {
-  /** Also the function's logical name. */
-  readonly operation: string;
+export interface EventRuleDefinition extends FunctionDefinition {
   readonly description: string;
   readonly pattern: EventPattern;
-  /** Handler module, relative to the repository root. It exports `handler`. */
-  readonly handlerModule: string;
-  readonly tableAccess: "read" | "readWrite";
-  readonly activityAccess: "none" | "append" | "read";
+  /** Every handler reads the tokens table. */
+  readonly tableAccess: Exclude<TableAccess, "none">;
 }
 
 export const USERS_SOURCE = "platform.users";

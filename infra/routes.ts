@@ -1,3 +1,5 @@
+import type { FunctionDefinition, TableAccess } from "./function-definition.ts";
+
 /**
  * The one route table: the CDK app makes an API Gateway route and a Lambda function for each entry, and the
  * local server serves the same paths by invoking the same handler modules. Paths use API Gateway's `{param}` form.
@@ -10,23 +12,12 @@ export type RouteAuth =
   /** No authorizer: the handler authenticates the API token in the Authorization header itself. */
   | "none";
 
-export interface RouteDefinition {
-  /** Also the function's logical name: one Lambda per operation. */
-  readonly operation: string;
+export interface RouteDefinition extends FunctionDefinition {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE";
   readonly path: string;
-  /** Handler module, relative to the repository root. It exports `handler`. */
-  readonly handlerModule: string;
   readonly auth: RouteAuth;
-  /** What the function may do with the tokens table: least privilege per function. */
-  readonly tableAccess: "read" | "readWrite";
-  /**
-   * What it may do with the activity log: "append" (PutItem only) where it records actions, "read" (Query
-   * only) for the activity route. No function may update or delete a record.
-   */
-  readonly activityAccess: "none" | "append" | "read";
-  /** The function's timeout, when the shared 10 s is not enough. */
-  readonly timeoutSeconds?: number;
+  /** Every route reads the tokens table. */
+  readonly tableAccess: Exclude<TableAccess, "none">;
 }
 
 /**

@@ -249,3 +249,7 @@ export class OperationFunction extends Construct {
     tableStatement(tables.activity, ACTIVITY_ACTIONS[tables.activityAccess]);
   }
 }
+
+/** `generate-user-token` → `GenerateUserToken`: an operation's construct id. */
+export const pascalCase = (name: string): string =>
+  name.replace(/(^|-)([a-z0-9])/g, (_, _dash: string, c: string) => c.toUpperCase());

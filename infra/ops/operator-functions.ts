@@ -1,15 +1,12 @@
+import type { FunctionDefinition } from "../function-definition.ts";
+
 /**
  * The functions that are neither a route nor an event handler: the Lambda authorizer other APIs attach, the
  * tokens table's stream consumer, and the operator functions run from the AWS console (each with a shareable
  * test event, see `console-test-events.ts`).
  */
-export interface ExtraFunctionDefinition {
-  /** Also the function's description, and the key of its console test events. */
-  readonly operation: string;
-  /** Handler module, relative to the repository root. It exports `handler`. */
-  readonly handlerModule: string;
-  readonly tableAccess: "none" | "read" | "readWrite";
-  readonly activityAccess: "none" | "append" | "read";
+export interface ExtraFunctionDefinition extends FunctionDefinition {
+  /** Each sets its own timeout. */
   readonly timeoutSeconds: number;
 }
 

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import { DEFAULT_POOL_USER_ID_CLAIM } from "../../infra/api-token-service-stack.ts";
 import { routes } from "../../infra/routes.ts";
-import { synthesize, type Synthesized } from "./synth.ts";
+import { synthesize, synthesizeShared, type SynthesizedTemplate } from "./synth.ts";
 
 type Resources = Record<string, { Type: string; Properties: any; DependsOn?: string[]; DeletionPolicy?: string }>;
 
@@ -15,13 +15,13 @@ const APPS = {
   green: { stage: "green", userIdClaim: "custom:platform_user_id" },
 } as const;
 
-const synthesized = {} as Record<keyof typeof APPS, Synthesized>;
+const synthesized = {} as Record<keyof typeof APPS, SynthesizedTemplate>;
 const resourcesOf = (app: keyof typeof APPS): Resources => synthesized[app].template.toJSON().Resources;
 const ofType = (app: keyof typeof APPS, type: string) => Object.entries(resourcesOf(app)).filter(([, r]) => r.Type === type);
 
 beforeAll(() => {
-  for (const [name, context] of Object.entries(APPS)) synthesized[name as keyof typeof APPS] = synthesize(context);
-});
+  for (const [name, context] of Object.entries(APPS)) synthesized[name as keyof typeof APPS] = synthesizeShared(context);
+}, 300_000);
 
 describe("the deployment guide's apps", () => {
   test.each(Object.keys(APPS))("%s passes both nag packs", (app) => {
@@ -29,9 +29,9 @@ describe("the deployment guide's apps", () => {
   });
 
   test("a stage names its stack; without one the first deployment's name stays", () => {
-    expect(synthesized.default.stack.stackName).toBe("ApiTokenService");
-    expect(synthesized.blue.stack.stackName).toBe("ApiTokenService-blue");
-    expect(synthesized.green.stack.stackName).toBe("ApiTokenService-green");
+    expect(synthesized.default.stackName).toBe("ApiTokenService");
+    expect(synthesized.blue.stackName).toBe("ApiTokenService-blue");
+    expect(synthesized.green.stackName).toBe("ApiTokenService-green");
   });
 
   test("a stage name that cannot be part of physical names is refused", () => {
@@ -45,15 +45,15 @@ describe("the deployment guide's apps", () => {
  * built from them differs between stacks even where the template text is the same.
  */
 function physicalNames(app: keyof typeof APPS): Map<string, string> {
-  const { stack, template } = synthesized[app];
+  const { stackName, template } = synthesized[app];
   const resources = resourcesOf(app);
   const resolve = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(resolve);
     if (value === null || typeof value !== "object") return value;
     const record = value as Record<string, unknown>;
-    if (typeof record.Ref === "string" && record.Ref in resources) return `${stack.stackName}:${record.Ref}`;
+    if (typeof record.Ref === "string" && record.Ref in resources) return `${stackName}:${record.Ref}`;
     const getAtt = record["Fn::GetAtt"];
-    if (Array.isArray(getAtt) && getAtt[0] in resources) return `${stack.stackName}:${getAtt.join(".")}`;
+    if (Array.isArray(getAtt) && getAtt[0] in resources) return `${stackName}:${getAtt.join(".")}`;
     return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, resolve(item)]));
   };
   // The properties that name a resource account-wide. Not RegistryName: the test-event registry is the
@@ -121,6 +121,7 @@ describe("stages side by side in one account and region", () => {
 
   test.each(Object.keys(APPS))("%s: no plain Retain, so a failed first deploy leaves nothing behind", (app) => {
     const kept = Object.entries(resourcesOf(app as keyof typeof APPS)).filter(([, r]) => r.DeletionPolicy && r.DeletionPolicy !== "Delete");
+    expect(kept.length).toBeGreaterThan(20); // tables, user pool, keys, every log group
     for (const [id, resource] of kept) expect(resource.DeletionPolicy, id).toBe("RetainExceptOnCreate");
   });
 

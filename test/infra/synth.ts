@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Template } from "aws-cdk-lib/assertions";
 import { buildApp } from "../../infra/app.ts";
 import type { ApiTokenServiceStack } from "../../infra/api-token-service-stack.ts";
@@ -61,5 +63,68 @@ export function synthesize(context: Record<string, unknown> = {}): Synthesized {
     }
   } finally {
     rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** What the template-only test files need: the template, its stack's name and the nag findings. */
+export interface SynthesizedTemplate {
+  readonly stackName: string;
+  readonly template: Template;
+  readonly violations: readonly Violation[];
+}
+
+const REPOSITORY_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** Everything a synthesized template (without bundling) is made from. */
+const SOURCES = ["infra", "functions", "cdk.json", "package-lock.json", "test/infra/synth.ts"];
+const CACHE_DIR = path.join(tmpdir(), "api-token-service-synth-cache");
+
+function sourceDigest(context: Record<string, unknown>): string {
+  const hash = createHash("sha256").update(REPOSITORY_ROOT).update(JSON.stringify(context));
+  const visit = (file: string): void => {
+    if (statSync(file).isDirectory()) {
+      for (const entry of readdirSync(file).sort()) visit(path.join(file, entry));
+    } else {
+      hash.update(path.relative(REPOSITORY_ROOT, file)).update("\0").update(readFileSync(file)).update("\0");
+    }
+  };
+  for (const source of SOURCES) visit(path.join(REPOSITORY_ROOT, source));
+  return hash.digest("hex").slice(0, 32);
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * `synthesize(context)` for tests that only read the template: synthesized once per content of the sources
+ * (infra/, functions/, cdk.json, the lockfile) and context, then shared between the test files (vitest runs
+ * each file in its own worker, so a module-level cache would synthesize the same app once per file). A
+ * change to any source is a new key, so a stale template is never served.
+ */
+export function synthesizeShared(context: Record<string, unknown> = {}): SynthesizedTemplate {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const key = sourceDigest(context);
+  const file = path.join(CACHE_DIR, `${key}.json`);
+  const lock = path.join(CACHE_DIR, `${key}.lock`);
+  const read = (): SynthesizedTemplate => {
+    const cached = JSON.parse(readFileSync(file, "utf8")) as { stackName: string; template: unknown; violations: Violation[] };
+    return { stackName: cached.stackName, template: Template.fromJSON(cached.template as Record<string, unknown>), violations: cached.violations };
+  };
+  if (existsSync(file)) return read();
+  let locked = false;
+  try {
+    mkdirSync(lock);
+    locked = true;
+  } catch {
+    // Another worker synthesizes this app: wait for its result (at most 3 minutes), then do it here.
+    for (let waited = 0; waited < 180_000 && existsSync(lock) && !existsSync(file); waited += 250) sleep(250);
+    if (existsSync(file)) return read();
+  }
+  try {
+    const { stack, template, violations } = synthesize(context);
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify({ stackName: stack.stackName, template: template.toJSON(), violations }));
+    renameSync(temporary, file);
+    return { stackName: stack.stackName, template, violations };
+  } finally {
+    if (locked) rmSync(lock, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,127 @@
+/** Least privilege: each function's role holds exactly its operation's actions, on named resources. */
+import { describe, expect, test } from "vitest";
+import { tableDefinitions } from "../../functions/adapters/dynamodb/table-definition.ts";
+import { eventRules } from "../../infra/event-rules.ts";
+import { onTokenDeletedFunction, redriveDeadLettersFunction } from "../../infra/ops/operator-functions.ts";
+import {
+  ACTIVITY_ACTIONS,
+  actionsOf,
+  allDefinitions,
+  allOperations,
+  asList,
+  dynamoActionsOf,
+  onTable,
+  tableOperations,
+  useDefaultApp,
+} from "./template.ts";
+
+const app = useDefaultApp();
+
+const WRITE_ACTION = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL(Insert|Update|Delete)|\*)$/;
+/** What would let a role change or remove an activity record (or the whole log). */
+const ACTIVITY_EDIT_ACTIONS = [
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:PartiQLUpdate",
+  "dynamodb:PartiQLDelete",
+  "dynamodb:DeleteTable",
+];
+
+/** Whether an action pattern (which may hold `*` wildcards) covers the action. */
+const covers = (pattern: string, action: string) =>
+  new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i").test(action);
+
+const LOGS = ["logs:CreateLogStream", "logs:PutLogEvents"];
+const XRAY = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
+const READ = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"];
+const READ_WRITE = [...READ, "dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"];
+const ON_FAILURE = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"];
+const REDRIVE_SQS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"];
+const STREAM_READ = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"];
+
+const expectedActions = (operation: string): string[] => {
+  const definition = allDefinitions.find((o) => o.operation === operation)!;
+  const actions = [...LOGS, ...XRAY];
+  if (definition.tableAccess === "read") actions.push(...READ);
+  if (definition.tableAccess === "readWrite") actions.push(...READ_WRITE);
+  actions.push(...ACTIVITY_ACTIONS[definition.activityAccess]);
+  if (operation === "generate-user-token") actions.push("cognito-idp:AdminInitiateAuth");
+  if (eventRules.some((rule) => rule.operation === operation)) actions.push(...ON_FAILURE);
+  if (operation === onTokenDeletedFunction.operation) actions.push(...STREAM_READ, ...ON_FAILURE);
+  if (operation === redriveDeadLettersFunction.operation) actions.push(...REDRIVE_SQS, "lambda:InvokeFunction");
+  return [...new Set(actions)].sort();
+};
+
+describe("each role holds exactly its operation's actions", () => {
+  test.each(allOperations)("%s", (operation) => {
+    expect([...new Set(actionsOf(app.statementsOf(operation)))].sort()).toEqual(expectedActions(operation));
+  });
+
+  test("every statement names its resources and actions, except X-Ray's resource (no resource-level permissions)", () => {
+    for (const statement of app.allStatements()) {
+      const actions = asList<string>(statement.Action);
+      const wildcardResource = asList<unknown>(statement.Resource).some((r) => typeof r === "string" && r.includes("*"));
+      if (wildcardResource) expect(actions.sort()).toEqual([...XRAY].sort());
+      // No `dynamodb:*`, no `*`, no prefix wildcards.
+      expect(actions.some((action) => action.includes("*")), actions.join()).toBe(false);
+    }
+  });
+
+  test("log writes go to the function's own log group only", () => {
+    for (const operation of allOperations) {
+      const [, fn] = app.functionOf(operation);
+      const logStatements = app.statementsOf(operation).filter((s) => asList<string>(s.Action).some((a) => a.startsWith("logs:")));
+      expect(logStatements.map((s) => s.Resource), operation).toEqual([{ "Fn::GetAtt": [fn.Properties.LoggingConfig.LogGroup.Ref, "Arn"] }]);
+    }
+  });
+});
+
+describe("the tables", () => {
+  test("each function may write to the tokens table only when its tableAccess says readWrite (list-activity only reads)", () => {
+    expect(tableOperations.filter((o) => o.tableAccess === "read").map((o) => o.operation)).toContain("list-activity");
+    for (const { operation, tableAccess } of tableOperations) {
+      const actions = dynamoActionsOf(onTable(app.statementsOf(operation), app.tableIds.tokens));
+      expect(actions, operation).toContain("dynamodb:GetItem");
+      const writes = actions.filter((action) => WRITE_ACTION.test(action));
+      if (tableAccess === "read") expect(writes, operation).toEqual([]);
+      else expect(writes, operation).toContain("dynamodb:PutItem");
+    }
+  });
+
+  test("each function has exactly the activity-table actions of its activityAccess, on the table's ARN only", () => {
+    const activityArn = { "Fn::GetAtt": [app.tableIds.activity, "Arn"] };
+    for (const { operation, activityAccess } of tableOperations) {
+      const statements = onTable(app.statementsOf(operation), app.tableIds.activity);
+      expect(dynamoActionsOf(statements).sort(), operation).toEqual([...ACTIVITY_ACTIONS[activityAccess]].sort());
+      for (const statement of statements.filter((s) => dynamoActionsOf([s]).length > 0)) {
+        expect(statement.Effect, operation).toBe("Allow");
+        expect(asList(statement.Resource), operation).toEqual([activityArn]);
+      }
+    }
+  });
+
+  test("no role can edit or delete an activity record", () => {
+    // Every policy in the stack, not only the functions' roles.
+    const onActivity = onTable(app.allStatements(), app.tableIds.activity);
+    for (const statement of onActivity.filter((s) => s.Effect === "Allow")) {
+      for (const pattern of dynamoActionsOf([statement])) {
+        for (const action of ACTIVITY_EDIT_ACTIONS) expect(covers(pattern, action), `${pattern} covers ${action}`).toBe(false);
+      }
+    }
+    // Across the whole stack, the only DynamoDB actions on the activity log are those the definitions give out.
+    const granted = new Set(dynamoActionsOf(onActivity));
+    const expected = new Set<string>(tableOperations.flatMap((o) => ACTIVITY_ACTIONS[o.activityAccess]));
+    expect([...granted].sort()).toEqual([...expected].sort());
+  });
+
+  test("tokens-table Query reaches the byOrganization index by its own ARN, never index/*", () => {
+    const indexArn = {
+      "Fn::Join": ["", [{ "Fn::GetAtt": [app.tableIds.tokens, "Arn"] }, `/index/${tableDefinitions.tokens.globalSecondaryIndexes[0]!.indexName}`]],
+    };
+    for (const { operation } of tableOperations) {
+      const indexStatements = app.statementsOf(operation).filter((s) => JSON.stringify(s.Resource).includes("/index/"));
+      expect(indexStatements, operation).toEqual([expect.objectContaining({ Action: "dynamodb:Query", Resource: indexArn })]);
+    }
+  });
+});

@@ -1,0 +1,107 @@
+/** What an operator watches: the alarm topic, an alarm per queue, function and the API, the dashboard. */
+import { Match } from "aws-cdk-lib/assertions";
+import { describe, expect, test } from "vitest";
+import { eventRules } from "../../infra/event-rules.ts";
+import { tokenAuthorizerFunction } from "../../infra/ops/operator-functions.ts";
+import { allOperations, useDefaultApp } from "./template.ts";
+
+const app = useDefaultApp();
+
+const alarms = () => app.ofType("AWS::CloudWatch::Alarm").map(([, alarm]) => alarm.Properties);
+const topicId = () => app.ofType("AWS::SNS::Topic")[0]![0];
+/** Every dead-letter queue: the event handlers' and on-token-deleted's (the event source mapping's). */
+const deadLetterQueueIds = () => [
+  ...eventRules.map(({ operation }) => app.deadLetterQueueOf(operation)),
+  app.ofType("AWS::Lambda::EventSourceMapping")[0]![1].Properties.DestinationConfig.OnFailure.Destination["Fn::GetAtt"][0] as string,
+];
+
+describe("alarms", () => {
+  test("one encrypted (rotated key), TLS-only alarm topic, in the outputs, with no subscription unless alarmEmail is given", () => {
+    app.template.resourceCountIs("AWS::SNS::Topic", 1);
+    const [id, topic] = app.ofType("AWS::SNS::Topic")[0]!;
+    expect(app.resources[topic.Properties.KmsMasterKeyId["Fn::GetAtt"][0]]?.Properties.EnableKeyRotation).toBe(true);
+    app.template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [{ Ref: id }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } })]),
+      },
+    });
+    expect(app.outputs.AlarmTopicArn!.Value).toEqual({ Ref: id });
+    app.template.resourceCountIs("AWS::SNS::Subscription", 0);
+  });
+
+  test("every alarm fires at the first occurrence, ignores missing data, and notifies the topic", () => {
+    expect(alarms().length).toBeGreaterThan(0);
+    for (const alarm of alarms()) {
+      expect(alarm, alarm.AlarmName).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        TreatMissingData: "notBreaching",
+        AlarmActions: [{ Ref: topicId() }],
+      });
+    }
+  });
+
+  test("exactly as many alarms as functions (errors, throttles), dead-letter queues and the API (5xx) call for", () => {
+    app.template.resourceCountIs("AWS::CloudWatch::Alarm", 2 * allOperations.length + deadLetterQueueIds().length + 1);
+  });
+
+  test("an alarm on each dead-letter queue's depth", () => {
+    const queueIds = deadLetterQueueIds();
+    expect(new Set(queueIds).size).toBe(app.ofType("AWS::SQS::Queue").length);
+    for (const queueId of queueIds) {
+      app.template.resourcePropertiesCountIs(
+        "AWS::CloudWatch::Alarm",
+        {
+          Namespace: "AWS/SQS",
+          MetricName: "ApproximateNumberOfMessagesVisible",
+          Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queueId, "QueueName"] } }],
+        },
+        1,
+      );
+    }
+  });
+
+  test("an errors alarm and a throttles alarm for every function, and one on the HTTP API's 5xx", () => {
+    for (const operation of allOperations) {
+      const [functionId] = app.functionOf(operation);
+      for (const metricName of ["Errors", "Throttles"]) {
+        app.template.resourcePropertiesCountIs(
+          "AWS::CloudWatch::Alarm",
+          { Namespace: "AWS/Lambda", MetricName: metricName, Dimensions: [Match.objectLike({ Value: { Ref: functionId } })] },
+          1,
+        );
+      }
+    }
+    const [apiId] = app.ofType("AWS::ApiGatewayV2::Api")[0]!;
+    app.template.resourcePropertiesCountIs(
+      "AWS::CloudWatch::Alarm",
+      { Namespace: "AWS/ApiGateway", MetricName: "5xx", Dimensions: [Match.objectLike({ Value: { Ref: apiId } })] },
+      1,
+    );
+  });
+});
+
+describe("dashboard", () => {
+  test("one dashboard with the service's metrics, the API's, the functions' errors and every queue's depth", () => {
+    app.template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+    const [dashboardId, dashboard] = app.ofType("AWS::CloudWatch::Dashboard")[0]!;
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const metric of ["TokensCreated", "TokensRevoked", "TokensExpired", "TokensVerified", "VerificationsRefused", "VerifyLatency"]) {
+      expect(body).toContain(`\\"ApiTokenService\\",\\"${metric}\\",\\"service\\",\\"api-token-service\\"`);
+    }
+    for (const stat of ["p50", "p99"]) expect(body).toContain(`\\"VerifyLatency\\",\\"service\\",\\"api-token-service\\",{\\"label\\":\\"${stat}\\"`);
+    for (const metric of ["4xx", "5xx", "Latency", "Errors", "ApproximateNumberOfMessagesVisible"]) expect(body).toContain(`\\"${metric}\\"`);
+    for (const queueId of deadLetterQueueIds()) expect(body).toContain(JSON.stringify({ "Fn::GetAtt": [queueId, "QueueName"] }));
+    expect(app.outputs.DashboardName!.Value).toEqual({ Ref: dashboardId });
+  });
+});
+
+describe("token authorizer for other APIs", () => {
+  // Its cache bound (at most 60 s, 30 by default) is in token-authorizer.test.ts and stack-options.test.ts.
+  test("its function's ARN is exported for other stacks", () => {
+    const output = app.outputs.TokenAuthorizerFunctionArn!;
+    expect(output.Value).toEqual({ "Fn::GetAtt": [app.functionOf(tokenAuthorizerFunction.operation)[0], "Arn"] });
+    expect(output.Export!.Name).toBe("ApiTokenService-TokenAuthorizerFunctionArn");
+  });
+});
