@@ -179,6 +179,12 @@ describe("403 forbidden", () => {
         expectError(response, 403, "forbidden");
       }
     }
+    // An organization that cannot exist at all is no different: 403, never 404 or 400.
+    for (const route of SESSION_ROUTES) {
+      const response = await call(route, { ...org.ids, orgId: "no such org!" }, bearer(org.admin.session), org.admin.password);
+      expect.soft(response.status, `${route.method} ${route.path} in no such org`).toBe(403);
+      expectError(response, 403, "forbidden");
+    }
     await expectUnchanged(org, before);
   });
 
