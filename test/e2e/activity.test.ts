@@ -5,24 +5,17 @@
  * has the System actor and `detail.reason: "inactivity"` and is recorded once per token, no later than the
  * first request that finds the token expired. No secret, hash or password is ever in it.
  *
- * The server's clock is process-wide: only the last test of this file moves it.
+ * This file shares the run's local server; token.expired, which needs the clock moved, is in clock.test.ts.
  */
-import { createHash } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import {
-  DAY_SECONDS,
   adminTokenPath,
   allPages,
   createServiceUserOk,
   expectError,
-  generate,
   generateOk,
   generateServiceUserTokenOk,
-  list,
   listActivity,
-  listOrganizationTokens,
-  listServiceUserTokens,
-  listServiceUsers,
   login,
   newAdmin,
   newPerson,
@@ -30,81 +23,22 @@ import {
   serverNow,
   serviceUserPath,
   serviceUserTokenPath,
-  signInAgain,
-  useLocalService,
+  useSharedLocalService,
   verify,
   ADMIN_PERMISSION,
   type ActivityEvent,
-  type Person,
 } from "./e2e-support.ts";
+import {
+  type Expected,
+  LISTED_ACTIONS,
+  expectEventShapes,
+  expectNothingSecret,
+  summary,
+  user,
+  wholeActivity,
+} from "./activity-support.ts";
 
-const ctx = useLocalService();
-
-/** The actions API.md lists; the service may record more ("at least"), which these tests leave aside. */
-const LISTED_ACTIONS = new Set([
-  "token.created",
-  "token.revoked",
-  "token.expired",
-  "token.login",
-  "service_user.created",
-  "service_user.updated",
-  "service_user.deleted",
-]);
-const SYSTEM = { type: "system", id: "system", name: "System" };
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** Every event of the organization, newest first, by following the cursors; also every response text. */
-async function wholeActivity(admin: Person, limit = 200): Promise<{ events: ActivityEvent[]; texts: string[] }> {
-  const texts: string[] = [];
-  const { items } = await allPages<ActivityEvent>(async (cursor) => {
-    const response = await listActivity(ctx.api, admin, { limit, ...(cursor ? { cursor } : {}) });
-    texts.push(response.text);
-    return response;
-  }, "events");
-  return { events: items, texts };
-}
-
-const user = (person: Person, name = person.name) => ({ type: "user", id: person.userId, name });
-
-/** The shape of every event: only API.md's fields, an ISO time, an actor of exactly three fields. */
-function expectEventShapes(events: ActivityEvent[]): void {
-  for (const event of events) {
-    for (const key of Object.keys(event)) expect(["at", "action", "actor", "tokenId", "detail"]).toContain(key);
-    expect(event.at).toMatch(ISO_UTC);
-    expect(Object.keys(event.actor).sort()).toEqual(["id", "name", "type"]);
-    expect(["user", "service_user", "system"]).toContain(event.actor.type);
-    if (event.action.startsWith("token.")) expect(typeof event.tokenId).toBe("string");
-    if (event.detail !== undefined) expect(typeof event.detail).toBe("object");
-  }
-  // Newest first.
-  for (let i = 1; i < events.length; i++) {
-    expect(Date.parse(events[i]!.at), `event ${i} is not older than event ${i - 1}`).toBeLessThanOrEqual(Date.parse(events[i - 1]!.at));
-  }
-}
-
-/** The forms in which a secret's SHA-256 could be written down. */
-const hashForms = (secret: string) => {
-  const digest = createHash("sha256").update(secret).digest();
-  return [digest.toString("hex"), digest.toString("hex").toUpperCase(), digest.toString("base64"), digest.toString("base64url")];
-};
-function expectNothingSecret(texts: string[], secrets: string[], passwords: string[]): void {
-  const all = texts.join("\n");
-  expect(all.length).toBeGreaterThan(0);
-  for (const secret of secrets) {
-    expect(all.includes(secret), "a secret is in the activity").toBe(false);
-    for (const form of hashForms(secret)) expect(all.includes(form), "a secret's hash is in the activity").toBe(false);
-  }
-  for (const password of passwords) expect(all.includes(password), "a password is in the activity").toBe(false);
-  // No 64-hex-character string at all (what a SHA-256 hash looks like).
-  expect(all).not.toMatch(/[0-9a-f]{64}/i);
-}
-
-type Expected = { action: string; actor: object; tokenId?: string };
-const summary = (event: ActivityEvent): Expected => ({
-  action: event.action,
-  actor: event.actor,
-  ...(event.tokenId !== undefined ? { tokenId: event.tokenId } : {}),
-});
+const ctx = useSharedLocalService();
 
 describe("the activity log", () => {
   test("records every action with its actor's name at the time, newest first, and no secret", async () => {
@@ -183,7 +117,7 @@ describe("the activity log", () => {
     expect(theirs.map(summary)).toEqual([{ action: "token.created", actor: user(otherAdmin), tokenId: otherToken.token.id }]);
 
     expectNothingSecret(
-      [first.text, ...(await wholeActivity(admin, 1)).texts],
+      [first.text, ...(await wholeActivity(ctx.api, admin, 1)).texts],
       [t1, t2, s1, s2].map((c) => c.secret),
       [admin.password, bob.password],
     );
@@ -218,104 +152,3 @@ describe("the activity log", () => {
   });
 });
 
-describe("token.expired (moves the server's clock: last in this file)", () => {
-  test("recorded once per token by System with reason inactivity, by the first request that finds it expired", async () => {
-    const { api } = ctx;
-    const admin = await newAdmin(api, { name: "Ada" });
-    const [bob, carol, dave, erin] = await Promise.all(
-      ["Bob", "Carol", "Dave", "Erin"].map((name) => newPerson(api, { orgId: admin.orgId, name })),
-    );
-    const robotA = await createServiceUserOk(api, admin, "Robot A");
-    const robotB = await createServiceUserOk(api, admin, "Robot B");
-    const idle = {
-      byVerify: await generateOk(api, bob!, "found by a verification"),
-      byLogin: await generateOk(api, carol!, "found by a login"),
-      byOwnList: await generateOk(api, dave!, "found by its owner's list"),
-      byGenerate: await generateOk(api, erin!, "found by its owner's generate"),
-      byServiceUserTokens: await generateServiceUserTokenOk(api, admin, robotB.id, "found by its service user's token list"),
-      byAdminList: await generateServiceUserTokenOk(api, admin, robotA.id, "found by the organization-wide view"),
-    };
-    const usedUser = await generateOk(api, bob!, "used user token");
-    const usedRobot = await generateServiceUserTokenOk(api, admin, robotA.id, "used robot token");
-
-    // Day 20: two are used. Day 31: the others have been idle for over 30 days.
-    await api.advanceClock(20 * DAY_SECONDS);
-    expect((await verify(api, { token: usedUser.secret })).body).toMatchObject({ valid: true });
-    expect((await verify(api, { token: usedRobot.secret })).body).toMatchObject({ valid: true });
-    const moved = Date.parse(await api.advanceClock(11 * DAY_SECONDS));
-    await signInAgain(api, admin, bob!, carol!, dave!, erin!);
-    const expiredRecords = async () => (await wholeActivity(admin)).events.filter((e) => e.action === "token.expired");
-
-    // Nothing has found them yet (and locally no TTL deletion runs): nothing is recorded.
-    expect(await expiredRecords()).toEqual([]);
-
-    // Each is recorded by the first request that finds it expired, at once, by the service's (moved) clock.
-    const probes: Array<[string, { token: { id: string } }, () => Promise<void>]> = [
-      ["a verification", idle.byVerify, async () => {
-        expect((await verify(api, { token: idle.byVerify.secret })).body).toEqual({ valid: false, reason: "expired" });
-      }],
-      ["a login", idle.byLogin, async () => expectError(await login(api, idle.byLogin.secret), 401, "unauthenticated")],
-      ["the owner's list", idle.byOwnList, async () => expect((await list(api, dave!)).body.tokens).toEqual([])],
-      ["the owner's generate", idle.byGenerate, async () => {
-        expect((await generate(api, erin!, { name: "fresh", password: erin!.password })).status).toBe(201);
-      }],
-      ["the service user's token list", idle.byServiceUserTokens, async () => {
-        expect((await listServiceUserTokens(api, admin, robotB.id)).body.tokens).toEqual([]);
-      }],
-      ["the organization-wide view", idle.byAdminList, async () => {
-        expect((await listOrganizationTokens(api, admin)).body.tokens.map((t) => t.id)).not.toContain(idle.byAdminList.token.id);
-      }],
-    ];
-    const recorded = new Set<string>();
-    for (const [label, created, probe] of probes) {
-      await probe();
-      const afterProbe = await serverNow(api);
-      recorded.add(created.token.id);
-      const records = await expiredRecords();
-      expect(records.map((e) => e.tokenId).sort(), `after ${label}`).toEqual([...recorded].sort());
-      const record = records.find((e) => e.tokenId === created.token.id)!;
-      expect(record, label).toEqual({
-        at: expect.stringMatching(ISO_UTC),
-        action: "token.expired",
-        actor: SYSTEM,
-        tokenId: created.token.id,
-        detail: expect.objectContaining({ reason: "inactivity" }),
-      });
-      expect(Date.parse(record.at), label).toBeGreaterThanOrEqual(moved);
-      expect(Date.parse(record.at), label).toBeLessThanOrEqual(afterProbe);
-    }
-
-    // Many more requests find them expired: still one record each.
-    for (const created of Object.values(idle)) {
-      for (let i = 0; i < 2; i++) {
-        expect((await verify(api, { token: created.secret })).body).toEqual({ valid: false, reason: "expired" });
-        expectError(await login(api, created.secret), 401, "unauthenticated");
-      }
-    }
-    expect((await list(api, bob!)).body.tokens.map((t) => t.id)).toEqual([usedUser.token.id]);
-    expect((await listServiceUserTokens(api, admin, robotA.id)).body.tokens.map((t) => t.id)).toEqual([usedRobot.token.id]);
-    expect(Object.fromEntries((await listServiceUsers(api, admin)).body.serviceUsers.map((s) => [s.name, s.activeTokenCount]))).toEqual({
-      "Robot A": 1,
-      "Robot B": 0,
-    });
-    expect((await listOrganizationTokens(api, admin, { limit: 1 })).status).toBe(200);
-    expect((await generate(api, bob!, { name: "fresh", password: bob!.password })).status).toBe(201);
-    expectError(await api.request("DELETE", adminTokenPath(admin.orgId, idle.byVerify.token.id), { bearer: admin.session }), 404, "not_found");
-    expectError(await revoke(api, bob!, idle.byVerify.token.id), 404, "not_found");
-
-    const { events, texts } = await wholeActivity(admin, 3);
-    expectEventShapes(events);
-    const expired = events.filter((e) => e.action === "token.expired");
-    expect(expired.map((e) => e.tokenId).sort()).toEqual(Object.values(idle).map((c) => c.token.id).sort());
-    for (const event of expired) expect(event).toMatchObject({ actor: SYSTEM, detail: { reason: "inactivity" } });
-    // The used tokens did not expire and were not revoked.
-    for (const { token } of [usedUser, usedRobot]) {
-      expect(events.filter((e) => e.tokenId === token.id).map((e) => e.action)).toEqual(["token.created"]);
-    }
-    expectNothingSecret(
-      texts,
-      [...Object.values(idle), usedUser, usedRobot].map((c) => c.secret),
-      [admin, bob!, carol!, dave!, erin!].map((p) => p.password),
-    );
-  });
-});

@@ -1,7 +1,7 @@
 /**
- * Who may use the admin routes, and what they refuse (API.md "Conventions", "Status codes and error codes",
- * "Service users and their tokens", "Organization-wide view", "Activity"): every route needs a session (401),
- * an active membership of the organization with `api-tokens:admin` (403 `forbidden`); ids of another
+ * What the admin routes refuse (API.md "Conventions", "Status codes and error codes", "Service users and their
+ * tokens", "Organization-wide view", "Activity"). Who may call them (401, 403 `forbidden`) is swept over the
+ * route table in route-auth.security.test.ts; here: ids of another
  * organization, of another service user, or of nothing are 404 `not_found` and reveal nothing; bodies and
  * `?limit=`/`?cursor=` are checked (400, 413); and the errors come in API.md's order.
  * After each refusal the organization is checked to be exactly as it was: no service user, token or activity
@@ -28,13 +28,13 @@ import {
   serviceUserTokenPath,
   serviceUserTokensPath,
   serviceUsersPath,
-  useLocalService,
+  useSharedLocalService,
   verify,
   withQuery,
   type Person,
 } from "./e2e-support.ts";
 
-const ctx = useLocalService();
+const ctx = useSharedLocalService();
 const KiB = 1024;
 /** A well-formed token id that was never issued. */
 const UNKNOWN_TOKEN_ID = "0000000000000000";
@@ -122,66 +122,6 @@ async function expectUnchanged(org: Organization, before: Awaited<ReturnType<typ
   expect(await snapshot(org.admin)).toEqual(before);
   for (const secret of org.secrets) expect((await verify(ctx.api, { token: secret })).body).toMatchObject({ valid: true });
 }
-
-describe("401 unauthenticated on every admin route", () => {
-  test("no session, a garbage session, the session without Bearer, an API token as the session", async () => {
-    const org = await organization();
-    const before = await snapshot(org.admin);
-    const sessions: Array<[string, Record<string, string>]> = [
-      ["no Authorization header", {}],
-      ["a garbage bearer", { authorization: "Bearer garbage" }],
-      ["the session without Bearer", { authorization: org.admin.session }],
-      ["a service-user token as the session", { authorization: `Bearer ${org.robotToken.secret}` }],
-      ["a user token as the session", { authorization: `Bearer ${org.memberToken.secret}` }],
-    ];
-    for (const route of ADMIN_ROUTES) {
-      for (const [label, headers] of sessions) {
-        const response = await call(route, org.ids, { headers });
-        expect.soft(response.status, `${route.label} with ${label}`).toBe(401);
-        expectError(response, 401, "unauthenticated");
-      }
-    }
-    await expectUnchanged(org, before);
-  });
-});
-
-describe("403 forbidden on every admin route", () => {
-  test("a member without api-tokens:admin, a signed-in non-member, an admin of another organization, a deactivated admin", async () => {
-    const { api } = ctx;
-    const org = await organization();
-    const stranger = await newPerson(api, { orgId: org.admin.orgId, member: false });
-    const otherOrgAdmin = await newAdmin(api);
-    // An admin of another organization who is a plain member here: the permission does not travel.
-    const adminElsewhere = await newAdmin(api);
-    await api.upsertMember({ orgId: org.admin.orgId, userId: adminElsewhere.userId, name: adminElsewhere.name, permissions: ["reports:read"] });
-    const formerAdmin = await newAdmin(api, { orgId: org.admin.orgId });
-    await api.publish("platform.users", "User Deactivated", {
-      orgId: formerAdmin.orgId,
-      userId: formerAdmin.userId,
-      occurredAt: "2035-01-01T00:00:00.000Z",
-    });
-    const before = await snapshot(org.admin);
-
-    const callers: Array<[string, Person]> = [
-      ["a member without api-tokens:admin", org.member],
-      ["a signed-in non-member", stranger],
-      ["an admin of another organization", otherOrgAdmin],
-      ["a deactivated admin", formerAdmin],
-      ["an admin elsewhere who is a plain member here", adminElsewhere],
-    ];
-    for (const route of ADMIN_ROUTES) {
-      for (const [label, caller] of callers) {
-        const response = await call(route, org.ids, { bearer: caller.session });
-        expect.soft(response.status, `${route.label} by ${label}`).toBe(403);
-        expectError(response, 403, "forbidden");
-      }
-    }
-    // A permission that merely looks like admin is not admin.
-    const lookalike = await newPerson(api, { orgId: org.admin.orgId, permissions: ["api-tokens:admin ", "API-TOKENS:ADMIN", "api-tokens:*"] });
-    for (const route of ADMIN_ROUTES) expectError(await call(route, org.ids, { bearer: lookalike.session }), 403, "forbidden");
-    await expectUnchanged(org, before);
-  });
-});
 
 describe("404 not_found: ids that this organization's admin may not act on", () => {
   test("unknown or malformed service-user ids and token ids", async () => {

@@ -4,11 +4,10 @@
  * `nextCursor`); `DELETE /v1/orgs/{orgId}/admin/tokens/{tokenId}` revokes anyone's token in the organization.
  * Revoked and expired tokens are not listed.
  *
- * The server's clock is process-wide: only the last test of this file moves it.
+ * Expired tokens in these views: clock.test.ts (e2e) and test/integration/list-cursors.test.ts.
  */
 import { describe, expect, test } from "vitest";
 import {
-  DAY_SECONDS,
   adminTokenPath,
   allPages,
   createServiceUserOk,
@@ -23,15 +22,14 @@ import {
   newPerson,
   revoke,
   serviceUserPath,
-  signInAgain,
-  useLocalService,
+  useSharedLocalService,
   verify,
   type AdminTokenView,
   type Created,
   type Person,
 } from "./e2e-support.ts";
 
-const ctx = useLocalService();
+const ctx = useSharedLocalService();
 
 const revokeAsAdmin = (admin: Person, tokenId: string, orgId = admin.orgId) =>
   ctx.api.request("DELETE", adminTokenPath(orgId, tokenId), { bearer: admin.session });
@@ -187,52 +185,5 @@ describe("DELETE admin/tokens/{tokenId}", () => {
       expect((await verify(api, { token: created.secret })).body).toMatchObject({ valid: true });
     }
     expectError(await revokeAsAdmin(admin, "not a token id"), 404, "not_found");
-  });
-});
-
-describe("expired tokens (moves the server's clock: last in this file)", () => {
-  test("tokens idle for 30 days are neither listed nor revocable; tokens used meanwhile stay", async () => {
-    const { api } = ctx;
-    const { admin, bob, robot, tokens } = await organization();
-    const usedBob = tokens.bob2;
-    const usedRobot = tokens.robot2;
-
-    // Day 20: two of the tokens are used (a verification and a login); sessions from day 0 have expired.
-    await api.advanceClock(20 * DAY_SECONDS);
-    expectError(await listOrganizationTokens(api, admin), 401, "unauthenticated");
-    await signInAgain(api, admin, bob);
-    expect((await verify(api, { token: usedRobot.secret })).body).toMatchObject({ valid: true });
-    expect((await api.request("POST", "/v1/login", { bearer: usedBob.secret })).status).toBe(200);
-    expect((await listOrganizationTokens(api, admin)).body.tokens).toHaveLength(5);
-
-    // Day 31: the idle ones have expired.
-    await api.advanceClock(11 * DAY_SECONDS);
-    await signInAgain(api, admin, bob);
-    const listed = await listOrganizationTokens(api, admin);
-    expect(listed.status, listed.text).toBe(200);
-    expect(listed.body.nextCursor).toBeNull();
-    expect(listed.body.tokens.map((t) => t.id).sort()).toEqual([usedBob.token.id, usedRobot.token.id].sort());
-    const shown = Object.fromEntries(listed.body.tokens.map((t) => [t.id, t]));
-    expect(shown[usedBob.token.id]!.lastUsedAt).not.toBeNull();
-    expect(shown[usedRobot.token.id]!.lastUsedAt).not.toBeNull();
-    // Paged, too.
-    const paged = await allPages<AdminTokenView>(
-      (cursor) => listOrganizationTokens(api, admin, { limit: 1, ...(cursor ? { cursor } : {}) }),
-      "tokens",
-    );
-    expect(paged.items.map((t) => t.id).sort()).toEqual([usedBob.token.id, usedRobot.token.id].sort());
-
-    for (const expired of [tokens.admin, tokens.bob1, tokens.robot1]) {
-      expect((await verify(api, { token: expired.secret })).body).toEqual({ valid: false, reason: "expired" });
-      expectError(await revokeAsAdmin(admin, expired.token.id), 404, "not_found");
-    }
-    // The other lists agree, and the expired service-user token no longer counts.
-    expect((await list(api, bob)).body.tokens.map((t) => t.id)).toEqual([usedBob.token.id]);
-    expect((await listServiceUserTokens(api, admin, robot.id)).body.tokens.map((t) => t.id)).toEqual([usedRobot.token.id]);
-    expect((await listServiceUsers(api, admin)).body.serviceUsers[0]!.activeTokenCount).toBe(1);
-
-    // A revoke of a used one still works after the move.
-    expect((await revokeAsAdmin(admin, usedRobot.token.id)).status).toBe(204);
-    expect((await listOrganizationTokens(api, admin)).body.tokens.map((t) => t.id)).toEqual([usedBob.token.id]);
   });
 });

@@ -1,12 +1,13 @@
 /**
- * Shared set-up for the HTTP end-to-end tests: one real local server per test file (its own process, its own
- * fresh table in the run's DynamoDB Local), unique organizations and people per test, and the assertions
+ * Shared set-up for the HTTP end-to-end tests: a real local server (the run's shared one, or the file's own
+ * process with its own fresh table in the run's DynamoDB Local), unique organizations and people per test, and the assertions
  * every test repeats (the error shape of API.md "Conventions", the `Token` shape of "User API tokens").
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, expect } from "vitest";
+import { afterAll, beforeAll, expect, inject } from "vitest";
 import { ApiClient, type ApiResponse } from "../support/api-client.ts";
 import { startLocalService, type LocalService } from "../support/local-service.ts";
+import { sharedLocalServiceUrl } from "../support/shared-local-service.ts";
 import { createTestTable } from "../support/table.ts";
 
 export const DAY_SECONDS = 86_400;
@@ -18,7 +19,11 @@ export interface E2eContext {
   readonly service: LocalService;
 }
 
-/** Starts the local server in `beforeAll` (fresh table) and stops it in `afterAll`. */
+/**
+ * The file's own local server, started in `beforeAll` (fresh table) and stopped in `afterAll`: for files that
+ * move the server's clock (POST /local/clock moves it for everyone on that server), read its output, or need a
+ * fresh start. Every other file uses `useSharedLocalService()`.
+ */
 export function useLocalService(): E2eContext {
   let api: ApiClient | undefined;
   let service: LocalService | undefined;
@@ -40,6 +45,44 @@ export function useLocalService(): E2eContext {
     get service() {
       if (!service) throw new Error("the local service is not running (beforeAll failed?)");
       return service;
+    },
+  };
+}
+
+/** A client of the shared server: it may not move the clock, which every other file on that server reads. */
+class SharedServerClient extends ApiClient {
+  override async advanceClock(): Promise<string> {
+    throw new Error("this file shares the run's local server: moving its clock would move it for every file; use useLocalService()");
+  }
+}
+
+/**
+ * The run's shared local server (see test/support/shared-local-service.ts): no start-up cost per file. Tests
+ * stay isolated by their unique organization and person ids, and never move the clock. When the run started
+ * no shared server (its filters named no e2e file), the file starts its own.
+ */
+export function useSharedLocalService(): Omit<E2eContext, "service"> {
+  const stateFile = inject("sharedLocalServiceFile");
+  if (!stateFile) {
+    const own = useLocalService();
+    let client: SharedServerClient | undefined;
+    afterAll(() => client?.events.destroy());
+    return {
+      get api() {
+        client ??= new SharedServerClient(own.service.url);
+        return client;
+      },
+    };
+  }
+  let api: ApiClient | undefined;
+  beforeAll(async () => {
+    api = new SharedServerClient(await sharedLocalServiceUrl(stateFile));
+  });
+  afterAll(() => api?.events.destroy());
+  return {
+    get api() {
+      if (!api) throw new Error("the shared local service is not running (beforeAll failed?)");
+      return api;
     },
   };
 }

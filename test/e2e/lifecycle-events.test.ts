@@ -12,13 +12,13 @@ import {
   serviceUserTokensPath,
   serviceUsersPath,
   uniqueId,
-  useLocalService,
+  useSharedLocalService,
   verify,
   withQuery,
   type Person,
 } from "./e2e-support.ts";
 
-const ctx = useLocalService();
+const ctx = useSharedLocalService();
 let eventTime = Date.parse("2030-01-01T00:00:00Z");
 /** Each lifecycle event happens after every earlier one (and after newPerson's upserts). */
 const later = () => new Date((eventTime += 60_000)).toISOString();

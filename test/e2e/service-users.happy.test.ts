@@ -35,13 +35,13 @@ import {
   THIRTY_DAYS_MS,
   tokensPath,
   uniqueId,
-  useLocalService,
+  useSharedLocalService,
   verify,
   type Person,
   type ServiceUserView,
 } from "./e2e-support.ts";
 
-const ctx = useLocalService();
+const ctx = useSharedLocalService();
 
 const patch = (admin: Person, serviceUserId: string, body: unknown) =>
   ctx.api.request<{ serviceUser: ServiceUserView }>("PATCH", serviceUserPath(admin.orgId, serviceUserId), {

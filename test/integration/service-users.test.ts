@@ -50,8 +50,10 @@ describe("service users", () => {
     expect(await code(serviceUsers.list(admin.orgId, 2, "not-a-cursor!"))).toBe("invalid_request");
   });
 
-  test("60 simultaneous token generations over 3 service users: exactly 20 tokens, 40 token_limit_reached", async () => {
+  test("60 simultaneous token generations over 3 service users: exactly 20 tokens, 40 token_limit_reached; each organization has its own 20", async () => {
     const admin = await newAdmin();
+    const elsewhere = await newAdmin();
+    const theirs = await serviceUsers.create(elsewhere, { name: "theirs", permissions: [] });
     const sus = await Promise.all([1, 2, 3].map((i) => serviceUsers.create(admin, { name: `svc ${i}`, permissions: ["p"] })));
     const outcomes = await Promise.all(
       Array.from({ length: 60 }, (_, i) => code(serviceUsers.generateToken(admin, sus[i % 3]!.id, `t${i}`))),
@@ -65,6 +67,12 @@ describe("service users", () => {
     await serviceUsers.revokeToken(admin, sus[0]!.id, one!.id);
     expect(await code(serviceUsers.generateToken(admin, sus[1]!.id, "after revoke"))).toBe("ok");
     expect(await code(serviceUsers.generateToken(admin, sus[2]!.id, "full again"))).toBe("token_limit_reached");
+    // A full organization takes no place of another's: simultaneous generations there all succeed.
+    const outcomesElsewhere = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => code(serviceUsers.generateToken(elsewhere, theirs.id, `theirs ${i}`))),
+    );
+    expect(outcomesElsewhere).toEqual(Array(5).fill("ok"));
+    expect(await code(serviceUsers.generateToken(admin, sus[2]!.id, "still full"))).toBe("token_limit_reached");
   });
 
   test("tokens verify with the service user's current permissions, no groups or sites, and cannot log in", async () => {

@@ -1,0 +1,241 @@
+/**
+ * Who may call which route, generated from the one route table (infra/routes.ts), so a new route is swept
+ * the day it is added (API.md "Conventions", "Status codes and error codes"):
+ *  - every session route without a valid session (none, garbage, tampered, Basic, an API token instead) → 401;
+ *  - every session route, called by someone who is not an active member of the organization (a signed-in
+ *    stranger, an admin of another organization, a deactivated admin) → 403 `forbidden`;
+ *  - every admin route (every session route but the person's own user-token routes), called by a member
+ *    without exactly `api-tokens:admin` → 403 `forbidden`;
+ *  - every route with an id, called by this organization's admin with another organization's ids → 404
+ *    `not_found`, the same answer as for an id that does not exist (API.md: ids of another organization reveal nothing).
+ * After the sweep nothing has changed. The error bodies, precedence and the other statuses per route are in
+ * user-tokens.error.test.ts, verify-and-login.error.test.ts and admin-routes.security.test.ts.
+ */
+import { describe, expect, test } from "vitest";
+import { routes, type RouteDefinition } from "../../infra/routes.ts";
+import {
+  ADMIN_PERMISSION,
+  createServiceUserOk,
+  expectError,
+  generateOk,
+  generateServiceUserTokenOk,
+  listOrganizationTokens,
+  listServiceUsers,
+  newAdmin,
+  newPerson,
+  useSharedLocalService,
+  verify,
+  type Person,
+} from "./e2e-support.ts";
+import { changeCharAt } from "./token-forgery.ts";
+
+const ctx = useSharedLocalService();
+
+/**
+ * The routes a member without `api-tokens:admin` may use: their own user tokens (API.md "User API tokens").
+ * Every other session route is an admin route, so a new route is admin-only until it is listed here.
+ */
+const MEMBER_ROUTES = new Set(["generate-user-token", "list-user-tokens", "revoke-user-token"]);
+
+const SESSION_ROUTES = routes.filter((route) => route.auth === "session");
+const ADMIN_ROUTES = SESSION_ROUTES.filter((route) => !MEMBER_ROUTES.has(route.operation));
+const KNOWN_PARAMETERS = new Set(["orgId", "serviceUserId", "tokenId"]);
+
+interface Ids {
+  orgId: string;
+  serviceUserId: string;
+  /** A service-user token of `serviceUserId`. */
+  serviceUserTokenId: string;
+  /** A user token. */
+  userTokenId: string;
+}
+
+/** The route's path with its parameters filled in; a token under /service-users/ is a service-user token. */
+function pathOf(route: RouteDefinition, ids: Ids): string {
+  return route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    switch (name) {
+      case "orgId":
+        return encodeURIComponent(ids.orgId);
+      case "serviceUserId":
+        return encodeURIComponent(ids.serviceUserId);
+      case "tokenId":
+        return encodeURIComponent(route.path.includes("/service-users/") ? ids.serviceUserTokenId : ids.userTokenId);
+      default:
+        throw new Error(`${route.operation}: the sweep does not know the path parameter {${name}}: teach pathOf about it`);
+    }
+  });
+}
+
+/**
+ * A body that the route would accept from someone allowed (so that a missing check shows as a success, not as
+ * a 400): the user-token generate needs a password, service users need permissions, the rest a name.
+ */
+function bodyOf(route: RouteDefinition, password: string): unknown {
+  if (route.method === "GET" || route.method === "DELETE") return undefined;
+  if (route.operation === "generate-user-token") return { name: "sweep", password };
+  if (route.operation === "create-service-user") return { name: "sweep", permissions: [] };
+  return { name: "sweep" };
+}
+
+const call = (route: RouteDefinition, ids: Ids, headers: Record<string, string>, password = "irrelevant") => {
+  const body = bodyOf(route, password);
+  return ctx.api.request(route.method, pathOf(route, ids), { headers, ...(body === undefined ? {} : { body }) });
+};
+const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
+
+/** An organization with an admin, a member with a user token, and a service user with a token. */
+async function organization() {
+  const { api } = ctx;
+  const admin = await newAdmin(api, { name: "Ada Admin" });
+  const member = await newPerson(api, { orgId: admin.orgId, name: "Mo Member", permissions: ["reports:read"] });
+  const robot = await createServiceUserOk(api, admin, "Robot", ["robots:run"]);
+  const robotToken = await generateServiceUserTokenOk(api, admin, robot.id, "robot token");
+  const memberToken = await generateOk(api, member, "member's own");
+  const ids: Ids = { orgId: admin.orgId, serviceUserId: robot.id, serviceUserTokenId: robotToken.token.id, userTokenId: memberToken.token.id };
+  return { admin, member, robot, robotToken, memberToken, ids, secrets: [robotToken.secret, memberToken.secret] };
+}
+type Organization = Awaited<ReturnType<typeof organization>>;
+
+/** What the organization holds, seen by its admin: compared before and after the refused requests. */
+async function snapshot(org: Organization) {
+  const { api } = ctx;
+  const serviceUsers = await listServiceUsers(api, org.admin, { limit: 200 });
+  const tokens = await listOrganizationTokens(api, org.admin, { limit: 200 });
+  expect(serviceUsers.status, serviceUsers.text).toBe(200);
+  expect(tokens.status, tokens.text).toBe(200);
+  return {
+    serviceUsers: serviceUsers.body.serviceUsers.map(({ id, name, permissions, activeTokenCount }) => ({ id, name, permissions, activeTokenCount })),
+    tokens: tokens.body.tokens.map((t) => `${t.id} ${t.name} ${t.ownerName}`).sort(),
+  };
+}
+async function expectUnchanged(org: Organization, before: Awaited<ReturnType<typeof snapshot>>) {
+  expect(await snapshot(org)).toEqual(before);
+  for (const secret of org.secrets) expect((await verify(ctx.api, { token: secret })).body).toMatchObject({ valid: true });
+}
+
+test("the route table is what the sweeps expect: session routes under an organization, with known parameters", () => {
+  expect(SESSION_ROUTES.length).toBeGreaterThan(0);
+  for (const route of routes) expect(["session", "iam", "none"], route.operation).toContain(route.auth);
+  for (const route of SESSION_ROUTES) {
+    expect(route.path, route.operation).toMatch(/^\/v1\/orgs\/\{orgId\}\//);
+    for (const [, name] of route.path.matchAll(/\{(\w+)\}/g)) expect(KNOWN_PARAMETERS, `${route.operation} {${name}}`).toContain(name);
+  }
+  for (const operation of MEMBER_ROUTES) expect(SESSION_ROUTES.map((r) => r.operation)).toContain(operation);
+});
+
+describe("401 unauthenticated on every session route", () => {
+  test("no session, a garbage, empty, tampered or forged session, Basic, the session without Bearer, an API token", async () => {
+    const org = await organization();
+    const before = await snapshot(org);
+    const session = org.admin.session;
+    const [header, payload, signature] = session.split(".");
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload!, "base64url").toString()), sub: org.member.userId }),
+    ).toString("base64url");
+    const sessions: Array<[string, Record<string, string>]> = [
+      ["no Authorization header", {}],
+      ["a garbage bearer", bearer("garbage")],
+      ["an empty bearer", { authorization: "Bearer " }],
+      ["a Basic header", { authorization: `Basic ${Buffer.from(`${org.admin.email}:${org.admin.password}`).toString("base64")}` }],
+      ["a bad signature", bearer(`${header}.${payload}.${changeCharAt(signature!, 10)}`)],
+      ["a forged payload", bearer(`${header}.${forgedPayload}.${signature}`)],
+      ["the session without Bearer", { authorization: session }],
+      ["a user API token as the session", bearer(org.memberToken.secret)],
+      ["a service-user API token as the session", bearer(org.robotToken.secret)],
+    ];
+    for (const route of SESSION_ROUTES) {
+      for (const [label, headers] of sessions) {
+        const response = await call(route, org.ids, headers, org.admin.password);
+        expect.soft(response.status, `${route.method} ${route.path} with ${label}`).toBe(401);
+        expectError(response, 401, "unauthenticated");
+      }
+    }
+    await expectUnchanged(org, before);
+  });
+});
+
+describe("403 forbidden", () => {
+  test("every session route, called by someone who is no active member of the organization", async () => {
+    const { api } = ctx;
+    const org = await organization();
+    const stranger = await newPerson(api, { orgId: org.admin.orgId, member: false });
+    const otherOrgAdmin = await newAdmin(api);
+    const formerAdmin = await newAdmin(api, { orgId: org.admin.orgId });
+    await api.publish("platform.users", "User Deactivated", {
+      orgId: formerAdmin.orgId,
+      userId: formerAdmin.userId,
+      occurredAt: "2035-01-01T00:00:00.000Z",
+    });
+    const before = await snapshot(org);
+    const callers: Array<[string, Person]> = [
+      ["a signed-in non-member", stranger],
+      ["an admin of another organization", otherOrgAdmin],
+      ["a deactivated admin", formerAdmin],
+    ];
+    for (const route of SESSION_ROUTES) {
+      for (const [label, caller] of callers) {
+        const response = await call(route, org.ids, bearer(caller.session), caller.password);
+        expect.soft(response.status, `${route.method} ${route.path} by ${label}`).toBe(403);
+        expectError(response, 403, "forbidden");
+      }
+    }
+    // An organization that cannot exist at all is no different: 403, never 404 or 400.
+    for (const route of SESSION_ROUTES) {
+      const response = await call(route, { ...org.ids, orgId: "no such org!" }, bearer(org.admin.session), org.admin.password);
+      expect.soft(response.status, `${route.method} ${route.path} in no such org`).toBe(403);
+      expectError(response, 403, "forbidden");
+    }
+    await expectUnchanged(org, before);
+  });
+
+  test("every admin route, called by a member without exactly api-tokens:admin", async () => {
+    const { api } = ctx;
+    const org = await organization();
+    // An admin of another organization who is a plain member here: the permission does not travel.
+    const adminElsewhere = await newAdmin(api);
+    await api.upsertMember({ orgId: org.admin.orgId, userId: adminElsewhere.userId, name: adminElsewhere.name, permissions: ["reports:read"] });
+    // Permissions that merely look like admin are not admin.
+    const lookalike = await newPerson(api, {
+      orgId: org.admin.orgId,
+      permissions: [`${ADMIN_PERMISSION} `, ADMIN_PERMISSION.toUpperCase(), "api-tokens:*"],
+    });
+    const before = await snapshot(org);
+    const callers: Array<[string, Person]> = [
+      ["a member without api-tokens:admin", org.member],
+      ["an admin elsewhere who is a plain member here", adminElsewhere],
+      ["a member with look-alike permissions", lookalike],
+    ];
+    expect(ADMIN_ROUTES.length).toBeGreaterThan(0);
+    for (const route of ADMIN_ROUTES) {
+      for (const [label, caller] of callers) {
+        const response = await call(route, org.ids, bearer(caller.session), caller.password);
+        expect.soft(response.status, `${route.method} ${route.path} by ${label}`).toBe(403);
+        expectError(response, 403, "forbidden");
+      }
+    }
+    await expectUnchanged(org, before);
+  });
+});
+
+describe("404 not_found: another organization's ids in this organization's routes", () => {
+  test("every route with an id, called by this organization's admin with the other organization's ids", async () => {
+    const org = await organization();
+    const theirs = await organization();
+    const before = { ours: await snapshot(org), theirs: await snapshot(theirs) };
+    const routesWithIds = SESSION_ROUTES.filter((route) => /\{(serviceUserId|tokenId)\}/.test(route.path));
+    expect(routesWithIds.length).toBeGreaterThan(0);
+    for (const route of routesWithIds) {
+      // Their ids where the route has ids; ours elsewhere. The admin's own user-token route needs the admin's own token.
+      const ids: Ids = { ...theirs.ids, orgId: org.ids.orgId };
+      const response = await call(route, ids, bearer(org.admin.session), org.admin.password);
+      expect.soft(response.status, `${route.method} ${route.path}`).toBe(404);
+      expectError(response, 404, "not_found");
+      for (const id of [theirs.ids.serviceUserId, theirs.ids.serviceUserTokenId, theirs.ids.userTokenId, theirs.ids.orgId]) {
+        expect(response.text, `${route.method} ${route.path} names ${id}`).not.toContain(id);
+      }
+    }
+    expect(await snapshot(theirs)).toEqual(before.theirs);
+    await expectUnchanged(org, before.ours);
+    await expectUnchanged(theirs, before.theirs);
+  });
+});

@@ -1,0 +1,125 @@
+/** The system under test for the model-based test: the real domain on the real DynamoDB store, and the check that it agrees with the model. */
+import { expect } from "vitest";
+import { AdjustableClock } from "../../../functions/adapters/clock/clocks.ts";
+import { DynamoDbTokenStore } from "../../../functions/adapters/dynamodb/dynamodb-token-store.ts";
+import { requireActiveMember } from "../../../functions/domain/access.ts";
+import { DomainError } from "../../../functions/domain/errors.ts";
+import { Memberships } from "../../../functions/domain/memberships.ts";
+import { SERVICE_USER_TOKEN_LIMIT, USER_TOKEN_LIMIT, type ActivityRecord, type MembershipRecord } from "../../../functions/domain/model.ts";
+import { OrganizationTokens } from "../../../functions/domain/organization-tokens.ts";
+import { ServiceUsers } from "../../../functions/domain/service-users.ts";
+import { UserTokens } from "../../../functions/domain/user-tokens.ts";
+import { TokenVerifier } from "../../../functions/domain/verification.ts";
+import { FakePasswordCheck } from "../../support/domain-harness.ts";
+import { ADMIN, ADMIN_PERMISSION, ORGS, type OrgLabel, ACCESS, at, type LifecycleEvent, type Model, expectedAccess } from "./model.ts";
+
+// ---- the system under test -------------------------------------------------------------------------------
+
+export interface Real {
+  orgIds: Record<OrgLabel, string>;
+  /** People's ids are unique per run too: password throttling is per person across organizations. */
+  uid: (user: string) => string;
+  clock: AdjustableClock;
+  store: DynamoDbTokenStore;
+  memberships: Memberships;
+  userTokens: UserTokens;
+  serviceUsers: ServiceUsers;
+  organizationTokens: OrganizationTokens;
+  verifier: TokenVerifier;
+  passwords: FakePasswordCheck;
+}
+
+export const outcome = async <T>(run: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; code: string }> => {
+  try {
+    return { ok: true, value: await run() };
+  } catch (error) {
+    if (error instanceof DomainError) return { ok: false, code: error.code };
+    throw error;
+  }
+};
+
+export async function requireAdmin(r: Real, org: OrgLabel): Promise<MembershipRecord> {
+  const admin = await requireActiveMember(r.store, r.orgIds[org], r.uid(ADMIN));
+  if (!admin.permissions.includes(ADMIN_PERMISSION)) throw new DomainError("forbidden", "not an admin");
+  return admin;
+}
+
+export async function deliver(r: Real, event: LifecycleEvent): Promise<void> {
+  const orgId = r.orgIds[event.org];
+  const occurredAt = at(event.t);
+  switch (event.type) {
+    case "upsert": {
+      const access = ACCESS[event.access]!;
+      await r.memberships.applyUserUpserted({
+        orgId,
+        userId: r.uid(event.user),
+        name: access.name,
+        permissions: [...access.permissions],
+        groups: [...access.groups],
+        sites: [...access.sites],
+        occurredAt,
+      });
+      return;
+    }
+    case "deactivate":
+      await r.memberships.applyUserDeactivated({ orgId, userId: r.uid(event.user), occurredAt });
+      return;
+    case "reactivate":
+      await r.memberships.applyUserReactivated({ orgId, userId: r.uid(event.user), occurredAt });
+      return;
+    case "remove":
+      await r.memberships.applyUserRemoved({ orgId, userId: r.uid(event.user), occurredAt });
+      return;
+    case "organizationDeleted":
+      await r.memberships.applyOrganizationDeleted({ orgId, occurredAt });
+      return;
+    case "settingsChanged":
+      await r.memberships.applyOrganizationSettingsChanged({ orgId, ssoEnforced: event.ssoEnforced, occurredAt });
+      return;
+  }
+}
+
+export async function allActivity(r: Real, org: OrgLabel): Promise<ActivityRecord[]> {
+  const records: ActivityRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await r.store.listActivity(r.orgIds[org], 200, cursor);
+    records.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return records;
+}
+
+/** After every command: the store agrees with the model. */
+export async function checkInvariants(m: Model, r: Real): Promise<void> {
+  const stored = new Map((await r.store.getTokens(m.tokens.map((t) => t.id))).map((t) => [t.id, t]));
+  const now = r.clock.now().getTime();
+  const activeCount = new Map<string, number>();
+  for (const token of m.tokens) {
+    const item = stored.get(token.id);
+    expect(item, `token ${token.id} exists`).toBeDefined();
+    expect({ token: token.id, status: item!.status }).toEqual({ token: token.id, status: token.revoked ? "revoked" : "active" });
+    expect({ token: token.id, expiresAt: item!.expiresAt }).toEqual({ token: token.id, expiresAt: token.expiresAt });
+    const active = item!.status === "active" && item!.expiresAt * 1000 > now;
+    if (!active) continue;
+    const { name, permissions, groups, sites } = item!.principal;
+    expect({ token: token.id, access: { name, permissions, groups, sites } }).toEqual({ token: token.id, access: expectedAccess(m, token) });
+    const owner = token.kind === "user" ? `${token.org}/${token.ownerId}` : `${token.org}/service`;
+    activeCount.set(owner, (activeCount.get(owner) ?? 0) + 1);
+  }
+  for (const [owner, count] of activeCount) {
+    expect(count, `active tokens of ${owner}`).toBeLessThanOrEqual(owner.endsWith("/service") ? SERVICE_USER_TOKEN_LIMIT : USER_TOKEN_LIMIT);
+  }
+  for (const org of ORGS) {
+    const records = await allActivity(r, org);
+    for (const token of m.tokens.filter((t) => t.org === org)) {
+      const revocations = records.filter((x) => x.action === "token.revoked" && x.tokenId === token.id).length;
+      const expiries = records.filter((x) => x.action === "token.expired" && x.tokenId === token.id).length;
+      expect({ token: token.id, revocations }).toEqual({ token: token.id, revocations: token.revoked ? 1 : 0 });
+      expect(expiries, `token.expired records of ${token.id}`).toBeLessThanOrEqual(1);
+      if (token.expiryFound) expect({ token: token.id, expiries }).toEqual({ token: token.id, expiries: 1 });
+    }
+  }
+}
+
+// ---- commands ----------------------------------------------------------------------------------------------
