@@ -69,32 +69,22 @@ export class DynamoDbTokens implements TokenRepository {
   ): Promise<boolean> {
     const { tables } = this.table;
     const active = stillActive(now);
+    const key = tokenEntity.key(token.id);
+    const useUpdate = use && {
+      TableName: tables.tokens,
+      Key: key,
+      UpdateExpression: `SET ${T.lastUsedAt} = :lastUsedAt, ${T.expiresAt} = :expiresAt`,
+      ...active,
+      ExpressionAttributeValues: { ":lastUsedAt": use.lastUsedAt, ":expiresAt": use.expiresAt, ...active.ExpressionAttributeValues },
+    };
     if (!activity) {
-      // The hot path: a single conditional update, no transaction. (Its SDK errors are not classified:
-      // as before this split, an unavailable table on this write is thrown as the SDK's own error.)
-      return unlessConditionFails(() =>
-        this.table.client.send(
-          new UpdateCommand({
-            TableName: tables.tokens,
-            Key: tokenEntity.key(token.id),
-            UpdateExpression: `SET ${T.lastUsedAt} = :lastUsedAt, ${T.expiresAt} = :expiresAt`,
-            ...active,
-            ExpressionAttributeValues: { ":lastUsedAt": use!.lastUsedAt, ":expiresAt": use!.expiresAt, ...active.ExpressionAttributeValues },
-          }),
-        ),
-      );
+      // The hot path: a single conditional update, no transaction. Sent as it always was, without the
+      // StoreUnavailable classification the other calls get.
+      return unlessConditionFails(() => this.table.client.send(new UpdateCommand(useUpdate!)));
     }
-    const tokenWrite: TransactItem = use
-      ? {
-          Update: {
-            TableName: tables.tokens,
-            Key: tokenEntity.key(token.id),
-            UpdateExpression: `SET ${T.lastUsedAt} = :lastUsedAt, ${T.expiresAt} = :expiresAt`,
-            ...active,
-            ExpressionAttributeValues: { ":lastUsedAt": use.lastUsedAt, ":expiresAt": use.expiresAt, ...active.ExpressionAttributeValues },
-          },
-        }
-      : { ConditionCheck: { TableName: tables.tokens, Key: tokenEntity.key(token.id), ...active } };
+    const tokenWrite: TransactItem = useUpdate
+      ? { Update: useUpdate }
+      : { ConditionCheck: { TableName: tables.tokens, Key: key, ...active } };
     return unlessConditionFails(() => this.table.transact([tokenWrite, appendActivity(tables, activity)]));
   }
 
