@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { ActivityRecord } from "../../domain/model.ts";
 import type { TokenStore } from "../../domain/ports.ts";
 import { DynamoDbActivityLog } from "./dynamodb-activity-log.ts";
 import { DynamoDbMemberships } from "./dynamodb-memberships.ts";
@@ -13,7 +14,7 @@ export { ConditionFailed } from "./store-errors.ts";
 
 export interface StoreOptions {
   /** Told of each activity record once its transaction has committed (metrics). */
-  readonly onActivity?: StoreTable["onActivity"];
+  readonly onActivity?: (record: ActivityRecord) => void;
   /**
    * The secret that seals list cursors (config `CURSOR_KEY`, at least 32 characters). Only the functions
    * that page through lists are given it; the list methods refuse to run without it.

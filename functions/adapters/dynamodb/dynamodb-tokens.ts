@@ -2,7 +2,7 @@ import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { ActivityRecord, MembershipRecord, Page, ServiceUserRecord, TokenRecord, TokenSet } from "../../domain/model.ts";
 import type { TokenRepository } from "../../domain/ports.ts";
 import { expiryRecordedMarkerEntity } from "./entities/expiry-recorded-marker.ts";
-import { membershipAttributes, membershipEntity } from "./entities/membership.ts";
+import { ACTIVE_MEMBERSHIP, membershipAttributes, membershipEntity } from "./entities/membership.ts";
 import { serviceUserEntity } from "./entities/service-user.ts";
 import { TOKEN_ITEM, tokenAttributes as T, tokenEntity } from "./entities/token.ts";
 import { tokenSetEntity } from "./entities/token-set.ts";
@@ -49,7 +49,7 @@ export class DynamoDbTokens implements TokenRepository {
               Key: membershipEntity.key(owner.membership),
               ConditionExpression: `${membershipAttributes.version} = :expected AND #status = :active`,
               ExpressionAttributeNames: { "#status": membershipAttributes.status },
-              ExpressionAttributeValues: { ":expected": owner.membership.version, ":active": "active" },
+              ExpressionAttributeValues: { ":expected": owner.membership.version, ":active": ACTIVE_MEMBERSHIP },
             },
           }
         : { ConditionCheck: { TableName: tables.tokens, Key: serviceUserEntity.key(owner.serviceUser), ...versionCondition(owner.serviceUser.version) } };

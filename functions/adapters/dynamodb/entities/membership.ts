@@ -5,6 +5,9 @@ import { VERSION, type Entity, type Item } from "./entity.ts";
 /** A person's membership of one organization, an item of the organization's partition. */
 export const membershipAttributes = { status: "status", version: VERSION } as const satisfies Record<string, keyof MembershipRecord>;
 
+/** The status of a member whose tokens may be made and may verify. */
+export const ACTIVE_MEMBERSHIP = "active" satisfies MembershipRecord["status"];
+
 export const membershipEntity = {
   type: "membership",
   key: (membership: Pick<MembershipRecord, "orgId" | "userId">) => keys.membership(membership.orgId, membership.userId),
