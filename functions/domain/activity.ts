@@ -51,14 +51,27 @@ export async function recordExpiries(deps: { store: TokenStore; clock: Clock }, 
         deps.store.recordExpiry(
           token,
           now,
-          activity(deps.clock, token.orgId, "token.expired", SYSTEM_ACTOR, {
-            tokenId: token.id,
-            detail: { ...tokenDetail(token), reason: "inactivity" },
-          }),
+          expiryRecord(deps.clock, token),
         ),
       ),
   );
 }
+
+/**
+ * A token TTL deleted before any request found it expired gets its `token.expired` here, once (stream
+ * deliveries repeat). A revoked token, or one whose expiry was recorded before, is left alone: false.
+ */
+export async function recordExpiryOfDeletedToken(deps: { store: TokenStore; clock: Clock }, token: TokenRecord): Promise<boolean> {
+  if (token.status !== "active" || token.expiryRecorded) return false;
+  return deps.store.recordExpiryOfDeletedToken(token, expiryRecord(deps.clock, token));
+}
+
+/** The `token.expired` record every expiry path writes: the system's, for inactivity. */
+const expiryRecord = (clock: Clock, token: TokenRecord): ActivityRecord =>
+  activity(clock, token.orgId, "token.expired", SYSTEM_ACTOR, {
+    tokenId: token.id,
+    detail: { ...tokenDetail(token), reason: "inactivity" },
+  });
 
 /**
  * The tokens among `tokenIds` that still count at `now` (unrevoked, unexpired, and `belongs`), reading them

@@ -35,20 +35,20 @@ export interface PasswordCheck {
 }
 
 /**
- * The persistence the domain needs. Every change is written in one transaction with its activity records,
+ * The persistence the domain needs, one interface per aggregate (`TokenStore` is all of them, which is what
+ * the domain's operations take). Every change is written in one transaction with its activity records,
  * so neither exists without the other. Writes that protect an invariant are conditional: a lost race
  * throws `WriteConflict` (the caller re-reads and retries); a store that cannot answer throws
  * `StoreUnavailable`; a cursor that is not one of ours throws `InvalidCursor`. Reads of items are strongly
  * consistent; the organization-wide token list comes from an index and may lag by a moment.
  */
-export interface TokenStore {
+export interface TokenStore extends TokenRepository, MembershipRepository, ServiceUserRepository, ActivityLog, PasswordThrottleStore {}
+
+/** Tokens and the token sets that index them (and guard the limits). */
+export interface TokenRepository {
   getToken(tokenId: string): Promise<TokenRecord | undefined>;
   /** Missing ids (never written, or deleted by TTL) are left out. */
   getTokens(tokenIds: readonly string[]): Promise<TokenRecord[]>;
-  getMembership(orgId: string, userId: string): Promise<MembershipRecord | undefined>;
-  /** Every membership of the organization, whatever its status. */
-  listMemberships(orgId: string): Promise<MembershipRecord[]>;
-  getOrganizationSettings(orgId: string): Promise<OrganizationSettings | undefined>;
   /** A person's user-token set in an organization (`userId`), or the organization's service-token set. */
   getTokenSet(orgId: string, userId?: string): Promise<TokenSet>;
 
@@ -94,6 +94,26 @@ export interface TokenStore {
   recordExpiryOfDeletedToken(token: TokenRecord, activity: ActivityRecord): Promise<boolean>;
 
   /**
+   * Unrevoked tokens of the organization, newest first. `visible` is given each batch the store reads and
+   * returns those of them (the same objects) to show: the caller leaves out expired ones (recording them).
+   * The store reads on until the page is full, so a page is empty only when it is the last.
+   */
+  listOrganizationTokens(
+    orgId: string,
+    limit: number,
+    cursor: string | undefined,
+    visible?: (tokens: readonly TokenRecord[]) => Promise<readonly TokenRecord[]>,
+  ): Promise<Page<TokenRecord>>;
+}
+
+/** Memberships (projected from the platform's user events) and organization settings. */
+export interface MembershipRepository {
+  getMembership(orgId: string, userId: string): Promise<MembershipRecord | undefined>;
+  /** Every membership of the organization, whatever its status. */
+  listMemberships(orgId: string): Promise<MembershipRecord[]>;
+  getOrganizationSettings(orgId: string): Promise<OrganizationSettings | undefined>;
+
+  /**
    * Saves a membership (new when `expectedVersion` is undefined), only while its organization has not been
    * deleted (unless `organizationDeleted`, the deletion's own clean-up), and in the same transaction brings the
    * person's live tokens (`tokens.live`, read from `tokens.tokenSet`) in step with it: either their access
@@ -112,7 +132,10 @@ export interface TokenStore {
   ): Promise<void>;
 
   saveOrganizationSettings(settings: OrganizationSettings, expectedVersion: number | undefined): Promise<void>;
+}
 
+/** The service users of an organization. */
+export interface ServiceUserRepository {
   getServiceUser(orgId: string, serviceUserId: string): Promise<ServiceUserRecord | undefined>;
   /** Every service user of the organization (the organization's deletion sweeps them all). */
   listAllServiceUsers(orgId: string): Promise<ServiceUserRecord[]>;
@@ -138,20 +161,15 @@ export interface TokenStore {
     revokedAt: string,
     activity: readonly ActivityRecord[],
   ): Promise<void>;
+}
 
-  /**
-   * Unrevoked tokens of the organization, newest first. `visible` is given each batch the store reads and
-   * returns those of them (the same objects) to show: the caller leaves out expired ones (recording them).
-   * The store reads on until the page is full, so a page is empty only when it is the last.
-   */
-  listOrganizationTokens(
-    orgId: string,
-    limit: number,
-    cursor: string | undefined,
-    visible?: (tokens: readonly TokenRecord[]) => Promise<readonly TokenRecord[]>,
-  ): Promise<Page<TokenRecord>>;
+/** The activity log (written only with the changes it records, through the other repositories). */
+export interface ActivityLog {
   listActivity(orgId: string, limit: number, cursor: string | undefined): Promise<Page<ActivityRecord>>;
+}
 
+/** Password throttling: one record per person, across organizations. */
+export interface PasswordThrottleStore {
   getPasswordFailures(userId: string): Promise<PasswordFailures | undefined>;
   savePasswordFailures(failures: PasswordFailures, expectedVersion: number | undefined): Promise<void>;
   /**

@@ -93,4 +93,6 @@ export const keyAttributes = {
   sortKey: SK,
   indexPartitionKey: byOrganization.partitionKey.name,
   indexSortKey: byOrganization.sortKey.name,
+  /** The tokens table's TTL attribute (epoch seconds). */
+  timeToLive: tokensTableDefinition.timeToLiveAttribute,
 } as const;

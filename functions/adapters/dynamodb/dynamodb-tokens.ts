@@ -1,0 +1,157 @@
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { ActivityRecord, MembershipRecord, Page, ServiceUserRecord, TokenRecord, TokenSet } from "../../domain/model.ts";
+import type { TokenRepository } from "../../domain/ports.ts";
+import { expiryRecordedMarkerEntity } from "./entities/expiry-recorded-marker.ts";
+import { ACTIVE_MEMBERSHIP, membershipAttributes, membershipEntity } from "./entities/membership.ts";
+import { serviceUserEntity } from "./entities/service-user.ts";
+import { TOKEN_ITEM, tokenAttributes as T, tokenEntity } from "./entities/token.ts";
+import { tokenSetEntity } from "./entities/token-set.ts";
+import type { Pager } from "./paging.ts";
+import { unlessConditionFails } from "./store-errors.ts";
+import { epochSeconds, mustExist, mustNotExist, versionCondition, type StoreTable, type TransactItem } from "./table.ts";
+import { appendActivity, dropFromTokenSet, putNewToken, putTokenSet, revokeToken, stillActive } from "./writes.ts";
+
+/** The DynamoDB adapter of `TokenRepository`: tokens and their sets, every invariant a condition. */
+export class DynamoDbTokens implements TokenRepository {
+  constructor(
+    private readonly table: StoreTable,
+    private readonly pager: Pager,
+  ) {}
+
+  async getToken(tokenId: string): Promise<TokenRecord | undefined> {
+    const item = await this.table.get(tokenEntity.key(tokenId));
+    return item && tokenEntity.fromItem(item);
+  }
+
+  async getTokens(tokenIds: readonly string[]): Promise<TokenRecord[]> {
+    return (await this.table.getMany(tokenIds.map(tokenEntity.key))).map(tokenEntity.fromItem);
+  }
+
+  async getTokenSet(orgId: string, userId?: string): Promise<TokenSet> {
+    const item = await this.table.get(tokenSetEntity.key({ orgId, userId }));
+    return tokenSetEntity.fromMaybeItem(orgId, userId, item);
+  }
+
+  async createToken(
+    token: TokenRecord,
+    tokenSet: TokenSet,
+    tokens: Readonly<Record<string, string>>,
+    owner: { membership: MembershipRecord } | { serviceUser: ServiceUserRecord },
+    activity: ActivityRecord,
+  ): Promise<void> {
+    const { tables } = this.table;
+    // The access copied onto the token is the owner's at the version read; a user must still be an active member.
+    const ownerCheck: TransactItem =
+      "membership" in owner
+        ? {
+            ConditionCheck: {
+              TableName: tables.tokens,
+              Key: membershipEntity.key(owner.membership),
+              ConditionExpression: `${membershipAttributes.version} = :expected AND #status = :active`,
+              ExpressionAttributeNames: { "#status": membershipAttributes.status },
+              ExpressionAttributeValues: { ":expected": owner.membership.version, ":active": ACTIVE_MEMBERSHIP },
+            },
+          }
+        : { ConditionCheck: { TableName: tables.tokens, Key: serviceUserEntity.key(owner.serviceUser), ...versionCondition(owner.serviceUser.version) } };
+    await this.table.transact([
+      putNewToken(tables, token),
+      putTokenSet(tables, tokenSet, tokens),
+      ownerCheck,
+      appendActivity(tables, activity),
+    ]);
+  }
+
+  async recordTokenUse(
+    token: TokenRecord,
+    use: { lastUsedAt: string; expiresAt: number } | undefined,
+    now: Date,
+    activity?: ActivityRecord,
+  ): Promise<boolean> {
+    const { tables } = this.table;
+    const active = stillActive(now);
+    const key = tokenEntity.key(token.id);
+    const useUpdate = use && {
+      TableName: tables.tokens,
+      Key: key,
+      UpdateExpression: `SET ${T.lastUsedAt} = :lastUsedAt, ${T.expiresAt} = :expiresAt`,
+      ...active,
+      ExpressionAttributeValues: { ":lastUsedAt": use.lastUsedAt, ":expiresAt": use.expiresAt, ...active.ExpressionAttributeValues },
+    };
+    if (!activity) {
+      // The hot path: a single conditional update, no transaction. Sent as it always was, without the
+      // StoreUnavailable classification the other calls get.
+      return unlessConditionFails(() => this.table.client.send(new UpdateCommand(useUpdate!)));
+    }
+    const tokenWrite: TransactItem = useUpdate
+      ? { Update: useUpdate }
+      : { ConditionCheck: { TableName: tables.tokens, Key: key, ...active } };
+    return unlessConditionFails(() => this.table.transact([tokenWrite, appendActivity(tables, activity)]));
+  }
+
+  async revokeToken(token: TokenRecord, revokedAt: string, now: Date, activity: ActivityRecord): Promise<boolean> {
+    const { tables } = this.table;
+    return unlessConditionFails(() =>
+      this.table.transact([revokeToken(tables, token, revokedAt, now), dropFromTokenSet(tables, token), appendActivity(tables, activity)]),
+    );
+  }
+
+  async recordExpiry(token: TokenRecord, now: Date, activity: ActivityRecord): Promise<boolean> {
+    const { tables } = this.table;
+    return unlessConditionFails(() =>
+      this.table.transact([
+        {
+          Update: {
+            TableName: tables.tokens,
+            Key: tokenEntity.key(token.id),
+            // Out of the organization-wide index too: it lists unrevoked, unexpired tokens.
+            UpdateExpression: `SET ${T.expiryRecorded} = :true REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}`,
+            ConditionExpression:
+              `${mustExist.ConditionExpression} AND attribute_not_exists(${T.expiryRecorded}) AND ` +
+              `#status = :active AND ${T.expiresAt} <= :now`,
+            ExpressionAttributeNames: { "#status": T.status },
+            ExpressionAttributeValues: { ":true": true, ":active": TOKEN_ITEM.activeStatus, ":now": epochSeconds(now) },
+          },
+        },
+        appendActivity(tables, activity),
+      ]),
+    );
+  }
+
+  async recordExpiryOfDeletedToken(token: TokenRecord, activity: ActivityRecord): Promise<boolean> {
+    const { tables } = this.table;
+    return unlessConditionFails(() =>
+      this.table.transact([
+        {
+          Put: {
+            TableName: tables.tokens,
+            Item: expiryRecordedMarkerEntity.toItem({ tokenId: token.id, recordedAt: new Date(activity.at) }),
+            ...mustNotExist,
+          },
+        },
+        appendActivity(tables, activity),
+      ]),
+    );
+  }
+
+  async listOrganizationTokens(
+    orgId: string,
+    limit: number,
+    cursor: string | undefined,
+    visible?: (tokens: readonly TokenRecord[]) => Promise<readonly TokenRecord[]>,
+  ): Promise<Page<TokenRecord>> {
+    return this.pager.page(
+      {
+        list: "admin-tokens",
+        orgId,
+        query: { TableName: this.table.tables.tokens, ...tokenEntity.organizationQuery(orgId), ScanIndexForward: false },
+        convert: tokenEntity.fromItem,
+        position: (token) => [token.createdAt, token.id],
+        startKey: ([createdAt, tokenId]) => tokenEntity.organizationStartKey(orgId, createdAt!, tokenId!),
+        positionLength: 2,
+      },
+      limit,
+      cursor,
+      visible,
+    );
+  }
+}
