@@ -3,15 +3,13 @@ import type { TableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { Construct } from "constructs";
+import { TOKEN_ITEM } from "../../functions/adapters/dynamodb/entities/token.ts";
 import { createDeadLetterQueue } from "./dead-letter-queue.ts";
 import type { MonitoredQueue } from "./service-monitoring.ts";
 import { StackPart } from "./stack-part.ts";
 
-/**
- * What a token item looks like in the stream's old image while it is still active.
- * TODO(lead): import from the token entity (functions/adapters/dynamodb/entities/token.ts).
- */
-const ACTIVE_TOKEN_ITEM = { type: "token", status: "active" } as const;
+/** What a token item looks like in the stream's old image while it is still active: the token entity's own values. */
+const ACTIVE_TOKEN_ITEM = { type: TOKEN_ITEM.type, status: TOKEN_ITEM.activeStatus } as const;
 
 /**
  * Only deletions by TTL reach on-token-deleted: a REMOVE done by the DynamoDB service itself (TTL), never one

@@ -8,6 +8,7 @@
  */
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { keys } from "../../functions/adapters/dynamodb/keys.ts";
+import { TOKEN_ITEM, tokenEntity } from "../../functions/adapters/dynamodb/entities/token.ts";
 import { expiryAfter } from "../../functions/domain/model.ts";
 import { eventRules, type EventRuleDefinition } from "../event-rules.ts";
 import { routes, type RouteDefinition } from "../routes.ts";
@@ -267,10 +268,8 @@ export function tokenDeletedStreamEvent(): Record<string, unknown> {
   const createdAt = "2026-03-02T08:15:00.000Z";
   const lastUsedAt = "2026-04-24T16:45:12.000Z";
   const key = keys.token(SAMPLE.tokenId);
-  const oldImage = {
-    ...key,
-    ...keys.tokenByOrganization(SAMPLE.orgId, createdAt, SAMPLE.tokenId),
-    type: "token",
+  // Built by the token entity itself, so the sample is exactly what the store writes and the filter matches.
+  const oldImage = tokenEntity.toItem({
     id: SAMPLE.tokenId,
     orgId: SAMPLE.orgId,
     kind: "user",
@@ -283,7 +282,7 @@ export function tokenDeletedStreamEvent(): Record<string, unknown> {
     lastUsedAt,
     // Expired 30 days after its last use; TTL removed it some days later.
     expiresAt: expiryAfter(new Date(lastUsedAt)),
-    status: "active",
+    status: TOKEN_ITEM.activeStatus,
     principal: {
       name: "Ada Lovelace",
       permissions: ["reports:read", "reports:export"],
@@ -291,7 +290,7 @@ export function tokenDeletedStreamEvent(): Record<string, unknown> {
       sites: ["london"],
       memberStatus: "active",
     },
-  };
+  });
   const streamArn =
     `arn:aws:dynamodb:${SAMPLE.region}:${SAMPLE.accountId}:table/ApiTokenService-TableCD117FA1-1A2B3C4D5E6F` +
     "/stream/2026-05-01T00:00:00.000";

@@ -7,7 +7,7 @@ import { serviceUserEntity } from "./entities/service-user.ts";
 import { TOKEN_ITEM, tokenAttributes as T, tokenEntity } from "./entities/token.ts";
 import { tokenSetEntity } from "./entities/token-set.ts";
 import type { Pager } from "./paging.ts";
-import { unlessConditionFails } from "./store-errors.ts";
+import { unlessConditionFails, unlessUnavailable } from "./store-errors.ts";
 import { epochSeconds, mustExist, mustNotExist, versionCondition, type StoreTable, type TransactItem } from "./table.ts";
 import { appendActivity, dropFromTokenSet, putNewToken, putTokenSet, revokeToken, stillActive } from "./writes.ts";
 
@@ -78,9 +78,9 @@ export class DynamoDbTokens implements TokenRepository {
       ExpressionAttributeValues: { ":lastUsedAt": use.lastUsedAt, ":expiresAt": use.expiresAt, ...active.ExpressionAttributeValues },
     };
     if (!activity) {
-      // The hot path: a single conditional update, no transaction. Sent as it always was, without the
-      // StoreUnavailable classification the other calls get.
-      return unlessConditionFails(() => this.table.client.send(new UpdateCommand(useUpdate!)));
+      // The hot path: a single conditional update, no transaction; a table that cannot answer is 503 like
+      // every other call, never a raw SDK error.
+      return unlessConditionFails(() => unlessUnavailable(() => this.table.client.send(new UpdateCommand(useUpdate!))));
     }
     const tokenWrite: TransactItem = useUpdate
       ? { Update: useUpdate }
