@@ -77,7 +77,9 @@ export class ApiTokenServiceStack extends Stack {
 
     const plans: FunctionPlan[] = [
       ...routes.map((route): FunctionPlan => ({ definition: route, invocation: "synchronous", environment: http.environmentFor(route) })),
-      ...eventRules.map((rule): FunctionPlan => ({ definition: rule, invocation: "asynchronous", onFailure: events.onFailureFor(rule.operation) })),
+      ...eventRules.map(
+        (rule): FunctionPlan => ({ definition: rule, invocation: "asynchronous", onFailure: events.onFailureFor(rule.operation) }),
+      ),
       { definition: onTokenDeletedFunction, invocation: "event-source-mapping" },
       // Invoked by API Gateway (the authorizer) or from the console (the operator functions).
       ...[tokenAuthorizerFunction, revokeUserTokensFunction, redriveDeadLettersFunction].map(
@@ -133,7 +135,9 @@ export class ApiTokenServiceStack extends Stack {
     new CfnOutput(this, "AlarmTopicArn", { value: this.monitoring.topic.topicArn });
     new CfnOutput(this, "DashboardName", { value: this.monitoring.dashboard.dashboardName });
     new CfnOutput(this, "RevokeUserTokensFunctionName", { value: functionOf(revokeUserTokensFunction.operation).function.functionName });
-    new CfnOutput(this, "RedriveDeadLettersFunctionName", { value: functionOf(redriveDeadLettersFunction.operation).function.functionName });
+    new CfnOutput(this, "RedriveDeadLettersFunctionName", {
+      value: functionOf(redriveDeadLettersFunction.operation).function.functionName,
+    });
   }
 
   /**

@@ -129,10 +129,13 @@ export function parseStackOptions(node: Node, props: ApiTokenServiceStackProps =
   const verifyCallerAccounts = accountList(props.verifyCallerAccounts ?? context.list("verifyCallerAccounts"), "verifyCallerAccounts");
   const eventBusName = props.eventBusName ?? context.string("eventBusName");
   if (eventBusName !== undefined && eventSourceAccounts.length > 0) {
-    throw new Error("eventBusName and eventSourceAccounts exclude each other: with eventSourceAccounts the stack makes the bus the events arrive on.");
+    throw new Error(
+      "eventBusName and eventSourceAccounts exclude each other: with eventSourceAccounts the stack makes the bus the events arrive on.",
+    );
   }
   const sessionIssuer = parseSessionIssuer(props, context);
-  const userIdClaim = props.userIdClaim ?? context.string("userIdClaim") ?? (sessionIssuer.kind === "cognito" ? DEFAULT_POOL_USER_ID_CLAIM : "sub");
+  const userIdClaim =
+    props.userIdClaim ?? context.string("userIdClaim") ?? (sessionIssuer.kind === "cognito" ? DEFAULT_POOL_USER_ID_CLAIM : "sub");
   assertUserIdClaim(userIdClaim, sessionIssuer.kind === "cognito");
   const cacheTtlSeconds = context.number("tokenAuthorizerCacheTtlSeconds");
   return {
@@ -200,7 +203,8 @@ class ContextReader {
 
   logLevel(): LogLevel {
     const value = this.string("logLevel") ?? "INFO";
-    if (!["DEBUG", "INFO", "WARN", "ERROR"].includes(value)) throw new Error(`Context logLevel must be DEBUG, INFO, WARN or ERROR, not ${value}.`);
+    if (!["DEBUG", "INFO", "WARN", "ERROR"].includes(value))
+      throw new Error(`Context logLevel must be DEBUG, INFO, WARN or ERROR, not ${value}.`);
     return value as LogLevel;
   }
 }
@@ -208,7 +212,9 @@ class ContextReader {
 /** Stage names become part of the stack name and of physical names: short, lower case, DNS-like. */
 export function assertStageName(stage: string): void {
   if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
-    throw new Error(`Context stage must be 1-20 lower-case letters, digits or '-', starting with a letter (e.g. dev, prod, blue), not ${JSON.stringify(stage)}.`);
+    throw new Error(
+      `Context stage must be 1-20 lower-case letters, digits or '-', starting with a letter (e.g. dev, prod, blue), not ${JSON.stringify(stage)}.`,
+    );
   }
 }
 
@@ -230,7 +236,11 @@ function accountList(accounts: readonly string[], key: string): string[] {
 }
 
 function toList(value: unknown): string[] {
-  if (typeof value === "string") return value.split(",").map((item) => item.trim()).filter((item) => item !== "");
+  if (typeof value === "string")
+    return value
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
   if (Array.isArray(value)) return value.map(String);
   return [];
 }

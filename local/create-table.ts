@@ -8,11 +8,7 @@ import {
 import { tableDefinitions, type TableDefinition } from "../functions/adapters/dynamodb/table-definition.ts";
 
 /** Creates a table from its shared definition unless it exists (data kept between restarts). */
-export async function ensureTable(
-  client: DynamoDBClient,
-  tableName: string,
-  definition: TableDefinition,
-): Promise<"created" | "existed"> {
+export async function ensureTable(client: DynamoDBClient, tableName: string, definition: TableDefinition): Promise<"created" | "existed"> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return "existed";

@@ -34,9 +34,7 @@ export async function startDynamoDbLocal(options: { port: number; dataPath?: str
   child.stdout?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   const exited = new Promise<Error>((resolve) => {
-    child.once("error", (error: NodeJS.ErrnoException) =>
-      resolve(error.code === "ENOENT" ? new JavaMissingError() : error),
-    );
+    child.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ENOENT" ? new JavaMissingError() : error));
     child.once("exit", (code) => resolve(new Error(`DynamoDB Local exited with code ${code}: ${output.trim()}`)));
   });
   // Its spawn() starts `java` directly: make sure it never outlives this process and keeps the port.

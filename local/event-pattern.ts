@@ -38,8 +38,9 @@ export function compileEventPattern(pattern: unknown): EventMatcher {
     }
     return [field, new Set(values)];
   });
-  return (event) => allowed.every(([field, values]) => {
-    const value = Object.hasOwn(event, field) ? event[field] : undefined;
-    return typeof value === "string" && values.has(value);
-  });
+  return (event) =>
+    allowed.every(([field, values]) => {
+      const value = Object.hasOwn(event, field) ? event[field] : undefined;
+      return typeof value === "string" && values.has(value);
+    });
 }

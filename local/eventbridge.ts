@@ -57,7 +57,10 @@ export function parsePutEventsRequest(
   if (!isPlainObject(request)) return fail("SerializationException", "Request body must be a JSON object");
   const entries = request.Entries;
   if (entries === undefined || entries === null) {
-    return fail("ValidationException", "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null");
+    return fail(
+      "ValidationException",
+      "1 validation error detected: Value null at 'entries' failed to satisfy constraint: Member must not be null",
+    );
   }
   if (!Array.isArray(entries)) return fail("SerializationException", "Entries must be a list");
   if (entries.length < 1 || entries.length > MAX_ENTRIES) {
@@ -282,7 +285,8 @@ export class LocalEventBus {
     try {
       // Each target gets its own copy, as each receives its own serialized event in AWS.
       await target.invoke(structuredClone(event));
-      if (attempt > 1) this.log({ level: "info", message: "event target succeeded on retry", target: target.name, eventId: event.id, attempt });
+      if (attempt > 1)
+        this.log({ level: "info", message: "event target succeeded on retry", target: target.name, eventId: event.id, attempt });
       return true;
     } catch (error) {
       const nextDelay = this.closed ? undefined : this.retryDelaysMs[attempt - 1];

@@ -97,7 +97,11 @@ function parseRequest<T>(schema: z.ZodType<T>, input: unknown): T {
 const passwordHashSchema = z.object({
   algorithm: z.literal("scrypt"),
   // Bounds keep a hand-edited file from demanding huge amounts of memory or time per login.
-  N: z.int().min(1024).max(1 << 17).refine((n) => (n & (n - 1)) === 0),
+  N: z
+    .int()
+    .min(1024)
+    .max(1 << 17)
+    .refine((n) => (n & (n - 1)) === 0),
   r: z.int().min(1).max(16),
   p: z.int().min(1).max(16),
   salt: z.string().refine((salt) => Buffer.from(salt, "base64url").length >= 8),
@@ -124,10 +128,13 @@ const STATE_FIELD_PROBLEMS: Record<string, string> = {
 const stateFileSchema = z.object({
   version: z.literal(STATE_VERSION),
   signingKey: z.looseObject({ kty: z.literal("EC"), crv: z.literal("P-256"), x: z.string(), y: z.string(), d: z.string() }),
-  users: z.array(userRecordSchema).refine(
-    (users) => new Set(users.map((user) => user.userId)).size === users.length && new Set(users.map((user) => user.email)).size === users.length,
-    "users contain a duplicate userId or email",
-  ),
+  users: z
+    .array(userRecordSchema)
+    .refine(
+      (users) =>
+        new Set(users.map((user) => user.userId)).size === users.length && new Set(users.map((user) => user.email)).size === users.length,
+      "users contain a duplicate userId or email",
+    ),
 });
 type StateFileContent = z.infer<typeof stateFileSchema>;
 
@@ -139,9 +146,13 @@ function stateProblem(issue: z.core.$ZodIssue): string {
   if (field === "signingKey" && issue.path.length > 1) return "signingKey is not a usable private EC P-256 JWK";
   if (field !== "users" || index === undefined) return STATE_FIELD_PROBLEMS[String(field)] ?? "unreadable content";
   const what =
-    userField === undefined ? "not an object"
-    : userField === "password" ? (hashField === undefined ? "password hash missing" : "bad password hash")
-    : `bad ${String(userField)}`;
+    userField === undefined
+      ? "not an object"
+      : userField === "password"
+        ? hashField === undefined
+          ? "password hash missing"
+          : "bad password hash"
+        : `bad ${String(userField)}`;
   return `users[${String(index)}]: ${what}`;
 }
 
@@ -253,7 +264,10 @@ export class LocalIdentityProvider {
     const claims = sessionClaimsSchema.safeParse(payload);
     if (!claims.success) {
       const malformedEmail = claims.error.issues[0]?.path[0] === "email";
-      throw new IdentityProviderError("invalid_credentials", malformedEmail ? "session token has a malformed email claim" : "session token is not an id token");
+      throw new IdentityProviderError(
+        "invalid_credentials",
+        malformedEmail ? "session token has a malformed email claim" : "session token is not an id token",
+      );
     }
     return claims.data;
   }

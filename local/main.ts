@@ -109,7 +109,14 @@ async function main() {
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
 
-  log({ level: "info", message: "listening", url: server.url, tables: { [tableName]: tables.tokens, [activityTableName]: tables.activity }, dynamoDbEndpoint: endpoint, dataDir: inMemory ? null : dataDir });
+  log({
+    level: "info",
+    message: "listening",
+    url: server.url,
+    tables: { [tableName]: tables.tokens, [activityTableName]: tables.activity },
+    dynamoDbEndpoint: endpoint,
+    dataDir: inMemory ? null : dataDir,
+  });
   if (process.env.LOCAL_BANNER !== "0") process.stdout.write(banner(server.url, inMemory ? undefined : dataDir));
 }
 

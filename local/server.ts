@@ -50,7 +50,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   const add = (method: HTTPMethod, path: string, handle: Handle) => router.on(method, path, handle as never);
 
   for (const route of routes) {
-    const handler = await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(options.repositoryRoot, route.handlerModule);
+    const handler = await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(
+      options.repositoryRoot,
+      route.handlerModule,
+    );
     add(route.method, toRouterPath(route.path), (req, body, params, requestId) =>
       invokeRoute(route, handler, req, body, params, requestId, options),
     );
@@ -87,7 +90,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   add("POST", "/local/clock", async (_req, body) => {
     const input = clockAdvance.safeParse(parseJson(body));
     if (!input.success) {
-      return localError(400, "invalid_request", `Send { "advanceSeconds": N } with N a whole number from 0 to ${MAX_CLOCK_ADVANCE_SECONDS}.`);
+      return localError(
+        400,
+        "invalid_request",
+        `Send { "advanceSeconds": N } with N a whole number from 0 to ${MAX_CLOCK_ADVANCE_SECONDS}.`,
+      );
     }
     const seconds = input.data.advanceSeconds;
     const now = options.clock.advance(seconds);
@@ -139,7 +146,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
     }
     try {
       if (res.headersSent) return void res.destroy();
-      send(res, localError(500, "internal_error", `Something went wrong in the local server. Quote request id ${requestId} if you report it.`, requestId));
+      send(
+        res,
+        localError(
+          500,
+          "internal_error",
+          `Something went wrong in the local server. Quote request id ${requestId} if you report it.`,
+          requestId,
+        ),
+      );
     } catch {
       res.destroy();
     }
@@ -201,7 +216,15 @@ async function invokeRoute(
     authorizer = { jwt: { claims, scopes: null } };
   } else if (route.auth === "iam") {
     // Locally verify needs no credentials (API.md); in AWS API Gateway fills in the caller's IAM identity.
-    authorizer = { iam: { accessKey: "LOCAL", accountId: "000000000000", callerId: "local", userArn: "arn:aws:iam::000000000000:user/local", userId: "local" } };
+    authorizer = {
+      iam: {
+        accessKey: "LOCAL",
+        accountId: "000000000000",
+        callerId: "local",
+        userArn: "arn:aws:iam::000000000000:user/local",
+        userId: "local",
+      },
+    };
   }
   const url = new URL(req.url ?? "/", "http://local");
   const now = options.clock.now();
@@ -305,7 +328,10 @@ function parseJson(body: Buffer): unknown {
     throw new IdentityProviderError("invalid_request", "The request body is not valid JSON.");
   }
   if (hasLoneSurrogate(text, parsed)) {
-    throw new IdentityProviderError("invalid_request", "The request body holds a string that is not well-formed Unicode (a lone surrogate).");
+    throw new IdentityProviderError(
+      "invalid_request",
+      "The request body holds a string that is not well-formed Unicode (a lone surrogate).",
+    );
   }
   return parsed;
 }

@@ -14,6 +14,5 @@ export const handler = httpHandler({
   members,
   successStatus: 201,
   body: generateBody,
-  run: ({ membership, pathParameters, input }) =>
-    serviceUsers.generateToken(membership, pathParameters.serviceUserId ?? "", input.name),
+  run: ({ membership, pathParameters, input }) => serviceUsers.generateToken(membership, pathParameters.serviceUserId ?? "", input.name),
 });

@@ -9,6 +9,5 @@ export const handler = httpHandler({
   access: "member",
   members,
   successStatus: 204,
-  run: ({ membership, pathParameters }) =>
-    userTokens.revoke({ membership, tokenId: pathParameters.tokenId ?? "" }),
+  run: ({ membership, pathParameters }) => userTokens.revoke({ membership, tokenId: pathParameters.tokenId ?? "" }),
 });

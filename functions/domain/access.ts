@@ -10,13 +10,9 @@ export type MembershipLookup = Pick<TokenStore, "getMembership">;
 export const ADMIN_PERMISSION = "api-tokens:admin";
 
 /** Management routes act for an active member of the organization in the path; anyone else is `forbidden`. */
-export async function requireActiveMember(
-  members: MembershipLookup,
-  orgId: string,
-  userId: string,
-): Promise<MembershipRecord> {
+export async function requireActiveMember(members: MembershipLookup, orgId: string, userId: string): Promise<MembershipRecord> {
   const membership = isValidId(orgId) && isValidId(userId) ? await members.getMembership(orgId, userId) : undefined;
-  if (!membership || membership.status !== "active") {
+  if (membership?.status !== "active") {
     throw new DomainError("forbidden", "You are not an active member of this organization.");
   }
   return membership;

@@ -47,13 +47,7 @@ export async function recordExpiries(deps: { store: TokenStore; clock: Clock }, 
   await Promise.all(
     tokens
       .filter((token) => needsExpiryRecord(token, now))
-      .map((token) =>
-        deps.store.recordExpiry(
-          token,
-          now,
-          expiryRecord(deps.clock, token),
-        ),
-      ),
+      .map((token) => deps.store.recordExpiry(token, now, expiryRecord(deps.clock, token))),
   );
 }
 

@@ -152,11 +152,9 @@ export const USER_TOKEN_LIMIT = 10;
 export const SERVICE_USER_TOKEN_LIMIT = 20;
 
 /** Rounded up so a token never expires before its full 30 days. */
-export const expiryAfter = (lastUse: Date): number =>
-  Math.ceil(lastUse.getTime() / 1000) + INACTIVITY_EXPIRY_SECONDS;
+export const expiryAfter = (lastUse: Date): number => Math.ceil(lastUse.getTime() / 1000) + INACTIVITY_EXPIRY_SECONDS;
 
-export const isExpired = (token: Pick<TokenRecord, "expiresAt">, now: Date): boolean =>
-  token.expiresAt * 1000 <= now.getTime();
+export const isExpired = (token: Pick<TokenRecord, "expiresAt">, now: Date): boolean => token.expiresAt * 1000 <= now.getTime();
 
 export const isActive = (token: TokenRecord, now: Date): boolean => token.status === "active" && !isExpired(token, now);
 
@@ -187,5 +185,4 @@ export const toTokenView = (token: TokenRecord): TokenView => ({
   hint: token.hint,
 });
 
-export const newestFirst = (a: TokenRecord, b: TokenRecord): number =>
-  b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
+export const newestFirst = (a: TokenRecord, b: TokenRecord): number => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);

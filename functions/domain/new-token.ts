@@ -5,14 +5,10 @@ import { newTokenSecret } from "./token-secret.ts";
  * A new active token and its secret: the record keeps only the hash and the hint, the secret goes to the
  * caller once. Both kinds are made here, so they can never differ in how.
  */
-export function newToken(input: {
-  kind: TokenKind;
-  orgId: string;
-  ownerId: string;
-  name: string;
-  principal: PrincipalAccess;
-  now: Date;
-}): { token: TokenRecord; secret: string } {
+export function newToken(input: { kind: TokenKind; orgId: string; ownerId: string; name: string; principal: PrincipalAccess; now: Date }): {
+  token: TokenRecord;
+  secret: string;
+} {
   const secret = newTokenSecret(input.kind);
   return {
     secret: secret.secret,

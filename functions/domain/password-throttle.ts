@@ -88,8 +88,7 @@ export class PasswordThrottle {
     }
     await this.update(userId, (current, now) => {
       const failedAt = [...recentFailures(current, now), now.toISOString()].slice(-MAX_PASSWORD_FAILURES);
-      const lockedUntil =
-        failedAt.length >= MAX_PASSWORD_FAILURES ? new Date(now.getTime() + LOCK_MS).toISOString() : current.lockedUntil;
+      const lockedUntil = failedAt.length >= MAX_PASSWORD_FAILURES ? new Date(now.getTime() + LOCK_MS).toISOString() : current.lockedUntil;
       return { ...current, failedAt, lockedUntil, pending: without(current.pending, attemptId) };
     });
     return false;
@@ -164,10 +163,7 @@ export class PasswordThrottle {
   }
 
   /** Read, change, write back only if nobody else wrote in between; else again after a few ms of jitter. */
-  private async update(
-    userId: string,
-    change: (current: PasswordFailures, now: Date) => Omit<PasswordFailures, "version">,
-  ): Promise<void> {
+  private async update(userId: string, change: (current: PasswordFailures, now: Date) => Omit<PasswordFailures, "version">): Promise<void> {
     for (let conflicts = 0; ; ) {
       const stored = await this.deps.store.getPasswordFailures(userId);
       const current = stored ?? emptyRecord(userId);

@@ -25,7 +25,10 @@ export const nameSchema = z
   // ECMAScript white space and line terminators (U+FEFF included); a C1 control such as U+0085 at either end
   // is not white space here, so it stays and is refused below rather than silently dropped.
   .transform((value) => value.trim())
-  .refine((value) => codePoints(value) >= 1 && codePoints(value) <= 100, { message: "must be 1–100 characters after trimming", abort: true })
+  .refine((value) => codePoints(value) >= 1 && codePoints(value) <= 100, {
+    message: "must be 1–100 characters after trimming",
+    abort: true,
+  })
   .refine((value) => !CONTROL_CHARACTERS.test(value), { message: "must not contain control characters", abort: true })
   .refine((value) => !BIDI_CONTROLS.test(value), {
     message: "must not contain bidirectional override or isolate controls (U+202A–U+202E, U+2066–U+2069)",

@@ -77,11 +77,7 @@ export class ServiceUsers {
   }
 
   /** Takes effect on the next verification of its tokens: their access copy is rewritten in the same write. */
-  async update(
-    admin: MembershipRecord,
-    serviceUserId: string,
-    patch: { name?: string; permissions?: string[] },
-  ): Promise<ServiceUserView> {
+  async update(admin: MembershipRecord, serviceUserId: string, patch: { name?: string; permissions?: string[] }): Promise<ServiceUserView> {
     return retryOnConflict(async () => {
       const current = await this.require(admin.orgId, serviceUserId);
       const tokenSet = await this.deps.store.getTokenSet(admin.orgId);

@@ -1,13 +1,7 @@
 import { activity, liveUserTokens, personActor, tokenDetail } from "./activity.ts";
 import { revokeVisibleToken } from "./revocation.ts";
 import { DomainError } from "./errors.ts";
-import {
-  USER_TOKEN_LIMIT,
-  newestFirst,
-  toTokenView,
-  type MembershipRecord,
-  type TokenView,
-} from "./model.ts";
+import { USER_TOKEN_LIMIT, newestFirst, toTokenView, type MembershipRecord, type TokenView } from "./model.ts";
 import { PasswordThrottle } from "./password-throttle.ts";
 import type { Clock, PasswordCheck, SessionPerson, TokenStore } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
@@ -34,7 +28,7 @@ export class UserTokens {
 
     return retryOnConflict(async () => {
       const membership = await store.getMembership(input.orgId, input.userId);
-      if (!membership || membership.status !== "active") {
+      if (membership?.status !== "active") {
         throw new DomainError("forbidden", "You are not an active member of this organization.");
       }
       const now = this.deps.clock.now();

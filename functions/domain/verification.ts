@@ -1,13 +1,6 @@
 import { activity, recordExpiries } from "./activity.ts";
 import { DomainError } from "./errors.ts";
-import {
-  LAST_USED_WRITE_INTERVAL_MS,
-  expiryAfter,
-  isExpired,
-  type ActivityRecord,
-  type TokenKind,
-  type TokenRecord,
-} from "./model.ts";
+import { LAST_USED_WRITE_INTERVAL_MS, expiryAfter, isExpired, type ActivityRecord, type TokenKind, type TokenRecord } from "./model.ts";
 import type { Clock, TokenStore } from "./ports.ts";
 import { MAX_TOKEN_LENGTH, parseTokenSecret, secretMatchesHash } from "./token-secret.ts";
 
@@ -59,11 +52,17 @@ export class TokenVerifier {
 
   /** `POST /v1/login`, second half: the login counts as use, and is recorded in the activity log. */
   async completeLogin(token: TokenRecord): Promise<{ orgId: string; user: { id: string; name: string } }> {
-    const login = activity(this.deps.clock, token.orgId, "token.login", {
-      type: "user",
-      id: token.ownerId,
-      name: token.principal.name,
-    }, { tokenId: token.id });
+    const login = activity(
+      this.deps.clock,
+      token.orgId,
+      "token.login",
+      {
+        type: "user",
+        id: token.ownerId,
+        name: token.principal.name,
+      },
+      { tokenId: token.id },
+    );
     const used = await this.recordUse(token, login);
     if (!used.ok) throw unauthenticated();
     return { orgId: used.token.orgId, user: { id: used.token.ownerId, name: used.token.principal.name } };
@@ -116,8 +115,7 @@ export class TokenVerifier {
   }
 }
 
-const unauthenticated = () =>
-  new DomainError("unauthenticated", "Send a valid user API token as `Authorization: Bearer <token>`.");
+const unauthenticated = () => new DomainError("unauthenticated", "Send a valid user API token as `Authorization: Bearer <token>`.");
 
 function toValidResult(token: TokenRecord): VerifyResult {
   const isUser = token.kind === "user";

@@ -19,19 +19,19 @@ export function eventHandler<TSchema extends z.ZodType>(options: {
   return middy<PlatformEvent, void, Error, Context>({ timeoutEarlyInMillis: 0 })
     .use(logMetrics(metrics))
     .handler(async (event) => {
-    logger.resetKeys();
-    logger.appendKeys({ eventId: event.id, detailType: event["detail-type"], source: event.source });
-    const parsed = options.detail.safeParse(event.detail);
-    if (!parsed.success) {
-      logger.error("event rejected", { reason: describeIssues(parsed.error) });
-      throw new Error(`Event ${event.id} has an invalid detail: ${describeIssues(parsed.error)}`);
-    }
-    try {
-      const outcome = await options.apply(parsed.data);
-      logger.info("event handled", { outcome });
-    } catch (error) {
-      logger.error("event failed", { errorName: (error as Error).name, errorMessage: (error as Error).message });
-      throw error;
-    }
-  });
+      logger.resetKeys();
+      logger.appendKeys({ eventId: event.id, detailType: event["detail-type"], source: event.source });
+      const parsed = options.detail.safeParse(event.detail);
+      if (!parsed.success) {
+        logger.error("event rejected", { reason: describeIssues(parsed.error) });
+        throw new Error(`Event ${event.id} has an invalid detail: ${describeIssues(parsed.error)}`);
+      }
+      try {
+        const outcome = await options.apply(parsed.data);
+        logger.info("event handled", { outcome });
+      } catch (error) {
+        logger.error("event failed", { errorName: (error as Error).name, errorMessage: (error as Error).message });
+        throw error;
+      }
+    });
 }

@@ -16,6 +16,5 @@ export const handler = streamHandler({
     return item && tokenEntity.fromImage(item);
   },
   logKeys: (token) => ({ tokenId: token.id, orgId: token.orgId }),
-  apply: async (token) =>
-    (await recordExpiryOfDeletedToken({ store, clock }, token)) ? "token.expired recorded" : "nothing to record",
+  apply: async (token) => ((await recordExpiryOfDeletedToken({ store, clock }, token)) ? "token.expired recorded" : "nothing to record"),
 });

@@ -54,7 +54,10 @@ export class LifecycleEvents extends StackPart {
       this.queues.set(operation, queue);
     }
     this.deadLetterQueues = props.rules.map(({ operation }) => ({ operation, queue: this.onFailureFor(operation) }));
-    new CfnOutput(this, "EventBusArn", { description: "Where the platform's lifecycle events must arrive", value: this.eventBus.eventBusArn });
+    new CfnOutput(this, "EventBusArn", {
+      description: "Where the platform's lifecycle events must arrive",
+      value: this.eventBus.eventBusArn,
+    });
   }
 
   /** The handler's dead-letter queue, which is also its functions' on-failure destination. */

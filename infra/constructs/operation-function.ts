@@ -3,14 +3,7 @@ import path from "node:path";
 import { Duration, Validations } from "aws-cdk-lib";
 import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import {
-  ApplicationLogLevel,
-  Architecture,
-  LoggingFormat,
-  Runtime,
-  SystemLogLevel,
-  Tracing,
-} from "aws-cdk-lib/aws-lambda";
+import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -201,9 +194,7 @@ export class OperationFunction extends Construct {
       // INFO keeps the platform's START/REPORT lines (duration, memory, init time).
       systemLogLevelV2: SystemLogLevel.INFO,
       tracing: Tracing.ACTIVE,
-      ...(props.onFailure
-        ? { onFailure: new SqsDestination(props.onFailure), retryAttempts: 2, maxEventAge: Duration.hours(6) }
-        : {}),
+      ...(props.onFailure ? { onFailure: new SqsDestination(props.onFailure), retryAttempts: 2, maxEventAge: Duration.hours(6) } : {}),
       environment: { ...environment, ...props.environment },
       bundling: {
         // esbuild is a devDependency, so CDK bundles locally; never fall back to Docker.
@@ -251,5 +242,4 @@ export class OperationFunction extends Construct {
 }
 
 /** `generate-user-token` → `GenerateUserToken`: an operation's construct id. */
-export const pascalCase = (name: string): string =>
-  name.replace(/(^|-)([a-z0-9])/g, (_, _dash: string, c: string) => c.toUpperCase());
+export const pascalCase = (name: string): string => name.replace(/(^|-)([a-z0-9])/g, (_, _dash: string, c: string) => c.toUpperCase());

@@ -191,7 +191,7 @@ export class ServiceMonitoring extends Construct {
       new TextWidget({
         markdown:
           "## API token service\nTokens, verification, the API, the functions and their dead-letter queues. " +
-          "Runbook: README \"Operate\" (console test events, `revoke-user-tokens`, `redrive-dead-letters`).",
+          'Runbook: README "Operate" (console test events, `revoke-user-tokens`, `redrive-dead-letters`).',
         width: 24,
         height: 2,
       }),
@@ -237,12 +237,19 @@ export class ServiceMonitoring extends Construct {
       ),
       graph(
         "Function throttles",
-        props.functions.map(({ operation, function: fn }) => fn.metricThrottles({ period: PERIOD, statistic: Stats.SUM, label: operation })),
+        props.functions.map(({ operation, function: fn }) =>
+          fn.metricThrottles({ period: PERIOD, statistic: Stats.SUM, label: operation }),
+        ),
         12,
       ),
     );
     dashboard.addWidgets(
-      new AlarmStatusWidget({ title: "Alarms", alarms: this.alarms, width: 24, height: Math.max(3, Math.ceil(this.alarms.length / 6) + 1) }),
+      new AlarmStatusWidget({
+        title: "Alarms",
+        alarms: this.alarms,
+        width: 24,
+        height: Math.max(3, Math.ceil(this.alarms.length / 6) + 1),
+      }),
     );
     return dashboard;
   }

@@ -1,12 +1,5 @@
 import { RemovalPolicy } from "aws-cdk-lib";
-import {
-  AttributeType,
-  Billing,
-  TableEncryptionV2,
-  TableV2,
-  type Attribute,
-  type StreamViewType,
-} from "aws-cdk-lib/aws-dynamodb";
+import { AttributeType, Billing, TableEncryptionV2, TableV2, type Attribute, type StreamViewType } from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
 import type { KeyAttribute } from "../../functions/adapters/dynamodb/table-definition.ts";
 

@@ -1,6 +1,14 @@
 import { CfnOutput, Duration, Stack, Validations } from "aws-cdk-lib";
 import { HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
-import { ClientAttributes, Mfa, OAuthScope, StringAttribute, UserPool, type UserPoolClient, type UserPoolDomain } from "aws-cdk-lib/aws-cognito";
+import {
+  ClientAttributes,
+  Mfa,
+  OAuthScope,
+  StringAttribute,
+  UserPool,
+  type UserPoolClient,
+  type UserPoolDomain,
+} from "aws-cdk-lib/aws-cognito";
 import type { IGrantable } from "aws-cdk-lib/aws-iam";
 import type { Construct } from "constructs";
 import type { SessionIssuer } from "../stack-options.ts";
@@ -129,7 +137,9 @@ export class Sessions extends StackPart {
         : { disableOAuth: true }),
     });
     const domain =
-      issuer.domainPrefix === undefined ? undefined : userPool.addDomain("Domain", { cognitoDomain: { domainPrefix: issuer.domainPrefix } });
+      issuer.domainPrefix === undefined
+        ? undefined
+        : userPool.addDomain("Domain", { cognitoDomain: { domainPrefix: issuer.domainPrefix } });
     return { userPool, client, domain };
   }
 }

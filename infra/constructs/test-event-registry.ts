@@ -1,12 +1,7 @@
 import { Arn, Stack, Validations } from "aws-cdk-lib";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
-import {
-  AwsCustomResource,
-  AwsCustomResourcePolicy,
-  PhysicalResourceId,
-  type AwsSdkCall,
-} from "aws-cdk-lib/custom-resources";
+import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId, type AwsSdkCall } from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
 import { TEST_EVENT_REGISTRY_NAME } from "../ops/console-test-events.ts";
 
@@ -45,9 +40,7 @@ export class TestEventRegistry extends Construct {
       assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
       description: "Ensures the lambda-testevent-schemas registry exists (api-token-service)",
     });
-    role.addToPolicy(
-      new PolicyStatement({ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [logGroup.logGroupArn] }),
-    );
+    role.addToPolicy(new PolicyStatement({ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [logGroup.logGroupArn] }));
 
     this.resource = new AwsCustomResource(this, "EnsureRegistry", {
       resourceType: "Custom::TestEventRegistry",
@@ -71,8 +64,7 @@ export class TestEventRegistry extends Construct {
 /** cdk-nag findings on CDK's own deploy-time function, which runs once per deploy and serves no request. */
 function acknowledgeDeployTimeFunction(singleton: Construct): void {
   const reasons: Record<string, string> = {
-    "Serverless-LambdaDLQ":
-      "Invoked synchronously by CloudFormation during a deploy: a failure fails the deploy, which is the report.",
+    "Serverless-LambdaDLQ": "Invoked synchronously by CloudFormation during a deploy: a failure fails the deploy, which is the report.",
     "Serverless-LambdaTracing": "A deploy-time call made once per deploy (CreateRegistry): nothing to trace.",
   };
   for (const [id, reason] of Object.entries(reasons)) Validations.of(singleton).acknowledge({ id, reason });

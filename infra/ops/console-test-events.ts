@@ -188,12 +188,8 @@ export function apiGatewayEvent(route: RouteDefinition, userIdClaim = "sub"): Re
     "x-forwarded-for": SAMPLE.sourceIp,
     "x-forwarded-port": "443",
     "x-forwarded-proto": "https",
-    ...(route.auth === "iam"
-      ? { "x-amz-date": "20260527T093000Z", "x-amz-security-token": "<session token>" }
-      : {}),
-    ...(body === undefined
-      ? {}
-      : { "content-type": "application/json", "content-length": String(Buffer.byteLength(body, "utf8")) }),
+    ...(route.auth === "iam" ? { "x-amz-date": "20260527T093000Z", "x-amz-security-token": "<session token>" } : {}),
+    ...(body === undefined ? {} : { "content-type": "application/json", "content-length": String(Buffer.byteLength(body, "utf8")) }),
   };
   return {
     version: "2.0",

@@ -40,13 +40,28 @@ async function bundleFigures() {
     for (let i = 0; i < 5; i++) {
       const run = spawnSync(
         process.execPath,
-        ["-e", `const t=performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now()-t)`, "--input-type=module"],
-        { env: { ...process.env, TABLE_NAME: "bench", ACTIVITY_TABLE_NAME: "bench-activity", PASSWORD_CHECK: "local", AWS_REGION: "eu-west-1" }, encoding: "utf8" },
+        [
+          "-e",
+          `const t=performance.now(); await import(${JSON.stringify(outfile)}); console.log(performance.now()-t)`,
+          "--input-type=module",
+        ],
+        {
+          env: {
+            ...process.env,
+            TABLE_NAME: "bench",
+            ACTIVITY_TABLE_NAME: "bench-activity",
+            PASSWORD_CHECK: "local",
+            AWS_REGION: "eu-west-1",
+          },
+          encoding: "utf8",
+        },
       );
       samples.push(Number(run.stdout.trim()));
     }
     samples.sort((a, b) => a - b);
-    rows.push(`  ${operation.padEnd(22)} ${(statSync(outfile).size / 1024).toFixed(0).padStart(5)} KiB   import median ${ms(percentile(samples, 50))}`);
+    rows.push(
+      `  ${operation.padEnd(22)} ${(statSync(outfile).size / 1024).toFixed(0).padStart(5)} KiB   import median ${ms(percentile(samples, 50))}`,
+    );
   }
   return rows;
 }
@@ -58,23 +73,51 @@ async function main() {
   const dynamo = await startDynamoDbLocal({ port: await getPort() });
   try {
     const tableName = "bench-tokens";
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "x", secretAccessKey: "x" } });
+    const client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: "local",
+      credentials: { accessKeyId: "x", secretAccessKey: "x" },
+    });
     await ensureTables(client, { tokens: tableName, activity: `${tableName}-activity` });
-    Object.assign(process.env, { TABLE_NAME: tableName, ACTIVITY_TABLE_NAME: `${tableName}-activity`, DYNAMODB_ENDPOINT: dynamo.endpoint, CLOCK: "system", POWERTOOLS_LOG_LEVEL: "WARN" });
+    Object.assign(process.env, {
+      TABLE_NAME: tableName,
+      ACTIVITY_TABLE_NAME: `${tableName}-activity`,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      CLOCK: "system",
+      POWERTOOLS_LOG_LEVEL: "WARN",
+    });
 
     const { Memberships } = await import("../../functions/domain/memberships.ts");
     const { UserTokens } = await import("../../functions/domain/user-tokens.ts");
     const { store, clock } = await import("../../functions/platform/services.ts");
     const { handler } = await import("../../functions/api/verify-token.ts");
     await new Memberships({ store, clock }).applyUserUpserted({
-      orgId: "bench", userId: "u1", name: "Bench", permissions: ["a"], groups: ["g"], sites: ["s"], occurredAt: new Date().toISOString(),
+      orgId: "bench",
+      userId: "u1",
+      name: "Bench",
+      permissions: ["a"],
+      groups: ["g"],
+      sites: ["s"],
+      occurredAt: new Date().toISOString(),
     });
-    await new Memberships({ store, clock }).applyOrganizationSettingsChanged({ orgId: "bench", ssoEnforced: true, occurredAt: new Date().toISOString() });
+    await new Memberships({ store, clock }).applyOrganizationSettingsChanged({
+      orgId: "bench",
+      ssoEnforced: true,
+      occurredAt: new Date().toISOString(),
+    });
     const { secret } = await new UserTokens({ store, clock }).generate({ orgId: "bench", userId: "u1", name: "bench" });
 
     const event = (token: string) =>
-      ({ version: "2.0", routeKey: "POST /v1/verify", rawPath: "/v1/verify", rawQueryString: "", headers: { "content-type": "application/json" },
-         requestContext: { requestId: "bench", http: { method: "POST", path: "/v1/verify" } }, body: JSON.stringify({ token, orgId: "bench" }), isBase64Encoded: false }) as never;
+      ({
+        version: "2.0",
+        routeKey: "POST /v1/verify",
+        rawPath: "/v1/verify",
+        rawQueryString: "",
+        headers: { "content-type": "application/json" },
+        requestContext: { requestId: "bench", http: { method: "POST", path: "/v1/verify" } },
+        body: JSON.stringify({ token, orgId: "bench" }),
+        isBase64Encoded: false,
+      }) as never;
     const context = { awsRequestId: "bench", getRemainingTimeInMillis: () => 10_000 } as never;
     const verifyOnce = async (token: string) => {
       const started = performance.now();
@@ -87,18 +130,26 @@ async function main() {
     const sequential: number[] = [];
     for (let i = 0; i < 2000; i++) sequential.push(await verifyOnce(secret));
     sequential.sort((a, b) => a - b);
-    console.log(`\nverify, valid token, warm, sequential (n=2000): p50 ${ms(percentile(sequential, 50))}  p95 ${ms(percentile(sequential, 95))}  p99 ${ms(percentile(sequential, 99))}`);
+    console.log(
+      `\nverify, valid token, warm, sequential (n=2000): p50 ${ms(percentile(sequential, 50))}  p95 ${ms(percentile(sequential, 95))}  p99 ${ms(percentile(sequential, 99))}`,
+    );
 
     const malformed: number[] = [];
     for (let i = 0; i < 2000; i++) malformed.push(await verifyOnce(`${secret.slice(0, -1)}x`));
     malformed.sort((a, b) => a - b);
-    console.log(`verify, malformed token (no database read) (n=2000): p50 ${ms(percentile(malformed, 50))}  p99 ${ms(percentile(malformed, 99))}`);
+    console.log(
+      `verify, malformed token (no database read) (n=2000): p50 ${ms(percentile(malformed, 50))}  p99 ${ms(percentile(malformed, 99))}`,
+    );
 
     const concurrency = 16;
     const total = 4000;
     const started = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: concurrency }, async () => { while (next++ < total) await verifyOnce(secret); }));
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next++ < total) await verifyOnce(secret);
+      }),
+    );
     const seconds = (performance.now() - started) / 1000;
     console.log(`verify, ${concurrency} concurrent, one process (n=${total}): ${(total / seconds).toFixed(0)} verifications/s`);
     client.destroy();

@@ -2,12 +2,7 @@
 import { createHash } from "node:crypto";
 import { expect } from "vitest";
 import type { ApiClient } from "../support/api-client.ts";
-import {
-  allPages,
-  listActivity,
-  type ActivityEvent,
-  type Person,
-} from "./e2e-support.ts";
+import { allPages, listActivity, type ActivityEvent, type Person } from "./e2e-support.ts";
 
 /** The actions API.md lists; the service may record more ("at least"), which these tests leave aside. */
 export const LISTED_ACTIONS = new Set([
@@ -74,4 +69,3 @@ export const summary = (event: ActivityEvent): Expected => ({
   actor: event.actor,
   ...(event.tokenId !== undefined ? { tokenId: event.tokenId } : {}),
 });
-

@@ -28,15 +28,7 @@ import {
   ADMIN_PERMISSION,
   type ActivityEvent,
 } from "./e2e-support.ts";
-import {
-  type Expected,
-  LISTED_ACTIONS,
-  expectEventShapes,
-  expectNothingSecret,
-  summary,
-  user,
-  wholeActivity,
-} from "./activity-support.ts";
+import { type Expected, LISTED_ACTIONS, expectEventShapes, expectNothingSecret, summary, user, wholeActivity } from "./activity-support.ts";
 
 const ctx = useSharedLocalService();
 
@@ -60,7 +52,10 @@ describe("the activity log", () => {
     const robot = await createServiceUserOk(api, admin, "Robot", ["p"]);
     // The admin is renamed too.
     await api.upsertMember({ orgId: admin.orgId, userId: admin.userId, name: "Ada Lovelace", permissions: [ADMIN_PERMISSION] });
-    const patched = await api.request("PATCH", serviceUserPath(admin.orgId, robot.id), { bearer: admin.session, body: { permissions: ["q"] } });
+    const patched = await api.request("PATCH", serviceUserPath(admin.orgId, robot.id), {
+      bearer: admin.session,
+      body: { permissions: ["q"] },
+    });
     expect(patched.status, patched.text).toBe(200);
     const s1 = await generateServiceUserTokenOk(api, admin, robot.id, "robot one");
     const s2 = await generateServiceUserTokenOk(api, admin, robot.id, "robot two");
@@ -68,7 +63,9 @@ describe("the activity log", () => {
     expectError(await login(api, s1.secret), 403, "login_not_allowed");
     // The admin revokes Bob's token (organization-wide view) and one of the robot's (service-user route) ...
     expect((await api.request("DELETE", adminTokenPath(admin.orgId, t1.token.id), { bearer: admin.session })).status).toBe(204);
-    expect((await api.request("DELETE", serviceUserTokenPath(admin.orgId, robot.id, s1.token.id), { bearer: admin.session })).status).toBe(204);
+    expect((await api.request("DELETE", serviceUserTokenPath(admin.orgId, robot.id, s1.token.id), { bearer: admin.session })).status).toBe(
+      204,
+    );
     // ... and deletes the robot, which revokes its other token.
     expect((await api.request("DELETE", serviceUserPath(admin.orgId, robot.id), { bearer: admin.session })).status).toBe(204);
     const end = await serverNow(api);
@@ -144,11 +141,13 @@ describe("the activity log", () => {
     expect(pages.map((p) => p.nextCursor === null)).toEqual([false, false, true]);
     expect(items).toEqual(whole.body.events);
 
-    const byOne = await allPages<ActivityEvent>((cursor) => listActivity(api, admin, { limit: 1, ...(cursor ? { cursor } : {}) }), "events");
+    const byOne = await allPages<ActivityEvent>(
+      (cursor) => listActivity(api, admin, { limit: 1, ...(cursor ? { cursor } : {}) }),
+      "events",
+    );
     expect(byOne.items).toEqual(whole.body.events);
     // A page fetched again with the same cursor is the same.
     const again = await listActivity(api, admin, { limit: 4, cursor: pages[0]!.nextCursor! });
     expect(again.body).toEqual({ events: pages[1]!.items, nextCursor: pages[1]!.nextCursor });
   });
 });
-

@@ -63,7 +63,12 @@ const ADMIN_ROUTES: Route[] = [
   { label: "GET service-users", method: "GET", path: (i) => serviceUsersPath(i.orgId) },
   { label: "PATCH service-user", method: "PATCH", path: (i) => serviceUserPath(i.orgId, i.serviceUserId), body: { name: "renamed" } },
   { label: "DELETE service-user", method: "DELETE", path: (i) => serviceUserPath(i.orgId, i.serviceUserId) },
-  { label: "POST service-user tokens", method: "POST", path: (i) => serviceUserTokensPath(i.orgId, i.serviceUserId), body: { name: "new" } },
+  {
+    label: "POST service-user tokens",
+    method: "POST",
+    path: (i) => serviceUserTokensPath(i.orgId, i.serviceUserId),
+    body: { name: "new" },
+  },
   { label: "GET service-user tokens", method: "GET", path: (i) => serviceUserTokensPath(i.orgId, i.serviceUserId) },
   {
     label: "DELETE service-user token",
@@ -81,7 +86,11 @@ const LIST_ROUTES = [
   { label: "activity", path: activityPath },
 ];
 
-const call = (route: Route, ids: Ids, options: { bearer?: string; headers?: Record<string, string>; body?: unknown; rawBody?: string } = {}) =>
+const call = (
+  route: Route,
+  ids: Ids,
+  options: { bearer?: string; headers?: Record<string, string>; body?: unknown; rawBody?: string } = {},
+) =>
   ctx.api.request(route.method, route.path(ids), {
     ...(route.body !== undefined && options.rawBody === undefined ? { body: route.body } : {}),
     ...options,
@@ -112,7 +121,12 @@ async function snapshot(admin: Person) {
   const activity = await listActivity(api, admin, { limit: 200 });
   for (const r of [serviceUsers, tokens, activity]) expect(r.status, r.text).toBe(200);
   return {
-    serviceUsers: serviceUsers.body.serviceUsers.map(({ id, name, permissions, activeTokenCount }) => ({ id, name, permissions, activeTokenCount })),
+    serviceUsers: serviceUsers.body.serviceUsers.map(({ id, name, permissions, activeTokenCount }) => ({
+      id,
+      name,
+      permissions,
+      activeTokenCount,
+    })),
     tokens: tokens.body.tokens.map((t) => `${t.id} ${t.name} ${t.ownerName}`).sort(),
     activity: activity.body.events.length,
   };
@@ -140,7 +154,11 @@ describe("404 not_found: ids that this organization's admin may not act on", () 
       }
     }
     for (const tokenId of [UNKNOWN_TOKEN_ID, "not a token id", "x"]) {
-      expectError(await api.request("DELETE", serviceUserTokenPath(admin.orgId, org.robot.id, tokenId), { bearer: admin.session }), 404, "not_found");
+      expectError(
+        await api.request("DELETE", serviceUserTokenPath(admin.orgId, org.robot.id, tokenId), { bearer: admin.session }),
+        404,
+        "not_found",
+      );
       expectError(await api.request("DELETE", adminTokenPath(admin.orgId, tokenId), { bearer: admin.session }), 404, "not_found");
     }
     await expectUnchanged(org, before);
@@ -156,9 +174,13 @@ describe("404 not_found: ids that this organization's admin may not act on", () 
     // Their service user, and their service user's token, on every service-user route of ours.
     const unknown = await call(ADMIN_ROUTES[2]!, { ...org.ids, serviceUserId: UNKNOWN_SERVICE_USER_ID }, { bearer: admin.session });
     for (const route of ADMIN_ROUTES.filter((r) => r.path(org.ids).includes("/service-users/"))) {
-      const response = await call(route, { ...org.ids, serviceUserId: theirs.robot.id, serviceUserTokenId: theirs.robotToken.token.id }, {
-        bearer: admin.session,
-      });
+      const response = await call(
+        route,
+        { ...org.ids, serviceUserId: theirs.robot.id, serviceUserTokenId: theirs.robotToken.token.id },
+        {
+          bearer: admin.session,
+        },
+      );
       expect.soft(response.status, route.label).toBe(404);
       expectError(response, 404, "not_found");
       expect(response.body.error.message).toBe(unknown.body.error.message);
@@ -172,7 +194,11 @@ describe("404 not_found: ids that this organization's admin may not act on", () 
       expectError(viaView, 404, "not_found");
       expect(viaView.body.error.message).toBe(unknownToken.body.error.message);
       expect(viaView.text).not.toContain(tokenId);
-      expectError(await api.request("DELETE", serviceUserTokenPath(admin.orgId, org.robot.id, tokenId), { bearer: admin.session }), 404, "not_found");
+      expectError(
+        await api.request("DELETE", serviceUserTokenPath(admin.orgId, org.robot.id, tokenId), { bearer: admin.session }),
+        404,
+        "not_found",
+      );
     }
     // Their organization is untouched; so is ours.
     expect(await snapshot(theirs.admin)).toEqual(before.theirs);
@@ -302,7 +328,10 @@ describe("400 invalid_request: bodies", () => {
     const noBody = await api.request("PATCH", serviceUserPath(admin.orgId, org.robot.id), { bearer: admin.session });
     expectError(noBody, 400, "invalid_request");
     await expectUnchanged(org, before);
-    expect((await verify(api, { token: org.robotToken.secret })).body).toMatchObject({ principal: { name: "Robot" }, permissions: ["robots:run"] });
+    expect((await verify(api, { token: org.robotToken.secret })).body).toMatchObject({
+      principal: { name: "Robot" },
+      permissions: ["robots:run"],
+    });
   });
 
   test("POST service-user tokens: a bad name, a password (no such field), unknown fields", async () => {
@@ -340,7 +369,10 @@ describe("400 invalid_request: bodies", () => {
     }
     await expectUnchanged(org, before);
     // No body, or {}, is fine.
-    const emptyObject = await api.request("DELETE", adminTokenPath(admin.orgId, org.memberToken.token.id), { bearer: admin.session, body: {} });
+    const emptyObject = await api.request("DELETE", adminTokenPath(admin.orgId, org.memberToken.token.id), {
+      bearer: admin.session,
+      body: {},
+    });
     expect(emptyObject.status, emptyObject.text).toBe(204);
   });
 });
@@ -378,8 +410,11 @@ describe("400 invalid_request: ?limit= and ?cursor= of the lists", () => {
       expect(response.text).not.toContain(theirs.admin.orgId);
       // Their admin may use it.
       expect(
-        (await api.request("GET", withQuery(list.path(theirs.admin.orgId), { limit: 1, cursor: theirCursor }), { bearer: theirs.admin.session }))
-          .status,
+        (
+          await api.request("GET", withQuery(list.path(theirs.admin.orgId), { limit: 1, cursor: theirCursor }), {
+            bearer: theirs.admin.session,
+          })
+        ).status,
       ).toBe(200);
     }
   });
@@ -388,7 +423,19 @@ describe("400 invalid_request: ?limit= and ?cursor= of the lists", () => {
   test("a cursor names no table, index, key or attribute, however it is decoded", async () => {
     const { api } = ctx;
     const { admin } = await organization();
-    const forbidden = ["byOrganization", "gsi1", "ORG#", "TOKEN#", "SERVICE_USER#", "MEMBER#", "#TOKENS", '"pk"', '"sk"', "-activity", "e2e-"];
+    const forbidden = [
+      "byOrganization",
+      "gsi1",
+      "ORG#",
+      "TOKEN#",
+      "SERVICE_USER#",
+      "MEMBER#",
+      "#TOKENS",
+      '"pk"',
+      '"sk"',
+      "-activity",
+      "e2e-",
+    ];
     for (const list of LIST_ROUTES) {
       const page = await api.request("GET", withQuery(list.path(admin.orgId), { limit: 1 }), { bearer: admin.session });
       const cursor = page.body.nextCursor as string;
@@ -451,7 +498,11 @@ describe("precedence (API.md: 401, 403 forbidden, 413, 400, 404, 409)", () => {
         expectError(await call(route, ids, { rawBody }), 401, "unauthenticated");
         expectError(await call(route, ids, { bearer: member.session, rawBody }), 403, "forbidden");
         // A non-admin asking about a service user that does not exist: still 403, never 404.
-        expectError(await call(route, { ...ids, serviceUserId: UNKNOWN_SERVICE_USER_ID }, { bearer: member.session, rawBody }), 403, "forbidden");
+        expectError(
+          await call(route, { ...ids, serviceUserId: UNKNOWN_SERVICE_USER_ID }, { bearer: member.session, rawBody }),
+          403,
+          "forbidden",
+        );
       }
       // 413 before 400: too big, with unknown fields, or not even JSON.
       expectError(await call(route, ids, { bearer: admin.session, rawBody: tooBig }), 413, "payload_too_large");

@@ -121,7 +121,10 @@ describe("GET admin/tokens", () => {
     const { api } = ctx;
     const { admin, bob, robot, tokens } = await organization();
     await api.upsertMember({ orgId: bob.orgId, userId: bob.userId, name: "Robert Builder" });
-    const patched = await api.request("PATCH", serviceUserPath(admin.orgId, robot.id), { bearer: admin.session, body: { name: "Hourly export" } });
+    const patched = await api.request("PATCH", serviceUserPath(admin.orgId, robot.id), {
+      bearer: admin.session,
+      body: { name: "Hourly export" },
+    });
     expect(patched.status, patched.text).toBe(200);
 
     const names = Object.fromEntries((await listOrganizationTokens(api, admin)).body.tokens.map((t) => [t.id, t.ownerName]));

@@ -37,13 +37,7 @@ import {
   type Created,
   type Person,
 } from "./e2e-support.ts";
-import {
-  ISO_UTC,
-  SYSTEM,
-  expectEventShapes,
-  expectNothingSecret,
-  wholeActivity,
-} from "./activity-support.ts";
+import { ISO_UTC, SYSTEM, expectEventShapes, expectNothingSecret, wholeActivity } from "./activity-support.ts";
 
 const ctx = useLocalService();
 
@@ -197,20 +191,36 @@ describe("token.expired (moves the server's clock: last in this file)", () => {
 
     // Each is recorded by the first request that finds it expired, at once, by the service's (moved) clock.
     const probes: Array<[string, { token: { id: string } }, () => Promise<void>]> = [
-      ["a verification", idle.byVerify, async () => {
-        expect((await verify(api, { token: idle.byVerify.secret })).body).toEqual({ valid: false, reason: "expired" });
-      }],
+      [
+        "a verification",
+        idle.byVerify,
+        async () => {
+          expect((await verify(api, { token: idle.byVerify.secret })).body).toEqual({ valid: false, reason: "expired" });
+        },
+      ],
       ["a login", idle.byLogin, async () => expectError(await login(api, idle.byLogin.secret), 401, "unauthenticated")],
       ["the owner's list", idle.byOwnList, async () => expect((await list(api, dave!)).body.tokens).toEqual([])],
-      ["the owner's generate", idle.byGenerate, async () => {
-        expect((await generate(api, erin!, { name: "fresh", password: erin!.password })).status).toBe(201);
-      }],
-      ["the service user's token list", idle.byServiceUserTokens, async () => {
-        expect((await listServiceUserTokens(api, admin, robotB.id)).body.tokens).toEqual([]);
-      }],
-      ["the organization-wide view", idle.byAdminList, async () => {
-        expect((await listOrganizationTokens(api, admin)).body.tokens.map((t) => t.id)).not.toContain(idle.byAdminList.token.id);
-      }],
+      [
+        "the owner's generate",
+        idle.byGenerate,
+        async () => {
+          expect((await generate(api, erin!, { name: "fresh", password: erin!.password })).status).toBe(201);
+        },
+      ],
+      [
+        "the service user's token list",
+        idle.byServiceUserTokens,
+        async () => {
+          expect((await listServiceUserTokens(api, admin, robotB.id)).body.tokens).toEqual([]);
+        },
+      ],
+      [
+        "the organization-wide view",
+        idle.byAdminList,
+        async () => {
+          expect((await listOrganizationTokens(api, admin)).body.tokens.map((t) => t.id)).not.toContain(idle.byAdminList.token.id);
+        },
+      ],
     ];
     const recorded = new Set<string>();
     for (const [label, created, probe] of probes) {
@@ -246,13 +256,21 @@ describe("token.expired (moves the server's clock: last in this file)", () => {
     });
     expect((await listOrganizationTokens(api, admin, { limit: 1 })).status).toBe(200);
     expect((await generate(api, bob!, { name: "fresh", password: bob!.password })).status).toBe(201);
-    expectError(await api.request("DELETE", adminTokenPath(admin.orgId, idle.byVerify.token.id), { bearer: admin.session }), 404, "not_found");
+    expectError(
+      await api.request("DELETE", adminTokenPath(admin.orgId, idle.byVerify.token.id), { bearer: admin.session }),
+      404,
+      "not_found",
+    );
     expectError(await revoke(api, bob!, idle.byVerify.token.id), 404, "not_found");
 
     const { events, texts } = await wholeActivity(api, admin, 3);
     expectEventShapes(events);
     const expired = events.filter((e) => e.action === "token.expired");
-    expect(expired.map((e) => e.tokenId).sort()).toEqual(Object.values(idle).map((c) => c.token.id).sort());
+    expect(expired.map((e) => e.tokenId).sort()).toEqual(
+      Object.values(idle)
+        .map((c) => c.token.id)
+        .sort(),
+    );
     for (const event of expired) expect(event).toMatchObject({ actor: SYSTEM, detail: { reason: "inactivity" } });
     // The used tokens did not expire and were not revoked.
     for (const { token } of [usedUser, usedRobot]) {
@@ -269,8 +287,7 @@ describe("token.expired (moves the server's clock: last in this file)", () => {
 describe("429 too_many_attempts", () => {
   const api = () => ctx.api;
   const wrong = (person: Person) => generate(api(), person, { name: "x", password: `wrong-${randomUUID()}` });
-  const right = (person: Person, orgId = person.orgId) =>
-    generate(api(), person, { name: "right", password: person.password }, orgId);
+  const right = (person: Person, orgId = person.orgId) => generate(api(), person, { name: "right", password: person.password }, orgId);
 
   test("5 wrong passwords lock generation for 15 minutes; lists and revokes keep working", async () => {
     const person = await newPerson(api());

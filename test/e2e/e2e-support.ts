@@ -178,8 +178,7 @@ export const login = (
   api: ApiClient,
   token: string | undefined,
   options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
-) =>
-  api.request("POST", "/v1/login", { ...(token === undefined ? {} : { bearer: token }), ...options });
+) => api.request("POST", "/v1/login", { ...(token === undefined ? {} : { bearer: token }), ...options });
 
 /** API.md "Conventions": exact status and code, a non-empty message and a requestId, nothing else. */
 export function expectError(response: ApiResponse, status: number, code: string): void {
@@ -207,15 +206,10 @@ export function expectLocked(response: ApiResponse): number {
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** API.md `Token`, exactly these fields, for a freshly generated token of `kind`, and its secret. */
-function expectNewToken(
-  created: Created,
-  expected: { name: string; ownerId: string; kind: "user" | "service_user" },
-): void {
+function expectNewToken(created: Created, expected: { name: string; ownerId: string; kind: "user" | "service_user" }): void {
   const { token, secret } = created;
   expect(Object.keys(created).sort()).toEqual(["secret", "token"]);
-  expect(Object.keys(token).sort()).toEqual(
-    ["createdAt", "expiresAt", "hint", "id", "kind", "lastUsedAt", "name", "ownerId"].sort(),
-  );
+  expect(Object.keys(token).sort()).toEqual(["createdAt", "expiresAt", "hint", "id", "kind", "lastUsedAt", "name", "ownerId"].sort());
   expect(token).toMatchObject({ name: expected.name, kind: expected.kind, ownerId: expected.ownerId, lastUsedAt: null });
   expect(typeof token.id).toBe("string");
   expect(token.id.length).toBeGreaterThan(0);
@@ -246,8 +240,7 @@ export const SERVICE_USER_PREFIX = "atk_svc_";
 
 const orgPath = (orgId: string) => `/v1/orgs/${encodeURIComponent(orgId)}`;
 export const serviceUsersPath = (orgId: string) => `${orgPath(orgId)}/service-users`;
-export const serviceUserPath = (orgId: string, serviceUserId: string) =>
-  `${serviceUsersPath(orgId)}/${encodeURIComponent(serviceUserId)}`;
+export const serviceUserPath = (orgId: string, serviceUserId: string) => `${serviceUsersPath(orgId)}/${encodeURIComponent(serviceUserId)}`;
 export const serviceUserTokensPath = (orgId: string, serviceUserId: string) => `${serviceUserPath(orgId, serviceUserId)}/tokens`;
 export const serviceUserTokenPath = (orgId: string, serviceUserId: string, tokenId: string) =>
   `${serviceUserTokensPath(orgId, serviceUserId)}/${encodeURIComponent(tokenId)}`;
@@ -282,10 +275,7 @@ export interface ActivityEvent {
 }
 
 /** A member holding `api-tokens:admin` (and any other permissions given). */
-export function newAdmin(
-  api: ApiClient,
-  options: Parameters<typeof newPerson>[1] = {},
-): Promise<Person> {
+export function newAdmin(api: ApiClient, options: Parameters<typeof newPerson>[1] = {}): Promise<Person> {
   return newPerson(api, { ...options, permissions: [ADMIN_PERMISSION, ...(options.permissions ?? [])] });
 }
 
@@ -324,7 +314,12 @@ export async function generateServiceUserTokenOk(
   return response.body;
 }
 
-export const listServiceUsers = (api: ApiClient, admin: Person, query: { limit?: number | string; cursor?: string } = {}, orgId = admin.orgId) =>
+export const listServiceUsers = (
+  api: ApiClient,
+  admin: Person,
+  query: { limit?: number | string; cursor?: string } = {},
+  orgId = admin.orgId,
+) =>
   api.request<{ serviceUsers: ServiceUserView[]; nextCursor: string | null }>("GET", withQuery(serviceUsersPath(orgId), query), {
     bearer: admin.session,
   });
@@ -342,7 +337,12 @@ export const listOrganizationTokens = (
     bearer: admin.session,
   });
 
-export const listActivity = (api: ApiClient, admin: Person, query: { limit?: number | string; cursor?: string } = {}, orgId = admin.orgId) =>
+export const listActivity = (
+  api: ApiClient,
+  admin: Person,
+  query: { limit?: number | string; cursor?: string } = {},
+  orgId = admin.orgId,
+) =>
   api.request<{ events: ActivityEvent[]; nextCursor: string | null }>("GET", withQuery(activityPath(orgId), query), {
     bearer: admin.session,
   });

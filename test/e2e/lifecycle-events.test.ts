@@ -21,7 +21,10 @@ import {
 const ctx = useSharedLocalService();
 let eventTime = Date.parse("2030-01-01T00:00:00Z");
 /** Each lifecycle event happens after every earlier one (and after newPerson's upserts). */
-const later = () => new Date((eventTime += 60_000)).toISOString();
+const later = () => {
+  eventTime += 60_000;
+  return new Date(eventTime).toISOString();
+};
 
 const send = (detailType: string, person: { orgId: string; userId: string }, occurredAt = later()) =>
   ctx.api.publish("platform.users", detailType, { orgId: person.orgId, userId: person.userId, occurredAt });
@@ -38,7 +41,12 @@ const verifyAs = async (secret: string) => (await verify(ctx.api, { token: secre
 async function activityOf(admin: Person) {
   const response = await ctx.api.request("GET", withQuery(activityPath(admin.orgId), { limit: 200 }), { bearer: admin.session });
   expect(response.status, response.text).toBe(200);
-  return response.body.events as Array<{ action: string; tokenId?: string; actor: { type: string; id: string; name: string }; detail?: Record<string, unknown> }>;
+  return response.body.events as Array<{
+    action: string;
+    tokenId?: string;
+    actor: { type: string; id: string; name: string };
+    detail?: Record<string, unknown>;
+  }>;
 }
 
 describe("User Deactivated", () => {
@@ -86,13 +94,24 @@ describe("User Deactivated", () => {
     const token = await generateOk(api, person, "t");
     // A stale upsert (older than the last event applied) changes nothing.
     await api.publish("platform.users", "User Upserted", {
-      orgId: person.orgId, userId: person.userId, name: "Old Quinn", permissions: ["everything"], groups: [], sites: [],
+      orgId: person.orgId,
+      userId: person.userId,
+      name: "Old Quinn",
+      permissions: ["everything"],
+      groups: [],
+      sites: [],
       occurredAt: "2020-01-01T00:00:00Z",
     });
     expect(await verifyAs(token.secret)).toMatchObject({ valid: true, permissions: ["reports:read"], principal: { name: "Quinn" } });
     await send("User Deactivated", person);
     await api.publish("platform.users", "User Upserted", {
-      orgId: person.orgId, userId: person.userId, name: "Quinn", permissions: ["reports:read"], groups: [], sites: [], occurredAt: later(),
+      orgId: person.orgId,
+      userId: person.userId,
+      name: "Quinn",
+      permissions: ["reports:read"],
+      groups: [],
+      sites: [],
+      occurredAt: later(),
     });
     expect((await list(api, person)).status).toBe(403);
   });
@@ -118,7 +137,10 @@ describe("service-user tokens", () => {
   test("are untouched by any people change, even of the admin who made them", async () => {
     const api = ctx.api;
     const admin = await newPerson(api, { permissions: [ADMIN_PERMISSION] });
-    const su = await api.request("POST", serviceUsersPath(admin.orgId), { bearer: admin.session, body: { name: "Robot", permissions: ["p"] } });
+    const su = await api.request("POST", serviceUsersPath(admin.orgId), {
+      bearer: admin.session,
+      body: { name: "Robot", permissions: ["p"] },
+    });
     expect(su.status).toBe(201);
     const made = await api.request("POST", serviceUserTokensPath(admin.orgId, su.body.serviceUser.id), {
       bearer: admin.session,
@@ -128,7 +150,11 @@ describe("service-user tokens", () => {
     await send("User Deactivated", admin);
     await send("User Reactivated", admin);
     await send("User Removed From Organization", admin);
-    await api.publish("platform.organizations", "Organization Settings Changed", { orgId: admin.orgId, ssoEnforced: true, occurredAt: later() });
+    await api.publish("platform.organizations", "Organization Settings Changed", {
+      orgId: admin.orgId,
+      ssoEnforced: true,
+      occurredAt: later(),
+    });
     expect(await verifyAs(made.body.secret)).toMatchObject({ valid: true, kind: "service_user", permissions: ["p"] });
   });
 });
@@ -141,8 +167,14 @@ describe("Organization Deleted", () => {
     const elsewhere = await alsoMemberElsewhere(person, person.name);
     const userToken = await generateOk(api, person, "user");
     const there = await generateOk(api, elsewhere, "other org");
-    const su = await api.request("POST", serviceUsersPath(admin.orgId), { bearer: admin.session, body: { name: "Robot", permissions: ["p"] } });
-    const made = await api.request("POST", serviceUserTokensPath(admin.orgId, su.body.serviceUser.id), { bearer: admin.session, body: { name: "robot" } });
+    const su = await api.request("POST", serviceUsersPath(admin.orgId), {
+      bearer: admin.session,
+      body: { name: "Robot", permissions: ["p"] },
+    });
+    const made = await api.request("POST", serviceUserTokensPath(admin.orgId, su.body.serviceUser.id), {
+      bearer: admin.session,
+      body: { name: "robot" },
+    });
     expect(made.status).toBe(201);
 
     const occurredAt = later();
@@ -154,7 +186,10 @@ describe("Organization Deleted", () => {
     expect(await verifyAs(there.secret)).toMatchObject({ valid: true });
     // Its people are no longer members there; a later upsert does not bring them back.
     await api.upsertMember({ orgId: admin.orgId, userId: person.userId, name: person.name });
-    const after = await api.request("POST", `/v1/orgs/${admin.orgId}/tokens`, { bearer: person.session, body: { name: "again", password: person.password } });
+    const after = await api.request("POST", `/v1/orgs/${admin.orgId}/tokens`, {
+      bearer: person.session,
+      body: { name: "again", password: person.password },
+    });
     expect(after.status, after.text).toBe(403);
     expect(after.body.error.code).toBe("forbidden");
     expect((await api.request("GET", serviceUsersPath(admin.orgId), { bearer: admin.session })).status).toBe(403);

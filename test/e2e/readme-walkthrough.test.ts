@@ -65,7 +65,9 @@ describe.skipIf(!hasCurl)("the README walk-through, pasted into a shell against 
     walkthrough.checks.forEach((check, n) => {
       const output = printed[n]!.trim();
       const matches = firstRun ? check.alternatives[0]!.test(output) : check.alternatives.some((p) => p.test(output));
-      expect(matches, `README.md:${check.readmeLine} (${shell}) says\n  ${check.expected}\nbut the commands printed\n  ${output}`).toBe(true);
+      expect(matches, `README.md:${check.readmeLine} (${shell}) says\n  ${check.expected}\nbut the commands printed\n  ${output}`).toBe(
+        true,
+      );
     });
   }
 

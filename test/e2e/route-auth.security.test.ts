@@ -91,7 +91,12 @@ async function organization() {
   const robot = await createServiceUserOk(api, admin, "Robot", ["robots:run"]);
   const robotToken = await generateServiceUserTokenOk(api, admin, robot.id, "robot token");
   const memberToken = await generateOk(api, member, "member's own");
-  const ids: Ids = { orgId: admin.orgId, serviceUserId: robot.id, serviceUserTokenId: robotToken.token.id, userTokenId: memberToken.token.id };
+  const ids: Ids = {
+    orgId: admin.orgId,
+    serviceUserId: robot.id,
+    serviceUserTokenId: robotToken.token.id,
+    userTokenId: memberToken.token.id,
+  };
   return { admin, member, robot, robotToken, memberToken, ids, secrets: [robotToken.secret, memberToken.secret] };
 }
 type Organization = Awaited<ReturnType<typeof organization>>;
@@ -104,7 +109,12 @@ async function snapshot(org: Organization) {
   expect(serviceUsers.status, serviceUsers.text).toBe(200);
   expect(tokens.status, tokens.text).toBe(200);
   return {
-    serviceUsers: serviceUsers.body.serviceUsers.map(({ id, name, permissions, activeTokenCount }) => ({ id, name, permissions, activeTokenCount })),
+    serviceUsers: serviceUsers.body.serviceUsers.map(({ id, name, permissions, activeTokenCount }) => ({
+      id,
+      name,
+      permissions,
+      activeTokenCount,
+    })),
     tokens: tokens.body.tokens.map((t) => `${t.id} ${t.name} ${t.ownerName}`).sort(),
   };
 }
@@ -193,7 +203,12 @@ describe("403 forbidden", () => {
     const org = await organization();
     // An admin of another organization who is a plain member here: the permission does not travel.
     const adminElsewhere = await newAdmin(api);
-    await api.upsertMember({ orgId: org.admin.orgId, userId: adminElsewhere.userId, name: adminElsewhere.name, permissions: ["reports:read"] });
+    await api.upsertMember({
+      orgId: org.admin.orgId,
+      userId: adminElsewhere.userId,
+      name: adminElsewhere.name,
+      permissions: ["reports:read"],
+    });
     // Permissions that merely look like admin are not admin.
     const lookalike = await newPerson(api, {
       orgId: org.admin.orgId,

@@ -119,7 +119,14 @@ describe("secrets never leak", () => {
       [400, generate(api, alice, { name: `bad\u0007${a1.secret}`, password: alice.password })],
       [400, generate(api, alice, { name: 42, password: alice.password })],
       [413, generate(api, alice, { name: "x", password: alice.password, padding: `${a1.secret} `.repeat(400) })],
-      [400, api.request("POST", tokensPath(alice.orgId), { bearer: alice.session, rawBody: `{"name":"x","password":"${alice.password}"`, headers: json })],
+      [
+        400,
+        api.request("POST", tokensPath(alice.orgId), {
+          bearer: alice.session,
+          rawBody: `{"name":"x","password":"${alice.password}"`,
+          headers: json,
+        }),
+      ],
       [403, api.request("POST", tokensPath(alice.orgId), { bearer: stranger.session, body: { name: "x", password: stranger.password } })],
       [401, api.request("POST", tokensPath(alice.orgId), { bearer: a1.secret, body: { name: "x", password: alice.password } })],
       [401, api.request("GET", tokensPath(alice.orgId), { bearer: a2.secret })],
@@ -206,7 +213,10 @@ describe("service-user secrets never leak either", () => {
     const { api, service } = ctx;
     const admin = await newPerson(api, { permissions: ["api-tokens:admin"], password: `pw-${randomUUID()}` });
     const orgPath = `/v1/orgs/${admin.orgId}`;
-    const su = await api.request("POST", `${orgPath}/service-users`, { bearer: admin.session, body: { name: "Robot", permissions: ["p"] } });
+    const su = await api.request("POST", `${orgPath}/service-users`, {
+      bearer: admin.session,
+      body: { name: "Robot", permissions: ["p"] },
+    });
     expect(su.status).toBe(201);
     const suPath = `${orgPath}/service-users/${su.body.serviceUser.id}`;
     const made = await api.request("POST", `${suPath}/tokens`, { bearer: admin.session, body: { name: "robot" } });

@@ -73,7 +73,8 @@ describe("the organization's limit of 20 service-user tokens under contention", 
     expect((await listOrganizationTokens(api, admin, { limit: 200 })).body.tokens).toHaveLength(20);
 
     // Full: any service user's next generation is 409, with the error shape.
-    for (const s of serviceUsers) expectError(await generateServiceUserToken(api, admin, s.id, { name: "one more" }), 409, "token_limit_reached");
+    for (const s of serviceUsers)
+      expectError(await generateServiceUserToken(api, admin, s.id, { name: "one more" }), 409, "token_limit_reached");
     // The admin's own user tokens are a separate limit.
     await generateOk(api, admin, "the admin's own");
 
@@ -100,7 +101,10 @@ describe("changes racing with generations", () => {
     const admin = await newAdmin(api);
     const su = await createServiceUserOk(api, admin, "Old name", ["old"]);
     const [patched, ...made] = await Promise.all([
-      api.request("PATCH", serviceUserPath(admin.orgId, su.id), { bearer: admin.session, body: { name: "New name", permissions: ["new"] } }),
+      api.request("PATCH", serviceUserPath(admin.orgId, su.id), {
+        bearer: admin.session,
+        body: { name: "New name", permissions: ["new"] },
+      }),
       ...Array.from({ length: 8 }, (_, i) => generateServiceUserToken(api, admin, su.id, { name: `during ${i}` })),
     ]);
     expect(patched!.status, patched!.text).toBe(200);
@@ -135,7 +139,9 @@ describe("changes racing with generations", () => {
     // Nothing of it is left active, and its places are free again: only the bystander's token counts.
     expect((await listOrganizationTokens(api, admin)).body.tokens.map((t) => t.id)).toEqual([kept.token.id]);
     expect((await listServiceUsers(api, admin)).body.serviceUsers).toEqual([{ ...bystander, activeTokenCount: 1 }]);
-    const refill = await Promise.all(Array.from({ length: 20 }, (_, i) => generateServiceUserToken(api, admin, bystander.id, { name: `r${i}` })));
+    const refill = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => generateServiceUserToken(api, admin, bystander.id, { name: `r${i}` })),
+    );
     expect(countStatuses(refill)).toEqual({ 201: 19, 409: 1 });
   });
 
@@ -147,11 +153,9 @@ describe("changes racing with generations", () => {
     const keep = await generateServiceUserTokenOk(api, admin, su.id, "keep");
     const responses = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        api.request(
-          "DELETE",
-          i % 2 === 0 ? serviceUserTokenPath(admin.orgId, su.id, token.id) : adminTokenPath(admin.orgId, token.id),
-          { bearer: admin.session },
-        ),
+        api.request("DELETE", i % 2 === 0 ? serviceUserTokenPath(admin.orgId, su.id, token.id) : adminTokenPath(admin.orgId, token.id), {
+          bearer: admin.session,
+        }),
       ),
     );
     expect(countStatuses(responses)).toEqual({ 204: 1, 404: 9 });

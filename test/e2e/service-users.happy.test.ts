@@ -290,7 +290,14 @@ describe("service users are never members", () => {
     expect((await verify(api, { token: secret })).body).toEqual(expected);
 
     // The admin is renamed and given other permissions.
-    await api.upsertMember({ orgId: admin.orgId, userId: admin.userId, name: "Ada Lovelace", permissions: [ADMIN_PERMISSION, "x"], groups: ["g"], sites: ["s"] });
+    await api.upsertMember({
+      orgId: admin.orgId,
+      userId: admin.userId,
+      name: "Ada Lovelace",
+      permissions: [ADMIN_PERMISSION, "x"],
+      groups: ["g"],
+      sites: ["s"],
+    });
     expect((await verify(api, { token: secret })).body).toEqual(expected);
     expect((await verify(api, { token: adminsOwn.secret })).body).toMatchObject({ principal: { name: "Ada Lovelace" }, groups: ["g"] });
 

@@ -34,4 +34,3 @@ export function changeCharAt(token: string, index: number): string {
 }
 
 export const isWellFormed = (token: string) => parseTokenSecret(token) !== undefined;
-

@@ -5,16 +5,7 @@
  */
 import { describe, expect, test } from "vitest";
 
-import {
-  expectError,
-  generate,
-  list,
-  newPerson,
-  revoke,
-  useSharedLocalService,
-  verify,
-  countStatuses,
-} from "./e2e-support.ts";
+import { expectError, generate, list, newPerson, revoke, useSharedLocalService, verify, countStatuses } from "./e2e-support.ts";
 
 const ctx = useSharedLocalService();
 
@@ -40,9 +31,7 @@ describe("the token limit under contention", () => {
     }
 
     for (const id of createdIds.slice(0, 2)) expect((await revoke(api, person, id)).status).toBe(204);
-    const three = await Promise.all(
-      [1, 2, 3].map((i) => generate(api, person, { name: `after revoke ${i}`, password: person.password })),
-    );
+    const three = await Promise.all([1, 2, 3].map((i) => generate(api, person, { name: `after revoke ${i}`, password: person.password })));
     expect(countStatuses(three)).toEqual({ 201: 2, 409: 1 });
     expectError(three.find((r) => r.status === 409)!, 409, "token_limit_reached");
 

@@ -59,11 +59,7 @@ describe("413 payload_too_large", () => {
     expectError(await verify(api, { token: "t".repeat(17 * KiB) }), 413, "payload_too_large");
     const person = await newPerson(api);
     const { secret } = await generateOk(api, person);
-    expectError(
-      await login(api, secret, { rawBody: JSON.stringify({ padding: "p".repeat(17 * KiB) }) }),
-      413,
-      "payload_too_large",
-    );
+    expectError(await login(api, secret, { rawBody: JSON.stringify({ padding: "p".repeat(17 * KiB) }) }), 413, "payload_too_large");
   });
 });
 
@@ -126,7 +122,11 @@ describe("400 invalid_request on generate", () => {
       ["application/json; charset=iso-8859-1", Buffer.from(body("Zoe"))], // even when the bytes happen to be ASCII
     ];
     for (const [contentType, bytes] of refused) {
-      const response = await api.request("POST", tokensPath(person.orgId), { bearer: person.session, rawBody: bytes, headers: { "content-type": contentType } });
+      const response = await api.request("POST", tokensPath(person.orgId), {
+        bearer: person.session,
+        rawBody: bytes,
+        headers: { "content-type": contentType },
+      });
       expectError(response, 400, "invalid_request");
       expect(response.body.error.message, contentType).toMatch(/charset/);
     }
@@ -182,8 +182,7 @@ describe("403 invalid_password", () => {
 
 describe("429 too_many_attempts", () => {
   const wrong = (person: Person) => generate(api(), person, { name: "x", password: `wrong-${randomUUID()}` });
-  const right = (person: Person, orgId = person.orgId) =>
-    generate(api(), person, { name: "right", password: person.password }, orgId);
+  const right = (person: Person, orgId = person.orgId) => generate(api(), person, { name: "right", password: person.password }, orgId);
   const api = () => ctx.api;
 
   test("a successful identity-provider login does not reset the count", async () => {

@@ -85,11 +85,7 @@ describe("POST /v1/login", () => {
   // The same for 413: 401 `unauthenticated` comes before 413.
   test("no token and a body over 16 KiB: 401 wins over 413", async () => {
     const { api } = ctx;
-    expectError(
-      await login(api, "atk_user_notatoken", { rawBody: JSON.stringify({ p: "p".repeat(17 * KiB) }) }),
-      401,
-      "unauthenticated",
-    );
+    expectError(await login(api, "atk_user_notatoken", { rawBody: JSON.stringify({ p: "p".repeat(17 * KiB) }) }), 401, "unauthenticated");
   });
 });
 

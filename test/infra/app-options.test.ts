@@ -161,7 +161,9 @@ describe("cdk-nag gate", () => {
       new Queue(stack, "Unacknowledged");
       expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
       const found = readViolations(outdir);
-      expect(found.map((v) => v.rule)).toEqual(expect.arrayContaining(["AwsSolutions-SQS4", "AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"]));
+      expect(found.map((v) => v.rule)).toEqual(
+        expect.arrayContaining(["AwsSolutions-SQS4", "AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"]),
+      );
       // Only the new queue: everything else in the stack stays acknowledged or compliant.
       expect(new Set(found.flatMap((v) => v.paths))).toEqual(new Set(["ApiTokenService/Unacknowledged/Resource"]));
     } finally {
@@ -176,9 +178,13 @@ describe("an existing OIDC issuer instead of the stack's user pool", () => {
     expect(external.violations).toEqual([]);
     const json = external.template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
     expect(Object.values(json).filter((r) => r.Type.startsWith("AWS::Cognito::"))).toEqual([]);
-    const [authorizer] = Object.values(json).filter((r) => r.Type === "AWS::ApiGatewayV2::Authorizer" && r.Properties.AuthorizerType === "JWT");
+    const [authorizer] = Object.values(json).filter(
+      (r) => r.Type === "AWS::ApiGatewayV2::Authorizer" && r.Properties.AuthorizerType === "JWT",
+    );
     expect(authorizer!.Properties.JwtConfiguration).toEqual({ Issuer: "https://idp.example.com/", Audience: ["api-token-service"] });
-    const generate = Object.values(json).find((r) => r.Type === "AWS::Lambda::Function" && r.Properties.Description === "generate-user-token");
+    const generate = Object.values(json).find(
+      (r) => r.Type === "AWS::Lambda::Function" && r.Properties.Description === "generate-user-token",
+    );
     expect(generate!.Properties.Environment.Variables.PASSWORD_CHECK).toBe("none");
     expect(generate!.Properties.Environment.Variables.COGNITO_USER_POOL_ID).toBeUndefined();
     // An external issuer's `sub` is the platform's user id unless userIdClaim says otherwise.

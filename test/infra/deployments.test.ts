@@ -59,8 +59,18 @@ function physicalNames(app: keyof typeof APPS): Map<string, string> {
   // The properties that name a resource account-wide. Not RegistryName: the test-event registry is the
   // account's, shared on purpose (the stacks only make sure it exists).
   const NAME_KEYS = [
-    "AlarmName", "DashboardName", "LogGroupName", "FunctionName", "TableName", "QueueName", "TopicName",
-    "RoleName", "ManagedPolicyName", "SchemaName", "UserPoolName", "Name",
+    "AlarmName",
+    "DashboardName",
+    "LogGroupName",
+    "FunctionName",
+    "TableName",
+    "QueueName",
+    "TopicName",
+    "RoleName",
+    "ManagedPolicyName",
+    "SchemaName",
+    "UserPoolName",
+    "Name",
   ];
   const names = new Map<string, string>();
   for (const [id, resource] of Object.entries(resources)) {
@@ -140,7 +150,9 @@ describe("the platform user id claim", () => {
     ["default", DEFAULT_POOL_USER_ID_CLAIM],
     ["green", "custom:platform_user_id"],
   ] as const)("%s: the claim reaches every session function, and only those", (app, claim) => {
-    const functions = ofType(app, "AWS::Lambda::Function").filter(([, fn]) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
+    const functions = ofType(app, "AWS::Lambda::Function").filter(
+      ([, fn]) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
+    );
     let sessionFunctions = 0;
     for (const [id, fn] of functions) {
       const value = fn.Properties.Environment.Variables.SESSION_USER_ID_CLAIM;

@@ -53,7 +53,9 @@ describe("event rules", () => {
         .ofType("AWS::SQS::QueuePolicy")
         .filter(([, p]) => p.Properties.Queues.some((q: any) => q.Ref === queueId))
         .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
-      expect(statements).toContainEqual(expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }));
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+      );
     }
   });
 });

@@ -75,7 +75,11 @@ describe("every function", () => {
     // The pool user comes from the session (cognito:username): no ListUsers, no searching the pool. That no
     // other role holds a cognito-idp action is in iam.test.ts (each role's exact actions).
     expect(cognito).toEqual([
-      expect.objectContaining({ Action: "cognito-idp:AdminInitiateAuth", Effect: "Allow", Resource: { "Fn::GetAtt": [userPoolId, "Arn"] } }),
+      expect.objectContaining({
+        Action: "cognito-idp:AdminInitiateAuth",
+        Effect: "Allow",
+        Resource: { "Fn::GetAtt": [userPoolId, "Arn"] },
+      }),
     ]);
   });
 });
@@ -99,11 +103,12 @@ describe("list cursors", () => {
       }
     }
     // Exactly the routes that take ?cursor= (API.md: service-users, admin/tokens, activity).
-    expect(routes.filter((r) => PAGINATED_OPERATIONS.includes(r.operation)).map((r) => r.path).sort()).toEqual([
-      "/v1/orgs/{orgId}/activity",
-      "/v1/orgs/{orgId}/admin/tokens",
-      "/v1/orgs/{orgId}/service-users",
-    ]);
+    expect(
+      routes
+        .filter((r) => PAGINATED_OPERATIONS.includes(r.operation))
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(["/v1/orgs/{orgId}/activity", "/v1/orgs/{orgId}/admin/tokens", "/v1/orgs/{orgId}/service-users"]);
   });
 
   test("no role reads the secret at run time (CloudFormation resolves it at deploy)", () => {

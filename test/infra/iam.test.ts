@@ -30,7 +30,13 @@ const ACTIVITY_EDIT_ACTIONS = [
 
 /** Whether an action pattern (which may hold `*` wildcards) covers the action. */
 const covers = (pattern: string, action: string) =>
-  new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, "i").test(action);
+  new RegExp(
+    `^${pattern
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+    "i",
+  ).test(action);
 
 const LOGS = ["logs:CreateLogStream", "logs:PutLogEvents"];
 const XRAY = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
@@ -64,7 +70,10 @@ describe("each role holds exactly its operation's actions", () => {
       const wildcardResource = asList<unknown>(statement.Resource).some((r) => typeof r === "string" && r.includes("*"));
       if (wildcardResource) expect(actions.sort()).toEqual([...XRAY].sort());
       // No `dynamodb:*`, no `*`, no prefix wildcards.
-      expect(actions.some((action) => action.includes("*")), actions.join()).toBe(false);
+      expect(
+        actions.some((action) => action.includes("*")),
+        actions.join(),
+      ).toBe(false);
     }
   });
 
@@ -72,7 +81,10 @@ describe("each role holds exactly its operation's actions", () => {
     for (const operation of allOperations) {
       const [, fn] = app.functionOf(operation);
       const logStatements = app.statementsOf(operation).filter((s) => asList<string>(s.Action).some((a) => a.startsWith("logs:")));
-      expect(logStatements.map((s) => s.Resource), operation).toEqual([{ "Fn::GetAtt": [fn.Properties.LoggingConfig.LogGroup.Ref, "Arn"] }]);
+      expect(
+        logStatements.map((s) => s.Resource),
+        operation,
+      ).toEqual([{ "Fn::GetAtt": [fn.Properties.LoggingConfig.LogGroup.Ref, "Arn"] }]);
     }
   });
 });
@@ -117,7 +129,10 @@ describe("the tables", () => {
 
   test("tokens-table Query reaches the byOrganization index by its own ARN, never index/*", () => {
     const indexArn = {
-      "Fn::Join": ["", [{ "Fn::GetAtt": [app.tableIds.tokens, "Arn"] }, `/index/${tableDefinitions.tokens.globalSecondaryIndexes[0]!.indexName}`]],
+      "Fn::Join": [
+        "",
+        [{ "Fn::GetAtt": [app.tableIds.tokens, "Arn"] }, `/index/${tableDefinitions.tokens.globalSecondaryIndexes[0]!.indexName}`],
+      ],
     };
     for (const { operation } of tableOperations) {
       const indexStatements = app.statementsOf(operation).filter((s) => JSON.stringify(s.Resource).includes("/index/"));

@@ -90,8 +90,10 @@ describe("dashboard", () => {
     for (const metric of ["TokensCreated", "TokensRevoked", "TokensExpired", "TokensVerified", "VerificationsRefused", "VerifyLatency"]) {
       expect(body).toContain(`\\"ApiTokenService\\",\\"${metric}\\",\\"service\\",\\"api-token-service\\"`);
     }
-    for (const stat of ["p50", "p99"]) expect(body).toContain(`\\"VerifyLatency\\",\\"service\\",\\"api-token-service\\",{\\"label\\":\\"${stat}\\"`);
-    for (const metric of ["4xx", "5xx", "Latency", "Errors", "ApproximateNumberOfMessagesVisible"]) expect(body).toContain(`\\"${metric}\\"`);
+    for (const stat of ["p50", "p99"])
+      expect(body).toContain(`\\"VerifyLatency\\",\\"service\\",\\"api-token-service\\",{\\"label\\":\\"${stat}\\"`);
+    for (const metric of ["4xx", "5xx", "Latency", "Errors", "ApproximateNumberOfMessagesVisible"])
+      expect(body).toContain(`\\"${metric}\\"`);
     for (const queueId of deadLetterQueueIds()) expect(body).toContain(JSON.stringify({ "Fn::GetAtt": [queueId, "QueueName"] }));
     expect(app.outputs.DashboardName!.Value).toEqual({ Ref: dashboardId });
   });

@@ -62,7 +62,10 @@ describe("context, as `cdk -c key=value` passes it (strings)", () => {
   });
 
   test("props win over context", () => {
-    const options = parse({ logLevel: "DEBUG", stage: "blue" }, { logLevel: "WARN", stage: "green", tokenAuthorizerCacheTtl: Duration.seconds(5) });
+    const options = parse(
+      { logLevel: "DEBUG", stage: "blue" },
+      { logLevel: "WARN", stage: "green", tokenAuthorizerCacheTtl: Duration.seconds(5) },
+    );
     expect(options).toMatchObject({ logLevel: "WARN", stage: "green" });
     expect(options.tokenAuthorizerCacheTtl.toSeconds()).toBe(5);
   });

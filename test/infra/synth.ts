@@ -106,7 +106,11 @@ export function synthesizeShared(context: Record<string, unknown> = {}): Synthes
   const lock = path.join(CACHE_DIR, `${key}.lock`);
   const read = (): SynthesizedTemplate => {
     const cached = JSON.parse(readFileSync(file, "utf8")) as { stackName: string; template: unknown; violations: Violation[] };
-    return { stackName: cached.stackName, template: Template.fromJSON(cached.template as Record<string, unknown>), violations: cached.violations };
+    return {
+      stackName: cached.stackName,
+      template: Template.fromJSON(cached.template as Record<string, unknown>),
+      violations: cached.violations,
+    };
   };
   if (existsSync(file)) return read();
   let locked = false;

@@ -48,7 +48,8 @@ describe("TokenAuthorizer", () => {
 
   test.each([0, 1, 60])("accepts a cache of %i s", (seconds) => {
     const { template, authorizer } = consumerStack(
-      (stack) => new TokenAuthorizer(stack, "ApiTokens", { handler: inlineAuthorizerFunction(stack), resultsCacheTtl: Duration.seconds(seconds) }),
+      (stack) =>
+        new TokenAuthorizer(stack, "ApiTokens", { handler: inlineAuthorizerFunction(stack), resultsCacheTtl: Duration.seconds(seconds) }),
     );
     expect(authorizer.resultsCacheTtl.toSeconds()).toBe(seconds);
     template.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", { AuthorizerResultTtlInSeconds: seconds });
@@ -58,14 +59,11 @@ describe("TokenAuthorizer", () => {
     { label: "61 s", resultsCacheTtl: Duration.seconds(61) },
     { label: "300 s", resultsCacheTtl: Duration.seconds(300) },
     { label: "2 min", resultsCacheTtl: Duration.minutes(2) },
-  ])(
-    "refuses a cache of $label at synthesis (a revoked token would keep working that long)",
-    ({ resultsCacheTtl }) => {
-      const stack = new Stack(new App(), "Consumer");
-      const handler = inlineAuthorizerFunction(stack);
-      expect(() => new TokenAuthorizer(stack, "ApiTokens", { handler, resultsCacheTtl })).toThrow(/at most 60 s/);
-    },
-  );
+  ])("refuses a cache of $label at synthesis (a revoked token would keep working that long)", ({ resultsCacheTtl }) => {
+    const stack = new Stack(new App(), "Consumer");
+    const handler = inlineAuthorizerFunction(stack);
+    expect(() => new TokenAuthorizer(stack, "ApiTokens", { handler, resultsCacheTtl })).toThrow(/at most 60 s/);
+  });
 
   test("another stack attaches the exported function by ARN, and grants API Gateway the invoke itself", () => {
     const arn = "arn:aws:lambda:eu-west-1:123456789012:function:ApiTokenService-TokenAuthorizerFunction";

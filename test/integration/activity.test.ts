@@ -50,9 +50,18 @@ describe("the activity log", () => {
       { type: "user", id: "admin", name: "Ada Admin" },
       { type: "user", id: "pat", name: "Pat" },
     ]);
-    expect(byAction("token.login")).toEqual([expect.objectContaining({ tokenId: mine.token.id, actor: { type: "user", id: "pat", name: "Pat" } })]);
-    expect(byAction("token.revoked").map((e) => [e.tokenId, e.actor.name]).sort()).toEqual(
-      [[mine.token.id, "Patricia"], [robots.token.id, "Ada Admin"]].sort(),
+    expect(byAction("token.login")).toEqual([
+      expect.objectContaining({ tokenId: mine.token.id, actor: { type: "user", id: "pat", name: "Pat" } }),
+    ]);
+    expect(
+      byAction("token.revoked")
+        .map((e) => [e.tokenId, e.actor.name])
+        .sort(),
+    ).toEqual(
+      [
+        [mine.token.id, "Patricia"],
+        [robots.token.id, "Ada Admin"],
+      ].sort(),
     );
     expect(byAction("service_user.created")).toHaveLength(1);
     expect(byAction("service_user.updated")[0]?.detail).toMatchObject({ serviceUserId: su.id, changed: ["name"], name: "Robot v2" });
@@ -111,7 +120,8 @@ describe("each action's record is written atomically with its change", () => {
       new PutCommand({ TableName: h.tables.activity, Item: { ...keys.activity(record.orgId, record.at, record.id), placeholder: true } }),
     );
   }
-  const recordsOf = async (orgId: string) => (await allActivity(orgId)).filter((e) => !(e as unknown as { placeholder?: boolean }).placeholder && e.action);
+  const recordsOf = async (orgId: string) =>
+    (await allActivity(orgId)).filter((e) => !(e as unknown as { placeholder?: boolean }).placeholder && e.action);
 
   async function setup() {
     const admin = await newAdmin();
@@ -124,9 +134,17 @@ describe("each action's record is written atomically with its change", () => {
     const secret = newTokenSecret("user");
     const now = h.clock.now();
     return {
-      id: secret.id, orgId: membership.orgId, kind: "user" as const, ownerId: membership.userId, name: "t",
-      secretHash: secret.secretHash, hint: secret.hint, createdAt: now.toISOString(), lastUsedAt: null,
-      expiresAt: Math.ceil(now.getTime() / 1000) + 30 * 86_400, status: "active" as const,
+      id: secret.id,
+      orgId: membership.orgId,
+      kind: "user" as const,
+      ownerId: membership.userId,
+      name: "t",
+      secretHash: secret.secretHash,
+      hint: secret.hint,
+      createdAt: now.toISOString(),
+      lastUsedAt: null,
+      expiresAt: Math.ceil(now.getTime() / 1000) + 30 * 86_400,
+      status: "active" as const,
       principal: { name: membership.name, permissions: [], groups: [], sites: [] },
     };
   };
@@ -146,7 +164,13 @@ describe("each action's record is written atomically with its change", () => {
     const other = newUserToken(membership);
     const otherRecord = activity(h.clock, membership.orgId, "token.created", personActor(membership), { tokenId: other.id });
     await expect(
-      h.store.createToken(other, tokenSet, { [other.id]: "pat" }, { membership: { ...membership, version: membership.version - 1 } }, otherRecord),
+      h.store.createToken(
+        other,
+        tokenSet,
+        { [other.id]: "pat" },
+        { membership: { ...membership, version: membership.version - 1 } },
+        otherRecord,
+      ),
     ).rejects.toThrow();
     expect(await h.store.getToken(other.id)).toBeUndefined();
     expect((await recordsOf(membership.orgId)).length).toBe(before);
@@ -164,7 +188,9 @@ describe("each action's record is written atomically with its change", () => {
     expect((await h.store.getToken(token.id))!.status).toBe("active");
     const login = activity(h.clock, membership.orgId, "token.login", personActor(membership), { tokenId: token.id });
     await occupy(login);
-    await expect(h.store.recordTokenUse(token, { lastUsedAt: now.toISOString(), expiresAt: token.expiresAt + 10 }, now, login)).rejects.toThrow();
+    await expect(
+      h.store.recordTokenUse(token, { lastUsedAt: now.toISOString(), expiresAt: token.expiresAt + 10 }, now, login),
+    ).rejects.toThrow();
     expect((await h.store.getToken(token.id))!.lastUsedAt).toBeNull();
     // The other way: the token is no longer active, so neither revocation nor login records anything.
     await h.revoke({ ...person, tokenId: token.id });
@@ -172,7 +198,14 @@ describe("each action's record is written atomically with its change", () => {
     expect(afterRevoke).toBe(before + 1);
     const late = activity(h.clock, membership.orgId, "token.login", personActor(membership), { tokenId: token.id });
     expect(await h.store.recordTokenUse(token, undefined, now, late)).toBe(false);
-    expect(await h.store.revokeToken(token, now.toISOString(), now, activity(h.clock, membership.orgId, "token.revoked", personActor(membership), { tokenId: token.id }))).toBe(false);
+    expect(
+      await h.store.revokeToken(
+        token,
+        now.toISOString(),
+        now,
+        activity(h.clock, membership.orgId, "token.revoked", personActor(membership), { tokenId: token.id }),
+      ),
+    ).toBe(false);
     expect((await recordsOf(membership.orgId)).length).toBe(afterRevoke);
     expect(await h.verifier.verify({ token: secret })).toEqual({ valid: false, reason: "revoked" });
   });
@@ -219,9 +252,18 @@ describe("each action's record is written atomically with its change", () => {
     const secret = newTokenSecret("service_user");
     const now = h.clock.now();
     const suToken = {
-      id: secret.id, orgId: admin.orgId, kind: "service_user" as const, ownerId: su.id, name: "t", secretHash: secret.secretHash,
-      hint: secret.hint, createdAt: now.toISOString(), lastUsedAt: null, expiresAt: Math.ceil(now.getTime() / 1000) + 86_400,
-      status: "active" as const, principal: { name: "Robot", permissions: [], groups: [], sites: [] },
+      id: secret.id,
+      orgId: admin.orgId,
+      kind: "service_user" as const,
+      ownerId: su.id,
+      name: "t",
+      secretHash: secret.secretHash,
+      hint: secret.hint,
+      createdAt: now.toISOString(),
+      lastUsedAt: null,
+      expiresAt: Math.ceil(now.getTime() / 1000) + 86_400,
+      status: "active" as const,
+      principal: { name: "Robot", permissions: [], groups: [], sites: [] },
     };
     const tokenCreated = activity(h.clock, admin.orgId, "token.created", personActor(admin), { tokenId: suToken.id });
     await occupy(tokenCreated);

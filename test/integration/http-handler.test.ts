@@ -47,9 +47,22 @@ afterEach(() => {
 const context = (): Context => ({ awsRequestId: `lambda-${randomUUID()}`, getRemainingTimeInMillis: () => 10_000 }) as unknown as Context;
 
 /** A Cognito ID token's claims as API Gateway's JWT authorizer passes them (strings). */
-const idTokenClaims = (sub = "ada") => ({ sub, token_use: "id", aud: "client-1", iss: "https://cognito-idp.eu-west-1.amazonaws.com/pool", email: "ada@example.com" });
+const idTokenClaims = (sub = "ada") => ({
+  sub,
+  token_use: "id",
+  aud: "client-1",
+  iss: "https://cognito-idp.eu-west-1.amazonaws.com/pool",
+  email: "ada@example.com",
+});
 /** A Cognito access token of the same client: no `aud` but `client_id`, which the JWT authorizer also accepts. */
-const accessTokenClaims = (sub = "ada") => ({ sub, token_use: "access", client_id: "client-1", scope: "aws.cognito.signin.user.admin", iss: "https://cognito-idp.eu-west-1.amazonaws.com/pool", username: sub });
+const accessTokenClaims = (sub = "ada") => ({
+  sub,
+  token_use: "access",
+  client_id: "client-1",
+  scope: "aws.cognito.signin.user.admin",
+  iss: "https://cognito-idp.eu-west-1.amazonaws.com/pool",
+  username: sub,
+});
 
 function apiEvent(options: {
   method: string;
@@ -162,7 +175,7 @@ describe("bodies are UTF-8", () => {
       ["application/json; charset=ISO-8859-1", Buffer.from(body("Zoe"), "latin1")],
       ["application/json; charset=utf-16", Buffer.from(`\ufeff${body("Zoë")}`, "utf16le")],
       ["application/json; charset=utf-16le", Buffer.from(body("Zoë"), "utf16le")],
-      ["application/json;charset=\"windows-1252\"", Buffer.from(body("Zoë"), "latin1")],
+      ['application/json;charset="windows-1252"', Buffer.from(body("Zoë"), "latin1")],
       ["application/json; charset=us-ascii", Buffer.from(body("Zoe"))], // ASCII is UTF-8, but declaring it is not
       ["application/json; charset=", Buffer.from(body("Zoe"))],
       ["application/json; charset=utf-8, application/json; charset=latin1", Buffer.from(body("Zoe"))], // a repeated header
@@ -185,7 +198,7 @@ describe("bodies are UTF-8", () => {
       "application/json",
       "application/json; charset=utf-8",
       "application/json; charset=UTF-8",
-      "Application/JSON;Charset=\"Utf-8\"",
+      'Application/JSON;Charset="Utf-8"',
       "application/json ; charset = utf-8",
       "application/json; charset=utf8",
       "application/vnd.api+json; charset=utf-8",
@@ -218,16 +231,18 @@ describe("bodies are UTF-8", () => {
 
   test("a lone surrogate escape (\\ud800) anywhere in the JSON is 400: a name, a permission, a verify token, a key", async () => {
     // The JSON texts below hold the escapes themselves (`\ud800` as six characters), as a client would send them.
-    const name = createServiceUserEvent(('{"name":"ETL \\ud800","permissions":[]}'));
+    const name = createServiceUserEvent('{"name":"ETL \\ud800","permissions":[]}');
     expect(expectError(await createServiceUser(name, context()), name, 400, "invalid_request").message).toMatch(/well-formed Unicode/);
-    const permission = createServiceUserEvent(('{"name":"ETL","permissions":["reports:read","\\udc00"]}'));
-    expect(expectError(await createServiceUser(permission, context()), permission, 400, "invalid_request").message).toMatch(/lone surrogate/);
-    const token = verifyEvent(('{"token":"atk_user_\\uDBFF"}'));
+    const permission = createServiceUserEvent('{"name":"ETL","permissions":["reports:read","\\udc00"]}');
+    expect(expectError(await createServiceUser(permission, context()), permission, 400, "invalid_request").message).toMatch(
+      /lone surrogate/,
+    );
+    const token = verifyEvent('{"token":"atk_user_\\uDBFF"}');
     expectError(await verifyToken(token, context()), token, 400, "invalid_request");
-    const key = verifyEvent(('{"token":"x","\\ud800":1}'));
+    const key = verifyEvent('{"token":"x","\\ud800":1}');
     expectError(await verifyToken(key, context()), key, 400, "invalid_request");
     // An escaped surrogate pair is one character and fine; so is an escaped backslash followed by "ud800".
-    const pair = createServiceUserEvent(('{"name":"ETL \\ud83d\\udcca \\\\ud800","permissions":["\\ud83d\\ude00"]}'));
+    const pair = createServiceUserEvent('{"name":"ETL \\ud83d\\udcca \\\\ud800","permissions":["\\ud83d\\ude00"]}');
     const created = await createServiceUser(pair, context());
     expect(created.statusCode, created.body).toBe(201);
     expect(JSON.parse(created.body!).serviceUser).toMatchObject({ name: "ETL 📊 \\ud800", permissions: ["😀"] });
@@ -249,11 +264,21 @@ describe("unexpected failures: 500 internal_error in API.md's shape, naming the 
   };
 
   test("an operation that throws", async () => {
-    const failing = httpHandler({ access: "open", run: async () => { throw new TypeError(CAUSE); } });
+    const failing = httpHandler({
+      access: "open",
+      run: async () => {
+        throw new TypeError(CAUSE);
+      },
+    });
     const event = verifyEvent("{}");
     expectInternalError(await failing(event, context()), event.requestContext.requestId);
     // A value that is not an Error, and a result that cannot be serialized.
-    const odd = httpHandler({ access: "open", run: async () => { throw undefined; } });
+    const odd = httpHandler({
+      access: "open",
+      run: async () => {
+        throw undefined;
+      },
+    });
     expectInternalError(await odd(event, context()), event.requestContext.requestId);
     const unserializable = httpHandler({ access: "open", run: async () => ({ count: 1n }) });
     expectInternalError(await unserializable(event, context()), event.requestContext.requestId);
@@ -261,7 +286,13 @@ describe("unexpected failures: 500 internal_error in API.md's shape, naming the 
 
   test("a middleware before the error mapper that throws (the header normalizer) still answers with API Gateway's request id", async () => {
     const event = verifyEvent('{"token":"x"}');
-    Object.defineProperty(event, "headers", { get: () => { throw new Error(CAUSE); }, enumerable: true, configurable: true });
+    Object.defineProperty(event, "headers", {
+      get: () => {
+        throw new Error(CAUSE);
+      },
+      enumerable: true,
+      configurable: true,
+    });
     expectInternalError(await verifyToken(event, context()), event.requestContext.requestId);
   });
 
@@ -271,18 +302,36 @@ describe("unexpected failures: 500 internal_error in API.md's shape, naming the 
   });
 
   test("the error mapper's own logging failing is still a 500 in the error shape, not a Lambda error", async () => {
-    vi.spyOn(logger, "error").mockImplementation(() => { throw new Error(CAUSE); });
-    const failing = httpHandler({ access: "open", run: async () => { throw new Error(CAUSE); } });
+    vi.spyOn(logger, "error").mockImplementation(() => {
+      throw new Error(CAUSE);
+    });
+    const failing = httpHandler({
+      access: "open",
+      run: async () => {
+        throw new Error(CAUSE);
+      },
+    });
     const event = verifyEvent("{}");
     expectInternalError(await failing(event, context()), event.requestContext.requestId);
   });
 
   test("metrics that cannot be published never change the answer (a 201 carries a secret that would be lost)", async () => {
-    vi.spyOn(metrics, "publishStoredMetrics").mockImplementation(() => { throw new Error(CAUSE); });
-    const made = await generateUserToken(generateEvent({ body: JSON.stringify({ name: "metrics down", password: PASSWORD }), contentType: "application/json" }), context());
+    vi.spyOn(metrics, "publishStoredMetrics").mockImplementation(() => {
+      throw new Error(CAUSE);
+    });
+    const made = await generateUserToken(
+      generateEvent({ body: JSON.stringify({ name: "metrics down", password: PASSWORD }), contentType: "application/json" }),
+      context(),
+    );
     expect(made.statusCode, made.body).toBe(201);
     expect(JSON.parse(made.body!).secret).toMatch(/^atk_user_/);
-    const missing = apiEvent({ method: "DELETE", path: `/v1/orgs/${ORG}/tokens/nope`, routePath: "/v1/orgs/{orgId}/tokens/{tokenId}", pathParameters: { orgId: ORG, tokenId: "nope" }, claims: idTokenClaims() });
+    const missing = apiEvent({
+      method: "DELETE",
+      path: `/v1/orgs/${ORG}/tokens/nope`,
+      routePath: "/v1/orgs/{orgId}/tokens/{tokenId}",
+      pathParameters: { orgId: ORG, tokenId: "nope" },
+      claims: idTokenClaims(),
+    });
     const revoke = (await import("../../functions/api/revoke-user-token.ts")).handler;
     expectError(await revoke(missing, context()), missing, 404, "not_found");
     await h.revoke({ orgId: ORG, userId: "ada", tokenId: JSON.parse(made.body!).token.id });
@@ -295,8 +344,16 @@ describe("password re-check in local mode (PASSWORD_CHECK=local)", () => {
     const wrong = generateEvent({ body: JSON.stringify({ name: "t", password: "wrong" }), contentType: "application/json" });
     expectError(await generateUserToken(wrong, context()), wrong, 403, "invalid_password");
     const calls: string[] = [];
-    registerLocalIdentityProvider({ verifyPassword: async (userId, password) => (calls.push(userId), password === PASSWORD) });
-    const right = await generateUserToken(generateEvent({ body: JSON.stringify({ name: "t", password: PASSWORD }), contentType: "application/json" }), context());
+    registerLocalIdentityProvider({
+      verifyPassword: async (userId, password) => {
+        calls.push(userId);
+        return password === PASSWORD;
+      },
+    });
+    const right = await generateUserToken(
+      generateEvent({ body: JSON.stringify({ name: "t", password: PASSWORD }), contentType: "application/json" }),
+      context(),
+    );
     expect(right.statusCode, right.body).toBe(201);
     expect(calls).toEqual(["ada"]);
     await h.revoke({ orgId: ORG, userId: "ada", tokenId: JSON.parse(right.body!).token.id });
@@ -315,7 +372,13 @@ describe("password re-check in local mode (PASSWORD_CHECK=local)", () => {
 
 describe("the factory is built on what it is given (no composition root)", () => {
   const membership = (permissions: string[]) => ({
-    orgId: ORG, userId: "ada", status: "active", name: "Ada", permissions, groups: [], sites: [],
+    orgId: ORG,
+    userId: "ada",
+    status: "active",
+    name: "Ada",
+    permissions,
+    groups: [],
+    sites: [],
   });
   const lookup = (permissions: string[] | undefined) => ({
     getMembership: async (orgId: string, userId: string) =>

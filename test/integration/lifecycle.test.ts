@@ -70,7 +70,11 @@ describe("user-lifecycle events", () => {
     expect(await h.verifier.verify({ token: tokenB.secret })).toEqual({ valid: false, reason: "revoked" });
     expect((await h.userTokens.list(inA)).map((t) => t.name)).toEqual(["again"]);
     const removal = (await h.store.listActivity(orgB, 10, undefined)).items.find((r) => r.action === "token.revoked");
-    expect(removal).toMatchObject({ tokenId: tokenB.token.id, actor: { type: "system", id: "system", name: "System" }, detail: { reason: "user_removed" } });
+    expect(removal).toMatchObject({
+      tokenId: tokenB.token.id,
+      actor: { type: "system", id: "system", name: "System" },
+      detail: { reason: "user_removed" },
+    });
     // An upsert after a removal makes the person a member again; an upsert never reactivates a deactivated one.
     await h.addMember(orgB, "eli");
     expect((await h.store.getMembership(orgB, "eli"))!.status).toBe("active");
@@ -86,7 +90,13 @@ describe("user-lifecycle events", () => {
     // The person's first upsert, which happened before the deactivation, arrives late: stale.
     expect(
       await h.memberships.applyUserUpserted({
-        orgId, userId: "gus", name: "Gus", permissions: [], groups: [], sites: [], occurredAt: "2026-03-01T00:00:00Z",
+        orgId,
+        userId: "gus",
+        name: "Gus",
+        permissions: [],
+        groups: [],
+        sites: [],
+        occurredAt: "2026-03-01T00:00:00Z",
       }),
     ).toBe("stale");
     expect((await h.store.getMembership(orgId, "gus"))!.status).toBe("deactivated");
@@ -105,7 +115,10 @@ describe("user-lifecycle events", () => {
     const membership = (await h.store.getMembership(orgId, "hal"))!;
     const tokenSet = await h.store.getTokenSet(orgId, "hal");
     const live = [(await h.store.getToken(token.id))!];
-    await h.store.saveMembership({ ...membership, status: "deactivated", version: membership.version + 1 }, membership.version, { tokenSet, live });
+    await h.store.saveMembership({ ...membership, status: "deactivated", version: membership.version + 1 }, membership.version, {
+      tokenSet,
+      live,
+    });
     expect((await h.store.getToken(token.id))!.status).toBe("active");
     expect(await h.verifier.verify({ token: secret })).toEqual({ valid: false, reason: "revoked" });
     expect(await code(h.verifier.login(secret))).toBe("unauthenticated");
@@ -157,7 +170,11 @@ describe("every event order (the rules API.md gives each transition)", () => {
     // On an active membership a reactivation changes nothing but the time: an older upsert is now stale.
     expect(await h.memberships.applyUserReactivated({ orgId, userId: "kim", occurredAt: "2026-04-05T00:00:00Z" })).toBe("applied");
     expect(await h.memberships.applyUserUpserted({ ...upsert, name: "Old", occurredAt: "2026-04-04T00:00:00Z" })).toBe("stale");
-    expect((await h.store.getMembership(orgId, "kim"))!).toMatchObject({ status: "active", name: "Kim", lastEventAt: "2026-04-05T00:00:00Z" });
+    expect((await h.store.getMembership(orgId, "kim"))!).toMatchObject({
+      status: "active",
+      name: "Kim",
+      lastEventAt: "2026-04-05T00:00:00Z",
+    });
   });
 
   test("reactivated, deactivated, reactivated before any upsert: active (found by the model-based test)", async () => {

@@ -243,7 +243,10 @@ describe("paging", () => {
         expect(items, `${list} limit ${limit}`).toEqual(whole.items);
         expect(new Set(items).size).toBe(items.length);
         // Full pages until the last, which is never an empty page to fetch.
-        expect(pages.slice(0, -1).every((p) => p.items.length === limit), `${list} limit ${limit}`).toBe(true);
+        expect(
+          pages.slice(0, -1).every((p) => p.items.length === limit),
+          `${list} limit ${limit}`,
+        ).toBe(true);
         expect(pages.at(-1)!.items.length, `${list} limit ${limit}`).toBeGreaterThan(0);
       }
       const first = await lists[list](admin.orgId, 2);

@@ -126,7 +126,7 @@ describe("the password re-check is no open oracle", () => {
     for (const password of [person.password, "wrong"]) {
       const response = await api.request("POST", "/local/idp/verify-password", { body: { userId: person.userId, password } });
       expectError(response, 404, "not_found");
-      expect(response.text).not.toContain("valid\":");
+      expect(response.text).not.toContain('valid":');
     }
   });
 
@@ -158,7 +158,11 @@ describe("sessions: only ID tokens", () => {
         .sign(key);
     const list = (session: string) => api.request("GET", `/v1/orgs/${person.orgId}/tokens`, { bearer: session });
     expect((await list(await mint({ token_use: "id" }))).status).toBe(200);
-    expectError(await list(await mint({ token_use: "access", client_id: AUDIENCE, scope: "aws.cognito.signin.user.admin" })), 401, "unauthenticated");
+    expectError(
+      await list(await mint({ token_use: "access", client_id: AUDIENCE, scope: "aws.cognito.signin.user.admin" })),
+      401,
+      "unauthenticated",
+    );
   });
 });
 
@@ -184,7 +188,9 @@ describe("unexpected failures answer 500 internal_error in API.md's shape, and t
     for (const failure of ["error", "undefined"] as const) {
       broken.idp = failure;
       try {
-        expectInternalError(await api.request("POST", "/local/idp/login", { body: { email: `${person.userId}@example.com`, password: person.password } }));
+        expectInternalError(
+          await api.request("POST", "/local/idp/login", { body: { email: `${person.userId}@example.com`, password: person.password } }),
+        );
         expectInternalError(await api.request("GET", "/local/idp/.well-known/jwks.json"));
       } finally {
         broken.idp = undefined;
@@ -197,12 +203,24 @@ describe("unexpected failures answer 500 internal_error in API.md's shape, and t
 
   test("bad input to the local endpoints is 400, not 500: a JSON null, array or string for the clock, bad bytes, a lone surrogate", async () => {
     for (const rawBody of ["null", "[]", '"x"', "7"]) {
-      expectError(await api.request("POST", "/local/clock", { rawBody, headers: { "content-type": "application/json" } }), 400, "invalid_request");
+      expectError(
+        await api.request("POST", "/local/clock", { rawBody, headers: { "content-type": "application/json" } }),
+        400,
+        "invalid_request",
+      );
     }
     const latin1 = Buffer.from(JSON.stringify({ userId: "zoe", email: "zoë@example.com", password: "pässword" }), "latin1");
-    expectError(await api.request("POST", "/local/idp/users", { rawBody: latin1, headers: { "content-type": "application/json" } }), 400, "invalid_request");
+    expectError(
+      await api.request("POST", "/local/idp/users", { rawBody: latin1, headers: { "content-type": "application/json" } }),
+      400,
+      "invalid_request",
+    );
     const surrogate = '{"userId":"zoe","email":"zoe@example.com","password":"\\ud800"}';
-    expectError(await api.request("POST", "/local/idp/users", { rawBody: surrogate, headers: { "content-type": "application/json" } }), 400, "invalid_request");
+    expectError(
+      await api.request("POST", "/local/idp/users", { rawBody: surrogate, headers: { "content-type": "application/json" } }),
+      400,
+      "invalid_request",
+    );
   });
 
   test("routing: a request target that is no URL at all is an unknown route (404), not a failure", async () => {

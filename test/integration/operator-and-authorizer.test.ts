@@ -75,8 +75,16 @@ describe("the token authorizer for other APIs", () => {
     expect(answer).toEqual({
       isAuthorized: true,
       context: {
-        orgId: "org-authz", tokenId: token.id, kind: "user", principalType: "user", principalId: "wes", principalName: "Wes",
-        permissions: '["reports:read"]', groups: '["g"]', sites: '["s"]', canLogin: true,
+        orgId: "org-authz",
+        tokenId: token.id,
+        kind: "user",
+        principalType: "user",
+        principalId: "wes",
+        principalName: "Wes",
+        permissions: '["reports:read"]',
+        groups: '["g"]',
+        sites: '["s"]',
+        canLogin: true,
       },
     });
   });
@@ -101,17 +109,28 @@ describe("the token authorizer for other APIs", () => {
 
 describe("the operator's redrive function", () => {
   test("a wrong input is answered with what is wrong and the handlers it knows (none here), before any queue is read", async () => {
-    const redrive = (await import("../../functions/operations/redrive-dead-letters.ts")).handler as (event: unknown, context: Context) => Promise<any>;
+    const redrive = (await import("../../functions/operations/redrive-dead-letters.ts")).handler as (
+      event: unknown,
+      context: Context,
+    ) => Promise<any>;
     const answer = await redrive({ handler: "on-user-removed", extra: true }, context);
     expect(answer).toEqual({ ok: false, error: expect.stringMatching(/handler.*extra/), handlers: [] });
   });
 });
 
 describe("dead-letter messages", () => {
-  const event = { version: "0", id: "e1", "detail-type": "User Deactivated", source: "platform.users", detail: { orgId: "o", userId: "u" } };
+  const event = {
+    version: "0",
+    id: "e1",
+    "detail-type": "User Deactivated",
+    source: "platform.users",
+    detail: { orgId: "o", userId: "u" },
+  };
   test("yield the original event, from EventBridge's DLQ (the event itself) or Lambda's on-failure record", () => {
     expect(eventOf(JSON.stringify(event))).toEqual(event);
-    expect(eventOf(JSON.stringify({ version: "1.0", requestContext: { condition: "RetriesExhausted" }, requestPayload: event }))).toEqual(event);
+    expect(eventOf(JSON.stringify({ version: "1.0", requestContext: { condition: "RetriesExhausted" }, requestPayload: event }))).toEqual(
+      event,
+    );
   });
   test("anything else is left alone", () => {
     expect(eventOf("not json")).toBeUndefined();

@@ -16,7 +16,10 @@ async function organizationWithTokens(h: Awaited<ReturnType<typeof createDomainH
   ];
   const serviceUsers = new ServiceUsers(h);
   const admin = (await h.store.getMembership(orgId, "ada"))!;
-  const robots = [await serviceUsers.create(admin, { name: "ETL", permissions: ["reports:read"] }), await serviceUsers.create(admin, { name: "BI", permissions: [] })];
+  const robots = [
+    await serviceUsers.create(admin, { name: "ETL", permissions: ["reports:read"] }),
+    await serviceUsers.create(admin, { name: "BI", permissions: [] }),
+  ];
   const serviceTokens = [
     await serviceUsers.generateToken(admin, robots[0]!.id, "etl"),
     await serviceUsers.generateToken(admin, robots[1]!.id, "bi"),
@@ -65,7 +68,9 @@ describe("Organization Deleted", () => {
     await h.addMember(org.orgId, "new");
     expect((await h.store.getMembership(org.orgId, "ben"))!.status).toBe("removed");
     expect(await h.store.getMembership(org.orgId, "new")).toBeUndefined();
-    expect(await h.memberships.applyOrganizationSettingsChanged({ orgId: org.orgId, ssoEnforced: true, occurredAt: h.nextEventTime() })).toBe("stale");
+    expect(
+      await h.memberships.applyOrganizationSettingsChanged({ orgId: org.orgId, ssoEnforced: true, occurredAt: h.nextEventTime() }),
+    ).toBe("stale");
     expect(await code(h.userTokens.generate({ ...org.colleague, name: "after" }))).toBe("forbidden");
     // An admin request that read its membership just before the deletion still cannot add a service user.
     expect(await code(org.serviceUsers.create(org.admin, { name: "Late", permissions: [] }))).toBe("forbidden");

@@ -81,9 +81,15 @@ describe("service users", () => {
     const { token, secret } = await serviceUsers.generateToken(admin, su.id, "robot token");
     expect(secret.startsWith("atk_svc_")).toBe(true);
     expect(await h.verifier.verify({ token: secret })).toEqual({
-      valid: true, orgId: admin.orgId, tokenId: token.id, kind: "service_user",
+      valid: true,
+      orgId: admin.orgId,
+      tokenId: token.id,
+      kind: "service_user",
       principal: { type: "service_user", id: su.id, name: "Robot" },
-      permissions: ["a"], groups: [], sites: [], canLogin: false,
+      permissions: ["a"],
+      groups: [],
+      sites: [],
+      canLogin: false,
     });
     await serviceUsers.update(admin, su.id, { name: "Robot 2", permissions: ["b", "c"] });
     expect(await h.verifier.verify({ token: secret })).toMatchObject({ permissions: ["b", "c"], principal: { name: "Robot 2" } });
@@ -126,13 +132,20 @@ describe("the organization-wide view", () => {
     const suToken = await serviceUsers.generateToken(admin, su.id, "robot's");
     const listed = await organizationTokens.list(admin.orgId, 50, undefined);
     expect(listed.tokens.map((t) => [t.id, t.kind, t.ownerName]).sort()).toEqual(
-      [[userToken.token.id, "user", "Pat"], [suToken.token.id, "service_user", "Robot"]].sort(),
+      [
+        [userToken.token.id, "user", "Pat"],
+        [suToken.token.id, "service_user", "Robot"],
+      ].sort(),
     );
     expect(JSON.stringify(listed)).not.toContain(userToken.secret);
     await organizationTokens.revoke(admin, userToken.token.id);
     expect(await h.verifier.verify({ token: userToken.secret })).toEqual({ valid: false, reason: "revoked" });
     expect((await organizationTokens.list(admin.orgId, 50, undefined)).tokens.map((t) => t.id)).toEqual([suToken.token.id]);
     const revoked = (await h.store.listActivity(admin.orgId, 1, undefined)).items[0];
-    expect(revoked).toMatchObject({ action: "token.revoked", tokenId: userToken.token.id, actor: { type: "user", id: "admin", name: "Ada Admin" } });
+    expect(revoked).toMatchObject({
+      action: "token.revoked",
+      tokenId: userToken.token.id,
+      actor: { type: "user", id: "admin", name: "Ada Admin" },
+    });
   });
 });

@@ -7,11 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import type { Context } from "aws-lambda";
-import {
-  AdminInitiateAuthCommand,
-  CognitoIdentityProviderClient,
-  NotAuthorizedException,
-} from "@aws-sdk/client-cognito-identity-provider";
+import { AdminInitiateAuthCommand, CognitoIdentityProviderClient, NotAuthorizedException } from "@aws-sdk/client-cognito-identity-provider";
 import { TEST_CURSOR_KEY, configureHandlersFor, createDomainHarness } from "../support/domain-harness.ts";
 import type { HttpEvent, HttpResult } from "../../functions/platform/http/http-handler.ts";
 
@@ -138,7 +134,11 @@ describe(`SESSION_USER_ID_CLAIM=${CLAIM} (the built-in Cognito pool)`, () => {
 });
 
 describe("by default the person is `sub` (an external issuer, or the local identity provider)", () => {
-  test.each([["unset", undefined], ["empty", ""], ["sub", "sub"]])("SESSION_USER_ID_CLAIM %s", async (_, value) => {
+  test.each([
+    ["unset", undefined],
+    ["empty", ""],
+    ["sub", "sub"],
+  ])("SESSION_USER_ID_CLAIM %s", async (_, value) => {
     const { listUserTokens } = await handlers({ SESSION_USER_ID_CLAIM: value });
     const ok = await listUserTokens(listEvent({ sub: PLATFORM_ID, token_use: "id", [CLAIM]: "plat-nobody" }), context());
     expect(ok.statusCode, ok.body).toBe(200);
@@ -190,7 +190,10 @@ describe("the Cognito password re-check (PASSWORD_CHECK=cognito) checks the pool
   test("AdminInitiateAuth as the session's cognito:username; the token is the platform id's", async () => {
     const sent = fakePool("correct horse");
     const generate = await generateHandler();
-    const made = await generate(generateEvent(idTokenClaims({ [CLAIM]: PLATFORM_ID }), { name: "via Cognito", password: "correct horse" }), context());
+    const made = await generate(
+      generateEvent(idTokenClaims({ [CLAIM]: PLATFORM_ID }), { name: "via Cognito", password: "correct horse" }),
+      context(),
+    );
     expect(made.statusCode, made.body).toBe(201);
     expect(JSON.parse(made.body!).token.ownerId).toBe(PLATFORM_ID);
     expect(sent).toHaveLength(1); // no ListUsers
@@ -205,7 +208,10 @@ describe("the Cognito password re-check (PASSWORD_CHECK=cognito) checks the pool
     const wrong = await generate(generateEvent(idTokenClaims({ [CLAIM]: PLATFORM_ID }), { name: "x", password: "wrong" }), context());
     expectError(wrong, 403, "invalid_password");
     // A right password resets the count again, for the next tests.
-    expect((await generate(generateEvent(idTokenClaims({ [CLAIM]: PLATFORM_ID }), { name: "t", password: "correct horse" }), context())).statusCode).toBe(201);
+    expect(
+      (await generate(generateEvent(idTokenClaims({ [CLAIM]: PLATFORM_ID }), { name: "t", password: "correct horse" }), context()))
+        .statusCode,
+    ).toBe(201);
   });
 
   test("a session without cognito:username is 401, Cognito is not asked, and it counts toward no lock", async () => {

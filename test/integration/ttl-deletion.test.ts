@@ -33,7 +33,11 @@ async function ttlDelete(tokenId: string): Promise<DynamoDBStreamEvent["Records"
   return {
     eventName: "REMOVE",
     userIdentity: { type: "Service", principalId: "dynamodb.amazonaws.com" },
-    dynamodb: { Keys: marshall(key) as never, OldImage: marshall(Item!, { removeUndefinedValues: true }) as never, SequenceNumber: tokenId },
+    dynamodb: {
+      Keys: marshall(key) as never,
+      OldImage: marshall(Item!, { removeUndefinedValues: true }) as never,
+      SequenceNumber: tokenId,
+    },
   } as DynamoDBStreamEvent["Records"][number];
 }
 

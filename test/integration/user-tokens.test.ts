@@ -31,9 +31,7 @@ describe("generating user tokens", () => {
 
   test("50 simultaneous generates for one person give exactly 10 tokens and 40 token_limit_reached", async () => {
     const m = await h.addMember(uniqueOrg(), "bob");
-    const outcomes = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => code(h.userTokens.generate({ ...m, name: `t${i}` }))),
-    );
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => code(h.userTokens.generate({ ...m, name: `t${i}` }))));
     expect(outcomes.filter((o) => o === "ok")).toHaveLength(10);
     expect(outcomes.filter((o) => o === "token_limit_reached")).toHaveLength(40);
     expect(await h.userTokens.list(m)).toHaveLength(10);
@@ -64,9 +62,7 @@ describe("generating user tokens", () => {
   test("refuses people who are not active members", async () => {
     const org = uniqueOrg();
     h.passwordCheck.passwords.set("stranger", "pw");
-    expect(await code(h.userTokens.generate({ orgId: org, userId: "stranger", name: "x", password: "pw" }))).toBe(
-      "forbidden",
-    );
+    expect(await code(h.userTokens.generate({ orgId: org, userId: "stranger", name: "x", password: "pw" }))).toBe("forbidden");
   });
 
   test("an organization that enforces SSO needs no password", async () => {
@@ -208,9 +204,7 @@ describe("password throttling under contention", () => {
     const userTokens = new UserTokens({ store: h.store, clock: h.clock, passwordCheck: check });
 
     let settledCount = 0;
-    const all = Array.from({ length: 15 }, (_, i) =>
-      outcome(userTokens.generate({ ...m, name: `t${i}` })).finally(() => settledCount++),
-    );
+    const all = Array.from({ length: 15 }, (_, i) => outcome(userTokens.generate({ ...m, name: `t${i}` })).finally(() => settledCount++));
     await vi.waitFor(() => expect(check.underWay).toBe(5));
     // The other ten wait: they neither run a check nor give up.
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -231,7 +225,12 @@ describe("password throttling under contention", () => {
     const throttle = new PasswordThrottle({ store: h.store, clock: h.clock }, { maxWaitMs: 300 });
     const hung = Promise.withResolvers<boolean>();
     let underWay = 0;
-    const held = Array.from({ length: 5 }, () => throttle.check(userId, () => (underWay++, hung.promise)));
+    const held = Array.from({ length: 5 }, () =>
+      throttle.check(userId, () => {
+        underWay++;
+        return hung.promise;
+      }),
+    );
     await vi.waitFor(() => expect(underWay).toBe(5));
 
     let checked = false;
@@ -274,7 +273,8 @@ describe("password throttling under contention", () => {
     const m = await h.addMember(org, userId);
     await h.memberships.applyOrganizationSettingsChanged({ orgId: org, ssoEnforced: true, occurredAt: h.nextEventTime() });
     const other = await h.addMember(uniqueOrg(), userId);
-    for (let i = 0; i < 5; i++) expect(await code(h.userTokens.generate({ ...other, name: "x", password: "wrong" }))).toBe("invalid_password");
+    for (let i = 0; i < 5; i++)
+      expect(await code(h.userTokens.generate({ ...other, name: "x", password: "wrong" }))).toBe("invalid_password");
     const locked = await outcome(h.userTokens.generate({ ...m, name: "sso" }));
     expect(locked).toMatchObject({ code: "too_many_attempts" });
     expect((locked as DomainError).retryAfterSeconds).toBeGreaterThan(LOCK_MS / 1000 - 60);
@@ -320,9 +320,20 @@ describe("verification and inactivity expiry", () => {
       canLogin: true,
     });
     await h.memberships.applyUserUpserted({
-      orgId: org, userId: "ver", name: "Vera R", permissions: ["b"], groups: [], sites: ["t"], occurredAt: h.nextEventTime(),
+      orgId: org,
+      userId: "ver",
+      name: "Vera R",
+      permissions: ["b"],
+      groups: [],
+      sites: ["t"],
+      occurredAt: h.nextEventTime(),
     });
-    expect(await h.verifier.verify({ token: secret })).toMatchObject({ permissions: ["b"], groups: [], sites: ["t"], principal: { name: "Vera R" } });
+    expect(await h.verifier.verify({ token: secret })).toMatchObject({
+      permissions: ["b"],
+      groups: [],
+      sites: ["t"],
+      principal: { name: "Vera R" },
+    });
     expect(await h.verifier.verify({ token: secret, orgId: uniqueOrg() })).toEqual({ valid: false, reason: "wrong_org" });
     await h.revoke({ ...m, tokenId: token.id });
     expect(await h.verifier.verify({ token: secret })).toEqual({ valid: false, reason: "revoked" });
@@ -337,12 +348,24 @@ describe("verification and inactivity expiry", () => {
     const before = await h.store.getMembership(org, "stale");
     expect(
       await h.memberships.applyUserUpserted({
-        orgId: org, userId: "stale", name: "Old", permissions: ["old"], groups: [], sites: [], occurredAt: "2020-01-01T00:00:00Z",
+        orgId: org,
+        userId: "stale",
+        name: "Old",
+        permissions: ["old"],
+        groups: [],
+        sites: [],
+        occurredAt: "2020-01-01T00:00:00Z",
       }),
     ).toBe("stale");
     expect(
       await h.memberships.applyUserUpserted({
-        orgId: org, userId: "stale", name: "Dup", permissions: ["dup"], groups: [], sites: [], occurredAt: before!.lastEventAt,
+        orgId: org,
+        userId: "stale",
+        name: "Dup",
+        permissions: ["dup"],
+        groups: [],
+        sites: [],
+        occurredAt: before!.lastEventAt,
       }),
     ).toBe("stale");
     expect(await h.store.getMembership(org, "stale")).toEqual(before);
@@ -440,7 +463,8 @@ describe("the password re-check gets what the session says about the person", ()
       throw new DomainError("unauthenticated", "Your session does not come from this service's sign-in.");
     };
     try {
-      for (let i = 0; i < 6; i++) expect(await code(h.userTokens.generate({ ...m, name: "x", password: "whatever" }))).toBe("unauthenticated");
+      for (let i = 0; i < 6; i++)
+        expect(await code(h.userTokens.generate({ ...m, name: "x", password: "whatever" }))).toBe("unauthenticated");
     } finally {
       h.passwordCheck.verify = original;
     }

@@ -11,7 +11,7 @@ import { DynamoDbTokenStore } from "../../functions/adapters/dynamodb/dynamodb-t
 import { FakePasswordCheck, TEST_CURSOR_KEY } from "../support/domain-harness.ts";
 import { createTestTable } from "../support/table.ts";
 import { ADMIN, ADMIN_PERMISSION, PEOPLE, ORGS, at, type Model, memberKey } from "./support/model.ts";
-import { type Real } from "./support/real.ts";
+import type { Real } from "./support/real.ts";
 import { commandArb } from "./support/commands.ts";
 
 /**

@@ -50,14 +50,7 @@ export class ApiClient {
 
   private eventClock = Date.parse("2026-01-01T00:00:00Z");
   /** Upserts a member; each call's `occurredAt` is later than the last, so none is stale. */
-  async upsertMember(member: {
-    orgId: string;
-    userId: string;
-    name: string;
-    permissions?: string[];
-    groups?: string[];
-    sites?: string[];
-  }) {
+  async upsertMember(member: { orgId: string; userId: string; name: string; permissions?: string[]; groups?: string[]; sites?: string[] }) {
     this.eventClock += 1000;
     await this.publish("platform.users", "User Upserted", {
       permissions: [],

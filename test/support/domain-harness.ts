@@ -68,7 +68,11 @@ export async function createDomainHarness(options: { wrapClient?: (client: Dynam
     userTokens: new UserTokens({ store, clock, passwordCheck }),
     verifier: new TokenVerifier({ store, clock }),
     /** A member with a password; events get increasing `occurredAt`. */
-    async addMember(orgId: string, userId: string, access: { name?: string; permissions?: string[]; groups?: string[]; sites?: string[] } = {}) {
+    async addMember(
+      orgId: string,
+      userId: string,
+      access: { name?: string; permissions?: string[]; groups?: string[]; sites?: string[] } = {},
+    ) {
       eventTime += 1000;
       passwordCheck.passwords.set(userId, `pw-${userId}`);
       await memberships.applyUserUpserted({
@@ -85,8 +89,15 @@ export async function createDomainHarness(options: { wrapClient?: (client: Dynam
     /** Revokes as this person (their membership there, or an empty one where they have none). */
     async revoke(person: { orgId: string; userId: string; tokenId: string }) {
       const membership = (await store.getMembership(person.orgId, person.userId)) ?? {
-        orgId: person.orgId, userId: person.userId, name: "Nobody", permissions: [], groups: [], sites: [],
-        status: "active" as const, lastEventAt: "2026-01-01T00:00:00.000Z", version: 1,
+        orgId: person.orgId,
+        userId: person.userId,
+        name: "Nobody",
+        permissions: [],
+        groups: [],
+        sites: [],
+        status: "active" as const,
+        lastEventAt: "2026-01-01T00:00:00.000Z",
+        version: 1,
       };
       return this.userTokens.revoke({ membership, tokenId: person.tokenId });
     },

@@ -34,7 +34,12 @@ export interface Walkthrough {
 
 /** `…` matches anything; everything else literally. */
 const toPattern = (text: string) =>
-  new RegExp(`^${text.split("…").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[\\s\\S]*?")}$`);
+  new RegExp(
+    `^${text
+      .split("…")
+      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+      .join("[\\s\\S]*?")}$`,
+  );
 
 /** Reads the walk-through's ```sh blocks (from its heading to the next `## ` heading) out of the README. */
 export function parseWalkthrough(markdown: string = readFileSync(README, "utf8")): Walkthrough {

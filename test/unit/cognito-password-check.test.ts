@@ -73,7 +73,10 @@ describe("a deployment whose identity provider cannot check passwords", () => {
     process.env.PASSWORD_CHECK = "none";
     try {
       const check = createPasswordCheck();
-      await expect(check.verify({ userId: "ada" }, "pw")).rejects.toMatchObject({ code: "invalid_password", message: expect.stringContaining("SSO") });
+      await expect(check.verify({ userId: "ada" }, "pw")).rejects.toMatchObject({
+        code: "invalid_password",
+        message: expect.stringContaining("SSO"),
+      });
     } finally {
       if (previous === undefined) delete process.env.PASSWORD_CHECK;
       else process.env.PASSWORD_CHECK = previous;

@@ -35,15 +35,42 @@ describe("stored entities", () => {
   });
 
   test("an image that is no token item is not decoded as one", () => {
-    expect(tokenEntity.fromImage(passwordFailuresEntity.toItem({ userId: "ann", failedAt: [], lockedUntil: null, pending: {}, version: 1 }))).toBeUndefined();
+    expect(
+      tokenEntity.fromImage(passwordFailuresEntity.toItem({ userId: "ann", failedAt: [], lockedUntil: null, pending: {}, version: 1 })),
+    ).toBeUndefined();
     expect(tokenEntity.fromImage({ ...keys.deletedTokenExpiryRecorded("tok1"), type: "expiryRecordedMarker" })).toBeUndefined();
   });
 
   test("every other entity round-trips its record", () => {
-    const membership = { orgId: "org1", userId: "ann", name: "Ann", permissions: ["p"], groups: ["g"], sites: ["s"], status: "active", lastEventAt: "2026-01-01T00:00:00.000Z", version: 3 } as const;
+    const membership = {
+      orgId: "org1",
+      userId: "ann",
+      name: "Ann",
+      permissions: ["p"],
+      groups: ["g"],
+      sites: ["s"],
+      status: "active",
+      lastEventAt: "2026-01-01T00:00:00.000Z",
+      version: 3,
+    } as const;
     const settings = { orgId: "org1", ssoEnforced: true, lastEventAt: "2026-01-01T00:00:00.000Z", version: 1 };
-    const serviceUser = { orgId: "org1", id: "su1", name: "bot", permissions: ["p"], createdAt: "2026-01-01T00:00:00.000Z", createdBy: "ann", version: 1 };
-    const record = { orgId: "org1", id: "e1", at: "2026-01-01T00:00:00.000Z", action: "token.created", actor: { type: "system", id: "system", name: "System" }, tokenId: "tok1" } as const;
+    const serviceUser = {
+      orgId: "org1",
+      id: "su1",
+      name: "bot",
+      permissions: ["p"],
+      createdAt: "2026-01-01T00:00:00.000Z",
+      createdBy: "ann",
+      version: 1,
+    };
+    const record = {
+      orgId: "org1",
+      id: "e1",
+      at: "2026-01-01T00:00:00.000Z",
+      action: "token.created",
+      actor: { type: "system", id: "system", name: "System" },
+      tokenId: "tok1",
+    } as const;
     const tokenSet = { orgId: "org1", userId: "ann", tokens: { tok1: "ann" }, version: 2 };
     expect(membershipEntity.fromItem(membershipEntity.toItem(membership))).toEqual(membership);
     expect(organizationSettingsEntity.fromItem(organizationSettingsEntity.toItem(settings))).toEqual(settings);

@@ -10,7 +10,8 @@ import { InvalidCursor } from "../../functions/domain/errors.ts";
 const KEY = cursorKey("a-test-cursor-secret-of-32-chars-at-least");
 const OTHER_KEY = cursorKey("another-cursor-secret-of-32-chars-at-least");
 const POSITION = ["2026-03-01T12:00:00.000Z", "tok0000000000001"];
-const seal = (position: readonly string[] = POSITION, list = "admin-tokens", orgId = "acme", key = KEY) => sealCursor(key, list, orgId, position);
+const seal = (position: readonly string[] = POSITION, list = "admin-tokens", orgId = "acme", key = KEY) =>
+  sealCursor(key, list, orgId, position);
 const open = (cursor: string, list = "admin-tokens", orgId = "acme", key = KEY, length = 2) => openCursor(key, cursor, list, orgId, length);
 
 describe("a sealed cursor", () => {

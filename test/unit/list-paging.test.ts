@@ -21,8 +21,18 @@ function fakeIndex(kinds: readonly ("live" | "expired")[]) {
     return {
       ...keys.token(id),
       ...keys.tokenByOrganization(ORG, createdAt, id),
-      id, orgId: ORG, kind: "user", ownerId: "someone", name: kind, secretHash: "x", hint: "abcd", createdAt,
-      lastUsedAt: null, expiresAt: 0, status: "active", principal: { name: "Someone", permissions: [], groups: [], sites: [] },
+      id,
+      orgId: ORG,
+      kind: "user",
+      ownerId: "someone",
+      name: kind,
+      secretHash: "x",
+      hint: "abcd",
+      createdAt,
+      lastUsedAt: null,
+      expiresAt: 0,
+      status: "active",
+      principal: { name: "Someone", permissions: [], groups: [], sites: [] },
     };
   });
   const { partitionKey, sortKey, indexPartitionKey, indexSortKey } = keyAttributes;
@@ -45,11 +55,16 @@ function fakeIndex(kinds: readonly ("live" | "expired")[]) {
       const last = page.length === limit ? page.at(-1) : undefined;
       return {
         Items: page.map((item) => structuredClone(item)),
-        LastEvaluatedKey: last && Object.fromEntries([partitionKey, sortKey, indexPartitionKey, indexSortKey].map((name) => [name, last[name]])),
+        LastEvaluatedKey:
+          last && Object.fromEntries([partitionKey, sortKey, indexPartitionKey, indexSortKey].map((name) => [name, last[name]])),
       };
     },
   } as unknown as DynamoDBDocumentClient;
-  const store = new DynamoDbTokenStore(client, { tokens: "tokens", activity: "activity" }, { cursorKey: "unit-test-cursor-key-0123456789abcdef" });
+  const store = new DynamoDbTokenStore(
+    client,
+    { tokens: "tokens", activity: "activity" },
+    { cursorKey: "unit-test-cursor-key-0123456789abcdef" },
+  );
   const examined: string[] = [];
   /** Like the domain: shows the live ones; remembers every token it was given (the domain records the expired). */
   const visible = async (tokens: readonly TokenRecord[]) => {
@@ -115,7 +130,11 @@ describe("reading on past items left out", () => {
   test("nothing left out: one query of limit + 1 per page", async () => {
     const index = fakeIndex(run([10, "live"]));
     const pages = await everyPage(index, 4);
-    expect(pages.map((p) => [p.ids.length, p.queries])).toEqual([[4, 1], [4, 1], [2, 1]]);
+    expect(pages.map((p) => [p.ids.length, p.queries])).toEqual([
+      [4, 1],
+      [4, 1],
+      [2, 1],
+    ]);
     expect(index.queries.map((q) => q.limit)).toEqual([5, 5, 5]);
   });
 });

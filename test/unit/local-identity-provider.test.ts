@@ -4,11 +4,7 @@ import { join } from "node:path";
 import { inspect } from "node:util";
 import { decodeProtectedHeader } from "jose";
 import { afterAll, describe, expect, test } from "vitest";
-import {
-  IdentityProviderError,
-  LocalIdentityProvider,
-  type LocalIdentityProviderOptions,
-} from "../../local/identity-provider.ts";
+import { IdentityProviderError, LocalIdentityProvider, type LocalIdentityProviderOptions } from "../../local/identity-provider.ts";
 
 const ISSUER = "http://127.0.0.1:3000/local/idp";
 const AUDIENCE = "api-token-service-local";
@@ -255,9 +251,7 @@ describe("LocalIdentityProvider", () => {
       await expect(second.verifySession(idToken)).resolves.toMatchObject({ sub: "user-1" });
       expect(await second.verifyPassword("user-1", PASSWORD)).toBe(true);
       await expect(second.login({ email: "alice@example.com", password: PASSWORD })).resolves.toHaveProperty("idToken");
-      const duplicate = await rejection(
-        second.createUser({ userId: "user-1", email: "alice@example.com", password: PASSWORD }),
-      );
+      const duplicate = await rejection(second.createUser({ userId: "user-1", email: "alice@example.com", password: PASSWORD }));
       expect(duplicate.code).toBe("user_exists");
     });
 
@@ -306,7 +300,9 @@ describe("LocalIdentityProvider", () => {
       ];
       for (const [content, problem] of cases) {
         await writeFile(stateFile, JSON.stringify(content));
-        await expect(LocalIdentityProvider.open({ issuer: ISSUER, audience: AUDIENCE, clock: new FakeClock(), stateFile })).rejects.toThrow(problem);
+        await expect(LocalIdentityProvider.open({ issuer: ISSUER, audience: AUDIENCE, clock: new FakeClock(), stateFile })).rejects.toThrow(
+          problem,
+        );
       }
     });
 

@@ -78,10 +78,20 @@ describe("names", () => {
   });
 
   test("display names in User Upserted events follow the same rules (they show in the activity log and admin views)", () => {
-    const event = (name: string) => ({ orgId: "acme", userId: "ada", name, permissions: [], groups: [], sites: [], occurredAt: "2026-01-01T00:00:00Z" });
+    const event = (name: string) => ({
+      orgId: "acme",
+      userId: "ada",
+      name,
+      permissions: [],
+      groups: [],
+      sites: [],
+      occurredAt: "2026-01-01T00:00:00Z",
+    });
     expect(userUpsertedSchema.parse(event("  Ada Lovelace ")).name).toBe("Ada Lovelace");
     // The event's detail arrives as JSON text: a `\ud800` escape in it becomes a lone surrogate.
-    const detail = JSON.parse('{"orgId":"acme","userId":"ada","name":"Ada \\ud800","permissions":[],"groups":[],"sites":[],"occurredAt":"2026-01-01T00:00:00Z"}');
+    const detail = JSON.parse(
+      '{"orgId":"acme","userId":"ada","name":"Ada \\ud800","permissions":[],"groups":[],"sites":[],"occurredAt":"2026-01-01T00:00:00Z"}',
+    );
     for (const bad of [detail, event("Ada\u202Eecalevol"), event("\u2066Ada\u2069"), event("\u200b"), event("\u00ad\ufeff")]) {
       expect(userUpsertedSchema.safeParse(bad).success, JSON.stringify(bad.name)).toBe(false);
     }
@@ -107,7 +117,17 @@ describe("ids", () => {
   });
 
   test("take the subjects of common identity providers, never a path or white space (API.md)", () => {
-    for (const good of ["auth0|5f3c2a1b", "google-oauth2|1234", "_a1B2c3", "-x9", "a.b", "...", "a".repeat(128), "user@example.com", "us-east-1:abc"]) {
+    for (const good of [
+      "auth0|5f3c2a1b",
+      "google-oauth2|1234",
+      "_a1B2c3",
+      "-x9",
+      "a.b",
+      "...",
+      "a".repeat(128),
+      "user@example.com",
+      "us-east-1:abc",
+    ]) {
       expect(idSchema.safeParse(good).success, good).toBe(true);
     }
     for (const bad of [".", "..", "a/b", "../x", "a b", "a\tb", "a#b", "a".repeat(129), "ü", "a%2Fb"]) {

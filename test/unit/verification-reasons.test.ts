@@ -35,7 +35,7 @@ function world() {
     },
     async recordTokenUse(token: TokenRecord, use: { lastUsedAt: string; expiresAt: number } | undefined) {
       const current = tokens.get(token.id);
-      if (!current || current.status !== "active") return false;
+      if (current?.status !== "active") return false;
       if (use) {
         tokens.set(token.id, { ...current, ...use });
         uses.push({ tokenId: token.id, lastUsedAt: use.lastUsedAt });
@@ -69,7 +69,15 @@ describe("reasons, in API.md's order", () => {
   test("malformed strings are refused before any read", async () => {
     const w = world();
     const { secret } = w.issue();
-    for (const token of ["", "atk_user_", secret.slice(0, -1), `${secret}0`, secret.toUpperCase(), ` ${secret}`, `${secret}${"A".repeat(5000)}`]) {
+    for (const token of [
+      "",
+      "atk_user_",
+      secret.slice(0, -1),
+      `${secret}0`,
+      secret.toUpperCase(),
+      ` ${secret}`,
+      `${secret}${"A".repeat(5000)}`,
+    ]) {
       expect(await w.verifier.verify({ token }), JSON.stringify(token.slice(0, 20))).toEqual({ valid: false, reason: "malformed" });
     }
     expect(w.calls.getToken).toBe(0);

@@ -107,6 +107,9 @@ describe("400 invalid_request: not `{ token: string, orgId?: string }` in UTF-8 
 
 test("a token of the wrong shape is an answer, not a bad request, and needs no read", async () => {
   for (const token of ["", "atk_user_short", "atk_bot_0123456789012345678901234567890123", "t".repeat(5000)]) {
-    expect(await answer(invoke(JSON.stringify({ token, orgId: "acme" })))).toMatchObject({ status: 200, body: { valid: false, reason: "malformed" } });
+    expect(await answer(invoke(JSON.stringify({ token, orgId: "acme" })))).toMatchObject({
+      status: 200,
+      body: { valid: false, reason: "malformed" },
+    });
   }
 });

@@ -7,12 +7,7 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, test } from "vitest";
-import {
-  createVerifyClient,
-  VerifyError,
-  type AwsCredentials,
-  type VerifyResult,
-} from "../../docs/examples/verify-client.ts";
+import { createVerifyClient, VerifyError, type AwsCredentials, type VerifyResult } from "../../docs/examples/verify-client.ts";
 import type { VerifyResult as ServiceVerifyResult } from "../../functions/domain/verification.ts";
 
 /**
@@ -105,7 +100,9 @@ function amzDate(value: string): Date {
 async function resign(request: Received, credentials: AwsCredentials, body: string = request.body.toString("utf8")): Promise<string> {
   const { signedHeaders } = parseAuthorization(request);
   const recomputedByTheSigner = new Set(["x-amz-date", "x-amz-content-sha256", "x-amz-security-token"]);
-  const headers = Object.fromEntries(signedHeaders.filter((name) => !recomputedByTheSigner.has(name)).map((name) => [name, header(request, name)]));
+  const headers = Object.fromEntries(
+    signedHeaders.filter((name) => !recomputedByTheSigner.has(name)).map((name) => [name, header(request, name)]),
+  );
   const url = new URL(request.url, `http://${header(request, "host")}`);
   const signer = new SignatureV4({ service: "execute-api", region: REGION, credentials, sha256: Sha256 });
   const signed = await signer.sign(
@@ -138,7 +135,9 @@ describe("docs/examples/verify-client.ts", () => {
     expect(authorization.date).toBe(header(request, "x-amz-date").slice(0, 8));
     expect(signedAt.getTime()).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
     expect(signedAt.getTime()).toBeLessThanOrEqual(Date.now());
-    expect(authorization.signedHeaders).toEqual(expect.arrayContaining(["host", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "content-type"]));
+    expect(authorization.signedHeaders).toEqual(
+      expect.arrayContaining(["host", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "content-type"]),
+    );
     // The Host that arrived (with its port) is the one that was signed: re-signing below uses the received one.
     expect(header(request, "host")).toBe(new URL(baseUrl).host);
     expect(header(request, "x-amz-security-token")).toBe(CREDENTIALS.sessionToken);
@@ -210,7 +209,11 @@ describe("docs/examples/verify-client.ts", () => {
     reply = { status: 403, body: { error: { code: "forbidden", message: "You may not do that.", requestId: "req-403" } } };
     expect(await caught()).toMatchObject({ status: 403, code: "forbidden", requestId: "req-403", retryAfterSeconds: undefined });
 
-    reply = { status: 503, headers: { "retry-after": "1" }, body: { error: { code: "unavailable", message: "Try again.", requestId: "req-503" } } };
+    reply = {
+      status: 503,
+      headers: { "retry-after": "1" },
+      body: { error: { code: "unavailable", message: "Try again.", requestId: "req-503" } },
+    };
     expect(await caught()).toMatchObject({ status: 503, code: "unavailable", requestId: "req-503", retryAfterSeconds: 1 });
 
     // API Gateway's own rejection (IAM denied, or a signature it does not accept): no service code.

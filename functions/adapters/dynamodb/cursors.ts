@@ -53,8 +53,10 @@ export function openCursor(key: Buffer, cursor: string, list: string, orgId: str
 
 /** Domain-separated and unambiguous: the list, the organization and the payload as one JSON array. */
 const cursorTag = (key: Buffer, list: string, orgId: string, payload: string): Buffer =>
-  createHmac("sha256", key).update(JSON.stringify(["cursor", list, orgId, payload])).digest().subarray(0, CURSOR_TAG_BYTES);
-
+  createHmac("sha256", key)
+    .update(JSON.stringify(["cursor", list, orgId, payload]))
+    .digest()
+    .subarray(0, CURSOR_TAG_BYTES);
 
 /** The HMAC key for cursors, derived from the configured secret (`CURSOR_KEY`). */
 export function cursorKey(secret: string | undefined): Buffer {

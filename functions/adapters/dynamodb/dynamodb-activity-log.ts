@@ -19,7 +19,12 @@ export class DynamoDbActivityLog implements ActivityLog {
       {
         list: "activity",
         orgId,
-        query: { TableName: this.table.tables.activity, ...activityRecordEntity.query(orgId), ScanIndexForward: false, ConsistentRead: true },
+        query: {
+          TableName: this.table.tables.activity,
+          ...activityRecordEntity.query(orgId),
+          ScanIndexForward: false,
+          ConsistentRead: true,
+        },
         convert: activityRecordEntity.fromItem,
         position: (record) => [record.at, record.id],
         startKey: ([at, eventId]) => activityRecordEntity.startKey(orgId, at!, eventId!),

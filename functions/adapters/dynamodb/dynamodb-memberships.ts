@@ -46,13 +46,24 @@ export class DynamoDbMemberships implements MembershipRepository {
     const tokenItems: TransactItem[] = revoke
       ? [
           ...live.map((token) => revokeToken(tables, token, revoke.revokedAt, new Date(revoke.revokedAt))),
-          putTokenSet(tables, tokenSet, withoutIds(tokenSet.tokens, live.map((token) => token.id))),
+          putTokenSet(
+            tables,
+            tokenSet,
+            withoutIds(
+              tokenSet.tokens,
+              live.map((token) => token.id),
+            ),
+          ),
           ...revoke.activity.map((record) => appendActivity(tables, record)),
         ]
       : [
           // No token may be made or dropped meanwhile: the access below is rewritten on exactly the live ones.
           checkTokenSet(tables, tokenSet),
-          ...rewriteAccess(tables, live.map((token) => token.id), { ...membership, memberStatus: membership.status }),
+          ...rewriteAccess(
+            tables,
+            live.map((token) => token.id),
+            { ...membership, memberStatus: membership.status },
+          ),
         ];
     await this.table.transact([
       { Put: { TableName: tables.tokens, Item: membershipEntity.toItem(membership), ...versionCondition(expectedVersion) } },

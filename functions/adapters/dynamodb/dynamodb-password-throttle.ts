@@ -2,11 +2,7 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { PasswordFailures } from "../../domain/model.ts";
 import type { PasswordThrottleStore } from "../../domain/ports.ts";
-import {
-  passwordFailuresAttributes as P,
-  passwordFailuresEntity,
-  passwordFailuresTimeToLive,
-} from "./entities/password-failures.ts";
+import { passwordFailuresAttributes as P, passwordFailuresEntity, passwordFailuresTimeToLive } from "./entities/password-failures.ts";
 import { isConditionalCheckFailed } from "./store-errors.ts";
 import { mustExist, type StoreTable } from "./table.ts";
 

@@ -52,7 +52,13 @@ export class DynamoDbTokens implements TokenRepository {
               ExpressionAttributeValues: { ":expected": owner.membership.version, ":active": ACTIVE_MEMBERSHIP },
             },
           }
-        : { ConditionCheck: { TableName: tables.tokens, Key: serviceUserEntity.key(owner.serviceUser), ...versionCondition(owner.serviceUser.version) } };
+        : {
+            ConditionCheck: {
+              TableName: tables.tokens,
+              Key: serviceUserEntity.key(owner.serviceUser),
+              ...versionCondition(owner.serviceUser.version),
+            },
+          };
     await this.table.transact([
       putNewToken(tables, token),
       putTokenSet(tables, tokenSet, tokens),

@@ -68,9 +68,7 @@ export class StoreTable {
         if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
         const keysToRead: Item[] = pending;
         const output = await unlessUnavailable(() =>
-          this.client.send(
-            new BatchGetCommand({ RequestItems: { [this.tables.tokens]: { Keys: keysToRead, ConsistentRead: true } } }),
-          ),
+          this.client.send(new BatchGetCommand({ RequestItems: { [this.tables.tokens]: { Keys: keysToRead, ConsistentRead: true } } })),
         );
         found.push(...(output.Responses?.[this.tables.tokens] ?? []));
         pending = output.UnprocessedKeys?.[this.tables.tokens]?.Keys as Item[] | undefined;

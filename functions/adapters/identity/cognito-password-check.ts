@@ -1,4 +1,4 @@
-import { AdminInitiateAuthCommand, CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { AdminInitiateAuthCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { DomainError } from "../../domain/errors.ts";
 import type { PasswordCheck, SessionPerson } from "../../domain/ports.ts";
 
@@ -39,7 +39,11 @@ export class CognitoPasswordCheck implements PasswordCheck {
       return true;
     } catch (error) {
       // Wrong password, too many attempts at Cognito, or a disabled user: a failed check, never an error.
-      if (["NotAuthorizedException", "UserNotFoundException", "PasswordResetRequiredException", "UserNotConfirmedException"].includes((error as Error).name)) {
+      if (
+        ["NotAuthorizedException", "UserNotFoundException", "PasswordResetRequiredException", "UserNotConfirmedException"].includes(
+          (error as Error).name,
+        )
+      ) {
         return false;
       }
       throw error;

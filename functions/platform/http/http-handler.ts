@@ -89,7 +89,15 @@ export function httpHandler<TInput, TCaller = undefined>(operation: HttpOperatio
     httpHeaderNormalizer() as unknown as Mw,
     requestContext(),
     ...(operation.access === "open" ? [] : [memberAccess(operation.access, operation.members)]),
-    ...(authenticate ? [{ before: async (request) => void (state(request).caller = await authenticate(request.event)) } as Mw] : []),
+    ...(authenticate
+      ? [
+          {
+            before: async (request) => {
+              state(request).caller = await authenticate(request.event);
+            },
+          } as Mw,
+        ]
+      : []),
     jsonBody(operation.body),
   ];
   const stack = middy<HttpEvent, HttpResult, Error, Context, Internal>({ timeoutEarlyInMillis: 0 })
@@ -138,20 +146,24 @@ const requestIdOf = (event: HttpEvent | undefined, context: Context | undefined)
  */
 function publishMetrics(): Mw {
   const inner = logMetrics(metrics) as unknown as Required<Mw>;
-  const guarded = (phase: "after" | "onError"): Mw["after"] => async (request) => {
-    try {
-      await inner[phase](request);
-    } catch (error) {
-      logger.error("metrics not published", { errorName: (error as Error | undefined)?.name, errorMessage: (error as Error | undefined)?.message });
-    }
-  };
+  const guarded =
+    (phase: "after" | "onError"): Mw["after"] =>
+    async (request) => {
+      try {
+        await inner[phase](request);
+      } catch (error) {
+        logger.error("metrics not published", {
+          errorName: (error as Error | undefined)?.name,
+          errorMessage: (error as Error | undefined)?.message,
+        });
+      }
+    };
   return { before: inner.before, after: guarded("after"), onError: guarded("onError") };
 }
 
 /** Middy's `internal` is not visible to the handler, so the state rides on the Lambda context object. */
 const INTERNAL = Symbol("apiRequest");
-const state = (request: { context: Context }): Internal =>
-  (request.context as Context & { [INTERNAL]: Internal })[INTERNAL];
+const state = (request: { context: Context }): Internal => (request.context as Context & { [INTERNAL]: Internal })[INTERNAL];
 
 function requestContext(): Mw {
   return {
@@ -206,7 +218,10 @@ function memberAccess(access: "member" | "admin", members: MembershipLookup): Mw
       // Only ID tokens are sessions (API.md). API Gateway's JWT authorizer also lets a Cognito *access* token
       // of the same client through (it matches `client_id` where an ID token has `aud`), so refuse it here.
       if (claims.token_use !== undefined && claims.token_use !== "id") {
-        throw new DomainError("unauthenticated", "Only an ID token is a session: send `Authorization: Bearer <ID token>`, not an access token.");
+        throw new DomainError(
+          "unauthenticated",
+          "Only an ID token is a session: send `Authorization: Bearer <ID token>`, not an access token.",
+        );
       }
       const userId = Object.hasOwn(claims, userIdClaim) ? claims[userIdClaim] : undefined;
       if (typeof userId !== "string" || userId.length === 0) {
@@ -246,7 +261,10 @@ function jsonBody(parse: BodyParser<unknown> | undefined): Mw {
           throw new DomainError("invalid_request", "The request body is not valid JSON.");
         }
         if (hasLoneSurrogate(raw, parsed)) {
-          throw new DomainError("invalid_request", "The request body holds a string that is not well-formed Unicode (a lone surrogate such as \\ud800).");
+          throw new DomainError(
+            "invalid_request",
+            "The request body holds a string that is not well-formed Unicode (a lone surrogate such as \\ud800).",
+          );
         }
       }
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {

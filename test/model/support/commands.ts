@@ -3,13 +3,34 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import { requireActiveMember } from "../../../functions/domain/access.ts";
 import { SERVICE_USER_TOKEN_LIMIT, USER_TOKEN_LIMIT, expiryAfter } from "../../../functions/domain/model.ts";
-import { PEOPLE, ORGS, type OrgLabel, ACCESS, SERVICE_PERMISSIONS, type ModelToken, type LifecycleEvent, type Model, member, isLive, liveUserTokens, liveServiceTokens, adminIsActive, findExpired, applyEvent, expectedAccess, recordUse, isLocked, checkPassword } from "./model.ts";
+import {
+  PEOPLE,
+  ORGS,
+  type OrgLabel,
+  ACCESS,
+  SERVICE_PERMISSIONS,
+  type ModelToken,
+  type LifecycleEvent,
+  type Model,
+  member,
+  isLive,
+  liveUserTokens,
+  liveServiceTokens,
+  adminIsActive,
+  findExpired,
+  applyEvent,
+  expectedAccess,
+  recordUse,
+  isLocked,
+  checkPassword,
+} from "./model.ts";
 import { type Real, outcome, requireAdmin, deliver, checkInvariants } from "./real.ts";
 
 // ---- commands ----------------------------------------------------------------------------------------------
 
 export type Cmd = fc.AsyncCommand<Model, Real>;
-export const pick = <T>(items: readonly T[], index: number): T | undefined => (items.length === 0 ? undefined : items[index % items.length]);
+export const pick = <T>(items: readonly T[], index: number): T | undefined =>
+  items.length === 0 ? undefined : items[index % items.length];
 
 export abstract class Checked implements Cmd {
   check(_model: Readonly<Model>): boolean {
@@ -60,7 +81,10 @@ export class Redeliver extends Checked {
 export type PasswordGiven = "right" | "wrong" | "none";
 
 export class Generate extends Checked {
-  constructor(readonly person: (typeof PEOPLE)[number], readonly password: PasswordGiven = "right") {
+  constructor(
+    readonly person: (typeof PEOPLE)[number],
+    readonly password: PasswordGiven = "right",
+  ) {
     super();
   }
   async act(m: Model, r: Real) {
@@ -80,7 +104,10 @@ export class Generate extends Checked {
     if (!m.orgs[org].ssoEnforced && !checkPassword(m, user, this.password === "right")) {
       return void expect(result).toEqual({ ok: false, code: "invalid_password" });
     }
-    findExpired(m, m.tokens.filter((t) => t.kind === "user" && t.org === org && t.ownerId === user));
+    findExpired(
+      m,
+      m.tokens.filter((t) => t.kind === "user" && t.org === org && t.ownerId === user),
+    );
     if (liveUserTokens(m, org, user).length >= USER_TOKEN_LIMIT) {
       expect(result).toEqual({ ok: false, code: "token_limit_reached" });
       return;
@@ -106,7 +133,11 @@ export class Generate extends Checked {
 
 /** An adversary's burst: several generates in a row with a wrong or missing password (each checked). */
 export class GuessPasswords extends Checked {
-  constructor(readonly person: (typeof PEOPLE)[number], readonly guesses: number, readonly password: Exclude<PasswordGiven, "right">) {
+  constructor(
+    readonly person: (typeof PEOPLE)[number],
+    readonly guesses: number,
+    readonly password: Exclude<PasswordGiven, "right">,
+  ) {
     super();
   }
   async act(m: Model, r: Real) {
@@ -118,18 +149,22 @@ export class GuessPasswords extends Checked {
 }
 
 export class GenerateServiceToken extends Checked {
-  constructor(readonly org: OrgLabel, readonly su: number) {
+  constructor(
+    readonly org: OrgLabel,
+    readonly su: number,
+  ) {
     super();
   }
   async act(m: Model, r: Real) {
     const candidates = m.serviceUsers.filter((s) => s.org === this.org);
     const su = pick(candidates, this.su);
-    const result = await outcome(async () =>
-      r.serviceUsers.generateToken(await requireAdmin(r, this.org), su?.id ?? "su_missing", "etl"),
-    );
+    const result = await outcome(async () => r.serviceUsers.generateToken(await requireAdmin(r, this.org), su?.id ?? "su_missing", "etl"));
     if (!adminIsActive(m, this.org)) return void expect(result).toEqual({ ok: false, code: "forbidden" });
     if (!su || su.deleted) return void expect(result).toEqual({ ok: false, code: "not_found" });
-    findExpired(m, m.tokens.filter((t) => t.kind === "service_user" && t.org === this.org && !m.serviceUsers.find((s) => s.id === t.ownerId)?.deleted));
+    findExpired(
+      m,
+      m.tokens.filter((t) => t.kind === "service_user" && t.org === this.org && !m.serviceUsers.find((s) => s.id === t.ownerId)?.deleted),
+    );
     if (liveServiceTokens(m, this.org).length >= SERVICE_USER_TOKEN_LIMIT) {
       return void expect(result).toEqual({ ok: false, code: "token_limit_reached" });
     }
@@ -152,10 +187,16 @@ export class GenerateServiceToken extends Checked {
   }
 }
 
-export type RevokeRoute = { route: "own"; person: (typeof PEOPLE)[number] } | { route: "admin"; org: OrgLabel } | { route: "serviceUser"; org: OrgLabel; su: number };
+export type RevokeRoute =
+  | { route: "own"; person: (typeof PEOPLE)[number] }
+  | { route: "admin"; org: OrgLabel }
+  | { route: "serviceUser"; org: OrgLabel; su: number };
 
 export class Revoke extends Checked {
-  constructor(readonly how: RevokeRoute, readonly token: number) {
+  constructor(
+    readonly how: RevokeRoute,
+    readonly token: number,
+  ) {
     super();
   }
   async act(m: Model, r: Real) {
@@ -176,10 +217,11 @@ export class Revoke extends Checked {
       if (!adminIsActive(m, how.org)) return void expect(result).toEqual({ ok: false, code: "forbidden" });
       return this.expect(m, result, token && token.org === how.org ? token : undefined);
     }
-    const su = pick(m.serviceUsers.filter((s) => s.org === how.org), how.su);
-    const result = await outcome(async () =>
-      r.serviceUsers.revokeToken(await requireAdmin(r, how.org), su?.id ?? "su_missing", tokenId),
+    const su = pick(
+      m.serviceUsers.filter((s) => s.org === how.org),
+      how.su,
     );
+    const result = await outcome(async () => r.serviceUsers.revokeToken(await requireAdmin(r, how.org), su?.id ?? "su_missing", tokenId));
     if (!adminIsActive(m, how.org)) return void expect(result).toEqual({ ok: false, code: "forbidden" });
     if (!su || su.deleted) return void expect(result).toEqual({ ok: false, code: "not_found" });
     const visible = token && token.kind === "service_user" && token.org === how.org && token.ownerId === su.id;
@@ -202,13 +244,18 @@ export class Revoke extends Checked {
 }
 
 export class CreateServiceUser extends Checked {
-  constructor(readonly org: OrgLabel, readonly permissions: number) {
+  constructor(
+    readonly org: OrgLabel,
+    readonly permissions: number,
+  ) {
     super();
   }
   async act(m: Model, r: Real) {
     const name = `Robot ${m.serviceUsers.length}`;
     const permissions = SERVICE_PERMISSIONS[this.permissions]!;
-    const result = await outcome(async () => r.serviceUsers.create(await requireAdmin(r, this.org), { name, permissions: [...permissions] }));
+    const result = await outcome(async () =>
+      r.serviceUsers.create(await requireAdmin(r, this.org), { name, permissions: [...permissions] }),
+    );
     if (!adminIsActive(m, this.org)) return void expect(result).toEqual({ ok: false, code: "forbidden" });
     expect(result.ok).toBe(true);
     if (result.ok) m.serviceUsers.push({ id: result.value.id, org: this.org, name, permissions, deleted: false });
@@ -219,11 +266,19 @@ export class CreateServiceUser extends Checked {
 }
 
 export class PatchServiceUser extends Checked {
-  constructor(readonly org: OrgLabel, readonly su: number, readonly permissions: number, readonly rename: boolean) {
+  constructor(
+    readonly org: OrgLabel,
+    readonly su: number,
+    readonly permissions: number,
+    readonly rename: boolean,
+  ) {
     super();
   }
   async act(m: Model, r: Real) {
-    const su = pick(m.serviceUsers.filter((s) => s.org === this.org), this.su);
+    const su = pick(
+      m.serviceUsers.filter((s) => s.org === this.org),
+      this.su,
+    );
     const permissions = SERVICE_PERMISSIONS[this.permissions]!;
     const name = `${su?.name ?? "Robot"}'`;
     const patch = { permissions: [...permissions], ...(this.rename ? { name } : {}) };
@@ -243,11 +298,17 @@ export class PatchServiceUser extends Checked {
 }
 
 export class DeleteServiceUser extends Checked {
-  constructor(readonly org: OrgLabel, readonly su: number) {
+  constructor(
+    readonly org: OrgLabel,
+    readonly su: number,
+  ) {
     super();
   }
   async act(m: Model, r: Real) {
-    const su = pick(m.serviceUsers.filter((s) => s.org === this.org), this.su);
+    const su = pick(
+      m.serviceUsers.filter((s) => s.org === this.org),
+      this.su,
+    );
     const result = await outcome(async () => r.serviceUsers.delete(await requireAdmin(r, this.org), su?.id ?? "su_missing"));
     if (!adminIsActive(m, this.org)) return void expect(result).toEqual({ ok: false, code: "forbidden" });
     if (!su || su.deleted) return void expect(result).toEqual({ ok: false, code: "not_found" });
@@ -261,7 +322,10 @@ export class DeleteServiceUser extends Checked {
 }
 
 export class Verify extends Checked {
-  constructor(readonly token: number, readonly orgHint: "none" | "own" | "other") {
+  constructor(
+    readonly token: number,
+    readonly orgHint: "none" | "own" | "other",
+  ) {
     super();
   }
   override check(m: Readonly<Model>) {
@@ -313,7 +377,10 @@ export class Login extends Checked {
       return void expect(result).toEqual({ ok: false, code: "unauthenticated" });
     }
     if (token.kind === "service_user") return void expect(result).toEqual({ ok: false, code: "login_not_allowed" });
-    expect(result).toEqual({ ok: true, value: { orgId: r.orgIds[token.org], user: { id: r.uid(token.ownerId), name: expectedAccess(m, token).name } } });
+    expect(result).toEqual({
+      ok: true,
+      value: { orgId: r.orgIds[token.org], user: { id: r.uid(token.ownerId), name: expectedAccess(m, token).name } },
+    });
     recordUse(m, token);
   }
   toString() {
@@ -321,7 +388,11 @@ export class Login extends Checked {
   }
 }
 
-export type ListKind = { list: "own"; person: (typeof PEOPLE)[number] } | { list: "serviceUser"; org: OrgLabel; su: number } | { list: "serviceUsers"; org: OrgLabel } | { list: "admin"; org: OrgLabel };
+export type ListKind =
+  | { list: "own"; person: (typeof PEOPLE)[number] }
+  | { list: "serviceUser"; org: OrgLabel; su: number }
+  | { list: "serviceUsers"; org: OrgLabel }
+  | { list: "admin"; org: OrgLabel };
 
 export class List extends Checked {
   constructor(readonly what: ListKind) {
@@ -337,14 +408,20 @@ export class List extends Checked {
         return r.userTokens.list({ orgId: r.orgIds[org], userId: r.uid(user) });
       });
       if (member(m, org, user).status !== "active") return void expect(result).toEqual({ ok: false, code: "forbidden" });
-      findExpired(m, m.tokens.filter((t) => t.kind === "user" && t.org === org && t.ownerId === user));
+      findExpired(
+        m,
+        m.tokens.filter((t) => t.kind === "user" && t.org === org && t.ownerId === user),
+      );
       expect(result.ok && ids(result.value)).toEqual(ids(liveUserTokens(m, org, user)));
       return;
     }
     const admin = await outcome(() => requireAdmin(r, what.org));
     if (!adminIsActive(m, what.org)) return void expect(admin).toEqual({ ok: false, code: "forbidden" });
     if (what.list === "serviceUser") {
-      const su = pick(m.serviceUsers.filter((s) => s.org === what.org), what.su);
+      const su = pick(
+        m.serviceUsers.filter((s) => s.org === what.org),
+        what.su,
+      );
       const result = await outcome(() => r.serviceUsers.listTokens(r.orgIds[what.org], su?.id ?? "su_missing"));
       if (!su || su.deleted) return void expect(result).toEqual({ ok: false, code: "not_found" });
       expect(result.ok && ids(result.value)).toEqual(ids(liveServiceTokens(m, what.org).filter((t) => t.ownerId === su.id)));
@@ -354,9 +431,16 @@ export class List extends Checked {
       const result = await r.serviceUsers.list(r.orgIds[what.org], 200, undefined);
       const expected = m.serviceUsers
         .filter((s) => s.org === what.org && !s.deleted)
-        .map((s) => ({ id: s.id, name: s.name, permissions: [...s.permissions], activeTokenCount: liveServiceTokens(m, what.org).filter((t) => t.ownerId === s.id).length }));
+        .map((s) => ({
+          id: s.id,
+          name: s.name,
+          permissions: [...s.permissions],
+          activeTokenCount: liveServiceTokens(m, what.org).filter((t) => t.ownerId === s.id).length,
+        }));
       const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
-      expect(result.serviceUsers.map(({ id, name, permissions, activeTokenCount }) => ({ id, name, permissions, activeTokenCount })).sort(byId)).toEqual(expected.sort(byId));
+      expect(
+        result.serviceUsers.map(({ id, name, permissions, activeTokenCount }) => ({ id, name, permissions, activeTokenCount })).sort(byId),
+      ).toEqual(expected.sort(byId));
       return;
     }
     // The organization-wide view, a few items a page: every live token once, over all its pages.
@@ -367,7 +451,10 @@ export class List extends Checked {
       seen.push(...page.tokens.map((t) => t.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    findExpired(m, m.tokens.filter((t) => t.org === what.org));
+    findExpired(
+      m,
+      m.tokens.filter((t) => t.org === what.org),
+    );
     expect(seen.slice().sort()).toEqual(ids(m.tokens.filter((t) => t.org === what.org && isLive(m, t))));
   }
   toString() {
@@ -395,36 +482,118 @@ export const orgArb = fc.constantFrom(...ORGS);
 export const personArb = fc.constantFrom(...PEOPLE);
 export const timeArb = fc.integer({ min: 1, max: 60 });
 export const indexArb = fc.nat({ max: 40 });
-export const eventArb: fc.Arbitrary<LifecycleEvent> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ type: fc.constant("upsert" as const), org: orgArb, user: fc.constantFrom("ann", "bob"), t: timeArb, access: fc.nat({ max: ACCESS.length - 1 }) }) },
-  { weight: 4, arbitrary: fc.record({ type: fc.constantFrom("deactivate" as const, "reactivate" as const, "remove" as const), org: orgArb, user: fc.constantFrom("ann", "bob"), t: timeArb }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant("organizationDeleted" as const), org: orgArb, t: timeArb }) },
-  { weight: 1, arbitrary: fc.record({ type: fc.constant("settingsChanged" as const), org: orgArb, t: timeArb, ssoEnforced: fc.boolean() }) },
-).filter((e) => !("user" in e) || PEOPLE.some((p) => p.org === e.org && p.user === e.user));
+export const eventArb: fc.Arbitrary<LifecycleEvent> = fc
+  .oneof(
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        type: fc.constant("upsert" as const),
+        org: orgArb,
+        user: fc.constantFrom("ann", "bob"),
+        t: timeArb,
+        access: fc.nat({ max: ACCESS.length - 1 }),
+      }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        type: fc.constantFrom("deactivate" as const, "reactivate" as const, "remove" as const),
+        org: orgArb,
+        user: fc.constantFrom("ann", "bob"),
+        t: timeArb,
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ type: fc.constant("organizationDeleted" as const), org: orgArb, t: timeArb }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ type: fc.constant("settingsChanged" as const), org: orgArb, t: timeArb, ssoEnforced: fc.boolean() }),
+    },
+  )
+  .filter((e) => !("user" in e) || PEOPLE.some((p) => p.org === e.org && p.user === e.user));
 
 export const w = <T>(weight: number, arbitrary: fc.Arbitrary<T>) => ({ weight, arbitrary });
 export const listArb: fc.Arbitrary<ListKind> = fc.oneof(
-  w(3, personArb.map((p): ListKind => ({ list: "own", person: p }))),
-  w(1, fc.tuple(orgArb, indexArb).map(([o, s]): ListKind => ({ list: "serviceUser", org: o, su: s }))),
-  w(1, orgArb.map((o): ListKind => ({ list: "serviceUsers", org: o }))),
-  w(1, orgArb.map((o): ListKind => ({ list: "admin", org: o }))),
+  w(
+    3,
+    personArb.map((p): ListKind => ({ list: "own", person: p })),
+  ),
+  w(
+    1,
+    fc.tuple(orgArb, indexArb).map(([o, s]): ListKind => ({ list: "serviceUser", org: o, su: s })),
+  ),
+  w(
+    1,
+    orgArb.map((o): ListKind => ({ list: "serviceUsers", org: o })),
+  ),
+  w(
+    1,
+    orgArb.map((o): ListKind => ({ list: "admin", org: o })),
+  ),
 );
 export const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   // Events are the heart of it: drawn often, with times that collide and arrive out of order.
-  w(6, eventArb.map((e) => new Deliver(e))),
-  w(1, indexArb.map((i) => new Redeliver(i))),
-  w(4, personArb.map((p) => new Generate(p))),
-  w(1, fc.tuple(personArb, fc.integer({ min: 1, max: 6 }), fc.constantFrom("wrong" as const, "none" as const)).map(([p, n, pw]) => new GuessPasswords(p, n, pw))),
-  w(1, fc.tuple(orgArb, indexArb).map(([o, s]) => new GenerateServiceToken(o, s))),
-  w(1, fc.tuple(personArb, indexArb).map(([p, t]) => new Revoke({ route: "own", person: p }, t))),
-  w(1, fc.tuple(orgArb, indexArb).map(([o, t]) => new Revoke({ route: "admin", org: o }, t))),
-  w(1, fc.tuple(orgArb, indexArb, indexArb).map(([o, s, t]) => new Revoke({ route: "serviceUser", org: o, su: s }, t))),
-  w(1, fc.tuple(orgArb, fc.nat({ max: SERVICE_PERMISSIONS.length - 1 })).map(([o, p]) => new CreateServiceUser(o, p))),
-  w(1, fc.tuple(orgArb, indexArb, fc.nat({ max: SERVICE_PERMISSIONS.length - 1 }), fc.boolean()).map(([o, s, p, n]) => new PatchServiceUser(o, s, p, n))),
-  w(1, fc.tuple(orgArb, indexArb).map(([o, s]) => new DeleteServiceUser(o, s))),
-  w(2, fc.tuple(indexArb, fc.constantFrom("none" as const, "own" as const, "other" as const)).map(([t, o]) => new Verify(t, o))),
-  w(1, indexArb.map((t) => new Login(t))),
-  w(3, listArb.map((l) => new List(l))),
-  w(1, fc.constantFrom(30, 61, 3_600, 10 * 86_400, 29 * 86_400, 31 * 86_400).map((s) => new Advance(s))),
+  w(
+    6,
+    eventArb.map((e) => new Deliver(e)),
+  ),
+  w(
+    1,
+    indexArb.map((i) => new Redeliver(i)),
+  ),
+  w(
+    4,
+    personArb.map((p) => new Generate(p)),
+  ),
+  w(
+    1,
+    fc
+      .tuple(personArb, fc.integer({ min: 1, max: 6 }), fc.constantFrom("wrong" as const, "none" as const))
+      .map(([p, n, pw]) => new GuessPasswords(p, n, pw)),
+  ),
+  w(
+    1,
+    fc.tuple(orgArb, indexArb).map(([o, s]) => new GenerateServiceToken(o, s)),
+  ),
+  w(
+    1,
+    fc.tuple(personArb, indexArb).map(([p, t]) => new Revoke({ route: "own", person: p }, t)),
+  ),
+  w(
+    1,
+    fc.tuple(orgArb, indexArb).map(([o, t]) => new Revoke({ route: "admin", org: o }, t)),
+  ),
+  w(
+    1,
+    fc.tuple(orgArb, indexArb, indexArb).map(([o, s, t]) => new Revoke({ route: "serviceUser", org: o, su: s }, t)),
+  ),
+  w(
+    1,
+    fc.tuple(orgArb, fc.nat({ max: SERVICE_PERMISSIONS.length - 1 })).map(([o, p]) => new CreateServiceUser(o, p)),
+  ),
+  w(
+    1,
+    fc
+      .tuple(orgArb, indexArb, fc.nat({ max: SERVICE_PERMISSIONS.length - 1 }), fc.boolean())
+      .map(([o, s, p, n]) => new PatchServiceUser(o, s, p, n)),
+  ),
+  w(
+    1,
+    fc.tuple(orgArb, indexArb).map(([o, s]) => new DeleteServiceUser(o, s)),
+  ),
+  w(
+    2,
+    fc.tuple(indexArb, fc.constantFrom("none" as const, "own" as const, "other" as const)).map(([t, o]) => new Verify(t, o)),
+  ),
+  w(
+    1,
+    indexArb.map((t) => new Login(t)),
+  ),
+  w(
+    3,
+    listArb.map((l) => new List(l)),
+  ),
+  w(
+    1,
+    fc.constantFrom(30, 61, 3_600, 10 * 86_400, 29 * 86_400, 31 * 86_400).map((s) => new Advance(s)),
+  ),
 );
-

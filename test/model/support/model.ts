@@ -73,12 +73,17 @@ export interface Model {
 
 export const memberKey = (org: OrgLabel, user: string) => `${org}/${user}`;
 export const member = (m: Model, org: OrgLabel, user: string): ModelMember =>
-  m.members.get(memberKey(org, user)) ?? { status: "none", lastEventAt: -Infinity, access: { name: m.uid(user), permissions: [], groups: [], sites: [] } };
+  m.members.get(memberKey(org, user)) ?? {
+    status: "none",
+    lastEventAt: -Infinity,
+    access: { name: m.uid(user), permissions: [], groups: [], sites: [] },
+  };
 export const isLive = (m: Model, token: ModelToken) => !token.revoked && token.expiresAt * 1000 > m.now;
 export const isExpiredUnrevoked = (m: Model, token: ModelToken) => !token.revoked && token.expiresAt * 1000 <= m.now;
 export const liveUserTokens = (m: Model, org: OrgLabel, user: string) =>
   m.tokens.filter((t) => t.kind === "user" && t.org === org && t.ownerId === user && isLive(m, t));
-export const liveServiceTokens = (m: Model, org: OrgLabel) => m.tokens.filter((t) => t.kind === "service_user" && t.org === org && isLive(m, t));
+export const liveServiceTokens = (m: Model, org: OrgLabel) =>
+  m.tokens.filter((t) => t.kind === "service_user" && t.org === org && isLive(m, t));
 export const adminIsActive = (m: Model, org: OrgLabel) => member(m, org, ADMIN).status === "active";
 export const findExpired = (m: Model, tokens: readonly ModelToken[]) => {
   for (const token of tokens) if (isExpiredUnrevoked(m, token)) token.expiryFound = true;

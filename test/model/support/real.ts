@@ -1,16 +1,16 @@
 /** The system under test for the model-based test: the real domain on the real DynamoDB store, and the check that it agrees with the model. */
 import { expect } from "vitest";
-import { AdjustableClock } from "../../../functions/adapters/clock/clocks.ts";
-import { DynamoDbTokenStore } from "../../../functions/adapters/dynamodb/dynamodb-token-store.ts";
+import type { AdjustableClock } from "../../../functions/adapters/clock/clocks.ts";
+import type { DynamoDbTokenStore } from "../../../functions/adapters/dynamodb/dynamodb-token-store.ts";
 import { requireActiveMember } from "../../../functions/domain/access.ts";
 import { DomainError } from "../../../functions/domain/errors.ts";
-import { Memberships } from "../../../functions/domain/memberships.ts";
+import type { Memberships } from "../../../functions/domain/memberships.ts";
 import { SERVICE_USER_TOKEN_LIMIT, USER_TOKEN_LIMIT, type ActivityRecord, type MembershipRecord } from "../../../functions/domain/model.ts";
-import { OrganizationTokens } from "../../../functions/domain/organization-tokens.ts";
-import { ServiceUsers } from "../../../functions/domain/service-users.ts";
-import { UserTokens } from "../../../functions/domain/user-tokens.ts";
-import { TokenVerifier } from "../../../functions/domain/verification.ts";
-import { FakePasswordCheck } from "../../support/domain-harness.ts";
+import type { OrganizationTokens } from "../../../functions/domain/organization-tokens.ts";
+import type { ServiceUsers } from "../../../functions/domain/service-users.ts";
+import type { UserTokens } from "../../../functions/domain/user-tokens.ts";
+import type { TokenVerifier } from "../../../functions/domain/verification.ts";
+import type { FakePasswordCheck } from "../../support/domain-harness.ts";
 import { ADMIN, ADMIN_PERMISSION, ORGS, type OrgLabel, ACCESS, at, type LifecycleEvent, type Model, expectedAccess } from "./model.ts";
 
 // ---- the system under test -------------------------------------------------------------------------------
@@ -103,12 +103,17 @@ export async function checkInvariants(m: Model, r: Real): Promise<void> {
     const active = item!.status === "active" && item!.expiresAt * 1000 > now;
     if (!active) continue;
     const { name, permissions, groups, sites } = item!.principal;
-    expect({ token: token.id, access: { name, permissions, groups, sites } }).toEqual({ token: token.id, access: expectedAccess(m, token) });
+    expect({ token: token.id, access: { name, permissions, groups, sites } }).toEqual({
+      token: token.id,
+      access: expectedAccess(m, token),
+    });
     const owner = token.kind === "user" ? `${token.org}/${token.ownerId}` : `${token.org}/service`;
     activeCount.set(owner, (activeCount.get(owner) ?? 0) + 1);
   }
   for (const [owner, count] of activeCount) {
-    expect(count, `active tokens of ${owner}`).toBeLessThanOrEqual(owner.endsWith("/service") ? SERVICE_USER_TOKEN_LIMIT : USER_TOKEN_LIMIT);
+    expect(count, `active tokens of ${owner}`).toBeLessThanOrEqual(
+      owner.endsWith("/service") ? SERVICE_USER_TOKEN_LIMIT : USER_TOKEN_LIMIT,
+    );
   }
   for (const org of ORGS) {
     const records = await allActivity(r, org);

@@ -23,10 +23,7 @@ const TIME_TO_LIVE_MARGIN_SECONDS = 3600;
  * matters for the failure window after it, the lock until it ends (the window and the lock are the domain's).
  */
 export function passwordFailuresTimeToLive(entries: readonly string[], lockedUntil: string | null): number {
-  const lastRelevant = Math.max(
-    ...entries.map((at) => Date.parse(at) + FAILURE_WINDOW_MS),
-    lockedUntil ? Date.parse(lockedUntil) : 0,
-  );
+  const lastRelevant = Math.max(...entries.map((at) => Date.parse(at) + FAILURE_WINDOW_MS), lockedUntil ? Date.parse(lockedUntil) : 0);
   return Math.ceil(lastRelevant / 1000) + TIME_TO_LIVE_MARGIN_SECONDS;
 }
 

@@ -35,8 +35,7 @@ export const tokenEntity = {
   /** The organization's unrevoked tokens (the sparse index), by creation time. */
   organizationQuery: (orgId: string) => queries.tokensByOrganization(orgId),
   /** Where that list resumes after a token's creation time and id (it need not exist any more). */
-  organizationStartKey: (orgId: string, createdAt: string, tokenId: string) =>
-    startKeys.tokensByOrganization(orgId, createdAt, tokenId),
+  organizationStartKey: (orgId: string, createdAt: string, tokenId: string) => startKeys.tokensByOrganization(orgId, createdAt, tokenId),
   toItem: (token: TokenRecord): Item => ({
     ...keys.token(token.id),
     ...keys.tokenByOrganization(token.orgId, token.createdAt, token.id),
