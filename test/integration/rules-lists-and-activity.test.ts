@@ -242,4 +242,14 @@ describe("activity detail", () => {
     expect(rest.events[0]).not.toHaveProperty("tokenId");
     expect(Object.keys(rest.events[0]!).sort()).toEqual(["action", "actor", "at", "detail"]);
   });
+
+  test("a login's record names its token and has no detail", async () => {
+    const admin = await h.newAdmin();
+    const m = await h.addMember(admin.orgId, "lo", { name: "Lo" });
+    const t = await h.userTokens.generate({ ...m, name: "t" });
+    await h.verifier.login(t.secret);
+    const [login] = (await listActivity(h.store, admin.orgId, 1, undefined)).events;
+    expect(login).toEqual({ at: expect.any(String), action: "token.login", actor: { type: "user", id: "lo", name: "Lo" }, tokenId: t.token.id });
+    expect(Object.keys(login!).sort()).toEqual(["action", "actor", "at", "tokenId"]);
+  });
 });
