@@ -191,11 +191,13 @@ describe("Organization Deleted", () => {
     expect(await h.memberships.applyUserReactivated(event(org, "stay"))).toBe("stale");
   });
 
-  test("an organization nobody configured is deleted without SSO", async () => {
+  test("an organization nobody configured is deleted without SSO; a member without tokens is removed too", async () => {
     const org = uniqueOrg();
     await h.addMember(org, "plain");
     expect(await h.memberships.applyOrganizationDeleted({ orgId: org, occurredAt: h.nextEventTime() })).toBe("applied");
     expect(await h.store.getOrganizationSettings(org)).toMatchObject({ ssoEnforced: false });
+    // Its memberships end, also those of people who hold no token.
+    expect(await status(org, "plain")).toBe("removed");
   });
 });
 
