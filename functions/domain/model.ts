@@ -185,4 +185,8 @@ export const toTokenView = (token: TokenRecord): TokenView => ({
   hint: token.hint,
 });
 
-export const newestFirst = (a: TokenRecord, b: TokenRecord): number => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id);
+/** Code-unit order, as DynamoDB sorts string keys (localeCompare would ignore case and disagree with the index). */
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Newest first, ties by id: the same order as the organization-wide view's index, read backwards. */
+export const newestFirst = (a: TokenRecord, b: TokenRecord): number => byCodeUnits(b.createdAt, a.createdAt) || byCodeUnits(b.id, a.id);
