@@ -1,8 +1,9 @@
-import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
 import { ID_PATTERN } from "../functions/domain/ids.ts";
+import { hashPassword, MAX_PASSWORD_LENGTH, passwordHashSchema, passwordMatches } from "./password-hashing.ts";
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
@@ -50,12 +51,8 @@ export class IdentityProviderError extends Error {
 
 const ALG = "ES256";
 const MAX_EMAIL_LENGTH = 254;
-const MAX_PASSWORD_LENGTH = 256;
 const INVALID_CREDENTIALS = "incorrect email or password";
 const STATE_VERSION = 1;
-
-// scrypt cost: Node's default N, which keeps local logins and tests fast; this is not a production store.
-const SCRYPT = { N: 16384, r: 8, p: 1, keyLength: 32, saltLength: 16 } as const;
 
 /** Exactly one @ with text on both sides, no white space (checked on the lower-cased address). */
 const isEmail = (email: string) => email.length <= MAX_EMAIL_LENGTH && /^[^\s@]+@[^\s@]+$/.test(email);
@@ -93,21 +90,6 @@ function parseRequest<T>(schema: z.ZodType<T>, input: unknown): T {
   const { issues } = result.error;
   throw new IdentityProviderError("invalid_request", (issues.find((issue) => issue.code === "unrecognized_keys") ?? issues[0])!.message);
 }
-
-const passwordHashSchema = z.object({
-  algorithm: z.literal("scrypt"),
-  // Bounds keep a hand-edited file from demanding huge amounts of memory or time per login.
-  N: z
-    .int()
-    .min(1024)
-    .max(1 << 17)
-    .refine((n) => (n & (n - 1)) === 0),
-  r: z.int().min(1).max(16),
-  p: z.int().min(1).max(16),
-  salt: z.string().refine((salt) => Buffer.from(salt, "base64url").length >= 8),
-  hash: z.string().refine((hash) => Buffer.from(hash, "base64url").length >= 16 && Buffer.from(hash, "base64url").length <= 128),
-});
-type PasswordHash = z.infer<typeof passwordHashSchema>;
 
 const userRecordSchema = z.object({
   userId: z.string().regex(ID_PATTERN),
@@ -302,39 +284,6 @@ function resolveOptions(options: LocalIdentityProviderOptions): ResolvedOptions 
     throw new TypeError(`LocalIdentityProvider: invalid ${result.error.issues.map((issue) => issue.path.join(".")).join(", ")}`);
   }
   return result.data;
-}
-
-function deriveKey(password: string, salt: Buffer, params: { N: number; r: number; p: number }, length: number) {
-  return new Promise<Buffer>((resolve, reject) => {
-    const maxmem = 256 * params.N * params.r + 1024 * 1024; // scrypt needs ~128*N*r bytes
-    scrypt(password, salt, length, { N: params.N, r: params.r, p: params.p, maxmem }, (error, key) =>
-      error ? reject(error) : resolve(key),
-    );
-  });
-}
-
-async function hashPassword(password: string): Promise<PasswordHash> {
-  const salt = randomBytes(SCRYPT.saltLength);
-  const hash = await deriveKey(password, salt, SCRYPT, SCRYPT.keyLength);
-  const { N, r, p } = SCRYPT;
-  return { algorithm: "scrypt", N, r, p, salt: salt.toString("base64url"), hash: hash.toString("base64url") };
-}
-
-// Unknown users still cost one scrypt run, so response time does not reveal which emails exist.
-const DUMMY_SALT = randomBytes(SCRYPT.saltLength);
-
-async function passwordMatches(user: UserRecord | undefined, password: string): Promise<boolean> {
-  if (password.length === 0 || password.length > MAX_PASSWORD_LENGTH) {
-    return false;
-  }
-  if (user === undefined) {
-    const derived = await deriveKey(password, DUMMY_SALT, SCRYPT, SCRYPT.keyLength);
-    timingSafeEqual(derived, Buffer.alloc(derived.length));
-    return false;
-  }
-  const stored = Buffer.from(user.password.hash, "base64url");
-  const derived = await deriveKey(password, Buffer.from(user.password.salt, "base64url"), user.password, stored.length);
-  return timingSafeEqual(derived, stored);
 }
 
 async function generateSigningKey(forStateFile: boolean): Promise<SigningKey> {

@@ -12,7 +12,7 @@ import { FakePasswordCheck, TEST_CURSOR_KEY } from "../support/domain-harness.ts
 import { createTestTable } from "../support/table.ts";
 import { ADMIN, ADMIN_PERMISSION, PEOPLE, ORGS, at, type Model, memberKey } from "./support/model.ts";
 import type { Real } from "./support/real.ts";
-import { commandArb } from "./support/commands.ts";
+import { commandArb } from "./support/arbitraries.ts";
 
 /**
  * Model-based test of API.md's token rules. fast-check draws random sequences of commands — lifecycle events
