@@ -76,9 +76,9 @@ async function main() {
     // Seals list cursors. A fixed development key, so cursors outlive a restart; the stack generates its own.
     CURSOR_KEY: process.env.CURSOR_KEY ?? LOCAL_CURSOR_KEY,
     AWS_REGION: process.env.AWS_REGION ?? "local",
-    POWERTOOLS_SERVICE_NAME: "api-token-service",
+    SERVICE_NAME: "api-token-service",
     // Metrics are CloudWatch EMF lines: in AWS they become metrics, locally they would only be noise.
-    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? "true",
+    METRICS_DISABLED: process.env.METRICS_DISABLED ?? "true",
   });
 
   const identityProvider = await LocalIdentityProvider.open({

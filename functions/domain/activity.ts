@@ -11,7 +11,7 @@ import {
   type TokenRecord,
   type TokenSet,
 } from "./model.ts";
-import type { Clock, TokenStore } from "./ports.ts";
+import type { Clock, TokenRepository, TokenStore } from "./ports.ts";
 
 /** An activity record stamped by the service's own clock. Never given a secret, a hash or a password. */
 export function activity(
@@ -42,7 +42,10 @@ export const tokenDetail = (token: TokenRecord): Record<string, unknown> => ({
  * API.md: `token.expired` is recorded no later than the first request that finds the token expired, once per
  * token. Each record is written with a conditional mark on the token, so racing requests write it once.
  */
-export async function recordExpiries(deps: { store: TokenStore; clock: Clock }, tokens: readonly TokenRecord[]): Promise<void> {
+export async function recordExpiries(
+  deps: { store: Pick<TokenRepository, "recordExpiry">; clock: Clock },
+  tokens: readonly TokenRecord[],
+): Promise<void> {
   const now = deps.clock.now();
   await Promise.all(
     tokens

@@ -1,9 +1,8 @@
 import middy from "@middy/core";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult, Context } from "aws-lambda";
 import { parseBearer } from "./http/bearer.ts";
 import { logger } from "./logger.ts";
-import { metrics } from "./metrics.ts";
+import { publishMetrics } from "./metrics.ts";
 
 export type AuthorizerResult<TContext> = APIGatewaySimpleAuthorizerWithContextResult<TContext | Record<string, never>>;
 
@@ -17,7 +16,7 @@ export function authorizerHandler<TContext>(
   authorize: (token: string | undefined, event: APIGatewayRequestAuthorizerEventV2) => Promise<AuthorizerResult<TContext>>,
 ) {
   return middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult<TContext>, Error, Context>({ timeoutEarlyInMillis: 0 })
-    .use(logMetrics(metrics))
+    .use(publishMetrics())
     .handler(async (event) => {
       logger.resetKeys();
       logger.appendKeys({ routeArn: event.routeArn });

@@ -1,36 +1,52 @@
-import * as z from "zod/mini";
-
 /**
  * The functions' configuration, read from the environment the CDK stack (or the local server) sets, and
- * validated at cold start so a misconfigured function fails loudly on its first invocation.
- * zod/mini keeps this out of the way of the verify bundle's size.
+ * checked at cold start so a misconfigured function fails loudly on its first invocation. Errors name the
+ * variables, never their values (some are secrets).
+ *
+ * Checked by hand rather than with a schema: every function reads this, the verify function included, and a
+ * schema library would be a twentieth of its bundle (about 23 KB of zod/mini) for seven variables. The
+ * password-check settings, which only two functions read, keep their zod/mini schema (password-check.ts).
  */
-const baseSchema = z.object({
-  TABLE_NAME: z.string().check(z.minLength(3)),
+export interface BaseConfig {
+  readonly TABLE_NAME: string;
   /** The activity log's own table (append and read only). */
-  ACTIVITY_TABLE_NAME: z.string().check(z.minLength(3)),
+  readonly ACTIVITY_TABLE_NAME: string;
   /** Local mode only: DynamoDB Local's address. Unset in AWS. */
-  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  readonly DYNAMODB_ENDPOINT?: string;
   /** `test` lets the local server move time forward (POST /local/clock); never set in AWS. */
-  CLOCK: z._default(z.enum(["system", "test"]), "system"),
+  readonly CLOCK: "system" | "test";
   /**
    * The secret that seals list cursors (HMAC). Only the list functions get it: the CDK stack passes a secret
    * it generated (Secrets Manager), the local server a development key. Required by `requireCursorKey()`.
    */
-  CURSOR_KEY: z.optional(z.string().check(z.minLength(32))),
-});
+  readonly CURSOR_KEY?: string;
+}
 
-const passwordCheckSchema = z.discriminatedUnion("PASSWORD_CHECK", [
-  z.object({
-    PASSWORD_CHECK: z.literal("cognito"),
-    COGNITO_USER_POOL_ID: z.string().check(z.minLength(1)),
-    COGNITO_CLIENT_ID: z.string().check(z.minLength(1)),
-  }),
-  /** The local identity provider, in the local server's own process (no URL: it has no password route). */
-  z.object({ PASSWORD_CHECK: z.literal("local") }),
-  /** An identity provider whose passwords this service cannot check (an external OIDC issuer). */
-  z.object({ PASSWORD_CHECK: z.literal("none") }),
-]);
+type Env = Readonly<Record<string, string | undefined>>;
+
+const isUrl = (value: string) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol);
+
+function invalid(what: string, fields: readonly string[]): Error {
+  return new Error(`Invalid ${what} configuration in the environment: ${fields.join(", ")}`);
+}
+
+export function readBaseConfig(env: Env = process.env): BaseConfig {
+  const problems = [
+    ...((env.TABLE_NAME ?? "").length < 3 ? ["TABLE_NAME"] : []),
+    ...((env.ACTIVITY_TABLE_NAME ?? "").length < 3 ? ["ACTIVITY_TABLE_NAME"] : []),
+    ...(env.DYNAMODB_ENDPOINT !== undefined && !isUrl(env.DYNAMODB_ENDPOINT) ? ["DYNAMODB_ENDPOINT"] : []),
+    ...(env.CLOCK !== undefined && env.CLOCK !== "system" && env.CLOCK !== "test" ? ["CLOCK"] : []),
+    ...(env.CURSOR_KEY !== undefined && env.CURSOR_KEY.length < 32 ? ["CURSOR_KEY"] : []),
+  ];
+  if (problems.length > 0) throw invalid("base", problems);
+  return {
+    TABLE_NAME: env.TABLE_NAME as string,
+    ACTIVITY_TABLE_NAME: env.ACTIVITY_TABLE_NAME as string,
+    ...(env.DYNAMODB_ENDPOINT !== undefined ? { DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT } : {}),
+    CLOCK: (env.CLOCK as BaseConfig["CLOCK"] | undefined) ?? "system",
+    ...(env.CURSOR_KEY !== undefined ? { CURSOR_KEY: env.CURSOR_KEY } : {}),
+  };
+}
 
 /**
  * A claim name: printable ASCII without spaces (`sub`, `custom:platform_user_id`, or a namespaced URL such
@@ -39,52 +55,27 @@ const passwordCheckSchema = z.discriminatedUnion("PASSWORD_CHECK", [
 const CLAIM_NAME = /^[\x21-\x7e]{1,256}$/;
 const NOT_A_PERSON_CLAIM = new Set(["iss", "aud", "exp", "nbf", "iat", "jti", "auth_time", "token_use", "client_id", "scope"]);
 
-/** Read by the functions that take a person's session (the management routes), not by verify. */
-const sessionSchema = z.object({
-  /**
-   * The JWT claim that carries the platform's user id (API.md Conventions): `sub` for an external issuer;
-   * with the built-in Cognito pool, whose `sub` Cognito generates, a custom attribute such as
-   * `custom:platform_user_id`. Unset or empty: `sub`.
-   */
-  SESSION_USER_ID_CLAIM: z.optional(
-    z.union([
-      z.literal(""),
-      z.string().check(
-        z.regex(CLAIM_NAME),
-        z.refine((claim) => !NOT_A_PERSON_CLAIM.has(claim)),
-      ),
-    ]),
-  ),
-});
-
-export type BaseConfig = z.infer<typeof baseSchema>;
-export type PasswordCheckConfig = z.infer<typeof passwordCheckSchema>;
-
-function parse<T>(schema: z.ZodMiniType<T>, what: string): T {
-  const result = schema.safeParse(process.env);
-  if (!result.success) {
-    // Names only: values may be secrets.
-    const fields = result.error.issues.map((issue) => issue.path.join(".")).join(", ");
-    throw new Error(`Invalid ${what} configuration in the environment: ${fields}`);
-  }
-  return result.data;
-}
-
-export const readBaseConfig = (): BaseConfig => parse(baseSchema, "base");
-export const readPasswordCheckConfig = (): PasswordCheckConfig => parse(passwordCheckSchema, "password check");
-
 export interface SessionConfig {
   /** The claim that names the person (`SESSION_USER_ID_CLAIM`, default `sub`). */
   readonly userIdClaim: string;
 }
-export function readSessionConfig(): SessionConfig {
-  const { SESSION_USER_ID_CLAIM } = parse(sessionSchema, "session");
-  return { userIdClaim: SESSION_USER_ID_CLAIM || "sub" };
+
+/**
+ * Read by the functions that take a person's session (the management routes), not by verify.
+ * `SESSION_USER_ID_CLAIM` is the JWT claim that carries the platform's user id (API.md Conventions): `sub`
+ * for an external issuer; with the built-in Cognito pool, whose `sub` Cognito generates, a custom attribute
+ * such as `custom:platform_user_id`. Unset or empty: `sub`.
+ */
+export function readSessionConfig(env: Env = process.env): SessionConfig {
+  const claim = env.SESSION_USER_ID_CLAIM;
+  if (!claim) return { userIdClaim: "sub" };
+  if (!CLAIM_NAME.test(claim) || NOT_A_PERSON_CLAIM.has(claim)) throw invalid("session", ["SESSION_USER_ID_CLAIM"]);
+  return { userIdClaim: claim };
 }
 
 /** For the list functions, at cold start: without the key they could not hand out or take back a cursor. */
 export function requireCursorKey(): string {
   const { CURSOR_KEY } = readBaseConfig();
-  if (!CURSOR_KEY) throw new Error("Invalid cursor configuration in the environment: CURSOR_KEY");
+  if (!CURSOR_KEY) throw invalid("cursor", ["CURSOR_KEY"]);
   return CURSOR_KEY;
 }

@@ -1,10 +1,9 @@
 import middy from "@middy/core";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { Context, EventBridgeEvent } from "aws-lambda";
 import type { z } from "zod";
 import { describeIssues } from "../domain/schemas.ts";
 import { logger } from "./logger.ts";
-import { metrics } from "./metrics.ts";
+import { publishMetrics } from "./metrics.ts";
 
 export type PlatformEvent = EventBridgeEvent<string, unknown>;
 
@@ -17,7 +16,7 @@ export function eventHandler<TSchema extends z.ZodType>(options: {
   apply: (detail: z.output<TSchema>) => Promise<string>;
 }) {
   return middy<PlatformEvent, void, Error, Context>({ timeoutEarlyInMillis: 0 })
-    .use(logMetrics(metrics))
+    .use(publishMetrics())
     .handler(async (event) => {
       logger.resetKeys();
       logger.appendKeys({ eventId: event.id, detailType: event["detail-type"], source: event.source });

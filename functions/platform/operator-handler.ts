@@ -1,10 +1,9 @@
 import middy from "@middy/core";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { Context } from "aws-lambda";
 import type { z } from "zod";
 import { describeIssues } from "../domain/schemas.ts";
 import { logger } from "./logger.ts";
-import { metrics } from "./metrics.ts";
+import { publishMetrics } from "./metrics.ts";
 
 /** What the console shows: the result, or what was wrong with the input and a hint (nothing was changed). */
 export type OperatorAnswer<TResult> = ({ ok: true } & TResult) | ({ ok: false; error: string } & Record<string, unknown>);
@@ -23,7 +22,7 @@ export function operatorHandler<TSchema extends z.ZodType, TResult extends objec
   metrics?: boolean;
 }) {
   const stack = middy<unknown, OperatorAnswer<TResult>, Error, Context>({ timeoutEarlyInMillis: 0 });
-  if (options.metrics) stack.use(logMetrics(metrics));
+  if (options.metrics) stack.use(publishMetrics());
   return stack.handler(async (event, context) => {
     logger.resetKeys();
     logger.appendKeys({ requestId: context?.awsRequestId });

@@ -3,7 +3,31 @@ import { CognitoPasswordCheck } from "../adapters/identity/cognito-password-chec
 import { LocalPasswordCheck } from "../adapters/identity/local-password-check.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { PasswordCheck } from "../domain/ports.ts";
-import { readPasswordCheckConfig } from "./config.ts";
+import * as z from "zod/mini";
+
+const passwordCheckSchema = z.discriminatedUnion("PASSWORD_CHECK", [
+  z.object({
+    PASSWORD_CHECK: z.literal("cognito"),
+    COGNITO_USER_POOL_ID: z.string().check(z.minLength(1)),
+    COGNITO_CLIENT_ID: z.string().check(z.minLength(1)),
+  }),
+  /** The local identity provider, in the local server's own process (no URL: it has no password route). */
+  z.object({ PASSWORD_CHECK: z.literal("local") }),
+  /** An identity provider whose passwords this service cannot check (an external OIDC issuer). */
+  z.object({ PASSWORD_CHECK: z.literal("none") }),
+]);
+
+export type PasswordCheckConfig = z.infer<typeof passwordCheckSchema>;
+
+/** The password-check settings, checked at cold start; errors name the variables, never their values. */
+export function readPasswordCheckConfig(env: Readonly<Record<string, string | undefined>> = process.env): PasswordCheckConfig {
+  const result = passwordCheckSchema.safeParse(env);
+  if (!result.success) {
+    const fields = result.error.issues.map((issue) => issue.path.join(".") || "PASSWORD_CHECK").join(", ");
+    throw new Error(`Invalid password check configuration in the environment: ${fields}`);
+  }
+  return result.data;
+}
 
 /** Wires the password re-check to the configured identity provider. */
 export function createPasswordCheck(): PasswordCheck {

@@ -1,21 +1,11 @@
-import { createDocumentClient } from "../adapters/dynamodb/client.ts";
 import { DynamoDbTokenStore } from "../adapters/dynamodb/dynamodb-token-store.ts";
-import { systemClock, testClock } from "../adapters/clock/clocks.ts";
-import type { Clock, TokenStore } from "../domain/ports.ts";
-import { readBaseConfig } from "./config.ts";
-import { countActivity } from "./metrics.ts";
+import type { TokenStore } from "../domain/ports.ts";
+import { clock, documentClient, storeOptions, tableNames } from "./runtime.ts";
 
 /**
- * The composition root for what every function needs: the store and the clock, built once per process at
- * cold start. Adapters that only some functions need (password check) are wired in their own modules, so
- * the verify bundle does not carry them.
+ * The composition root for the functions that need the whole store (every aggregate). Adapters that only
+ * some functions need (password check) are wired in their own modules; the verification path takes only the
+ * token repository (token-repository.ts), so its bundle carries neither.
  */
-const config = readBaseConfig();
-
-export const store: TokenStore = new DynamoDbTokenStore(
-  createDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT }),
-  { tokens: config.TABLE_NAME, activity: config.ACTIVITY_TABLE_NAME },
-  { onActivity: (record) => countActivity(record.action), cursorKey: config.CURSOR_KEY },
-);
-
-export const clock: Clock = config.CLOCK === "test" ? testClock : systemClock;
+export const store: TokenStore = new DynamoDbTokenStore(documentClient, tableNames, storeOptions);
+export { clock };

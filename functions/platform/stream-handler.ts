@@ -1,9 +1,8 @@
 import middy from "@middy/core";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { logger } from "./logger.ts";
-import { metrics } from "./metrics.ts";
+import { publishMetrics } from "./metrics.ts";
 
 /**
  * Every DynamoDB stream function is built here: each record of the batch decoded, applied, its outcome logged.
@@ -19,7 +18,7 @@ export function streamHandler<TSubject>(options: {
   apply: (subject: TSubject) => Promise<string>;
 }) {
   return middy<DynamoDBStreamEvent, DynamoDBBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
-    .use(logMetrics(metrics))
+    .use(publishMetrics())
     .handler(async (event) => {
       const failures: DynamoDBBatchResponse["batchItemFailures"] = [];
       for (const record of event.Records) {

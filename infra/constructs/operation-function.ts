@@ -20,7 +20,7 @@ export const REPOSITORY_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const ESM_REQUIRE_BANNER =
   'import { createRequire as __bannerCreateRequire } from "node:module"; const require = __bannerCreateRequire(import.meta.url);';
 
-/** What every function's logs and metrics are filed under (Powertools reads these). */
+/** What every function's logs and metrics are filed under (platform/logger.ts and metrics.ts read these). */
 export const SERVICE_NAME = "api-token-service";
 export const METRICS_NAMESPACE = "ApiTokenService";
 
@@ -102,7 +102,7 @@ export interface OperationFunctionProps {
   readonly invocation: "synchronous" | "asynchronous" | "event-source-mapping";
   /** The tables and the access to them; leave out for a function that touches no table. */
   readonly tables?: OperationTables;
-  /** Added to the environment every function gets (table names, Powertools settings, NODE_OPTIONS). */
+  /** Added to the environment every function gets (table names, log and metrics settings, NODE_OPTIONS). */
   readonly environment?: Readonly<Record<string, string>>;
   /**
    * Asynchronous functions: the on-failure destination of their invocations, after Lambda's own retries,
@@ -115,7 +115,7 @@ export interface OperationFunctionProps {
   readonly timeout?: Duration;
   /** @default one month */
   readonly logRetention?: RetentionDays;
-  /** Application log level (Lambda's log-level filter and Powertools). @default "INFO" */
+  /** Application log level (Lambda's log-level filter and platform/logger.ts). @default "INFO" */
   readonly logLevel?: LogLevel;
   /**
    * Bundle source maps and turn them on (`--enable-source-maps`): readable stack traces for a larger bundle
@@ -163,9 +163,9 @@ export class OperationFunction extends Construct {
 
     const environment: Record<string, string> = {
       ...(props.sourceMaps ? { NODE_OPTIONS: "--enable-source-maps" } : {}),
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
-      POWERTOOLS_LOG_LEVEL: logLevel,
-      POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? METRICS_NAMESPACE,
+      SERVICE_NAME: SERVICE_NAME,
+      LOG_LEVEL: logLevel,
+      METRICS_NAMESPACE: props.metricsNamespace ?? METRICS_NAMESPACE,
     };
     if (props.tables) {
       environment.TABLE_NAME = props.tables.tokens.table.tableName;

@@ -70,6 +70,8 @@ export class ServiceApi extends StackPart {
   readonly cursorKey: Secret;
   readonly verifyCallerPolicy: ManagedPolicy;
   readonly verifyCallerRole?: Role;
+  /** Made by addRoutes: lets same-account principals invoke the verify function directly. */
+  verifyInvokePolicy?: ManagedPolicy;
   private readonly props: ServiceApiProps;
 
   constructor(scope: Construct, id: string, props: ServiceApiProps) {
@@ -144,6 +146,7 @@ export class ServiceApi extends StackPart {
         }),
         authorizer: authorizers[route.auth],
       });
+      if (route.auth === "iam") this.allowDirectInvocation(route, fn);
       if (route.auth === "none") {
         Validations.of(apiRoute!).acknowledge({
           id: "AwsSolutions-APIG4",
@@ -153,6 +156,34 @@ export class ServiceApi extends StackPart {
         });
       }
     }
+  }
+
+  /**
+   * Services inside AWS may skip API Gateway (and its $1.00 per million requests) and invoke the verify
+   * function itself with `{ token, orgId? }` (README, "Verify without API Gateway"): a managed policy for
+   * principals of this account, and the function's resource policy for the accounts in verifyCallerAccounts
+   * (whose principals also need `lambda:InvokeFunction` on it in their own account; the role above has it).
+   */
+  private allowDirectInvocation(route: RouteDefinition, fn: IFunction): void {
+    if (this.verifyInvokePolicy) throw new Error(`Only one IAM-authorized route can be invoked directly; ${route.path} is a second.`);
+    const stackName = Stack.of(this).stackName;
+    this.verifyInvokePolicy = new ManagedPolicy(this, "VerifyInvokePolicy", {
+      description: `Invoke the verify function of ${stackName} directly (lambda:InvokeFunction), and nothing else`,
+      statements: [new PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: [fn.functionArn] })],
+    });
+    this.verifyCallerRole?.addManagedPolicy(this.verifyInvokePolicy);
+    for (const account of this.props.verifyCallerAccounts) {
+      fn.addPermission(`DirectInvoke${account}`, { principal: new AccountPrincipal(account), action: "lambda:InvokeFunction" });
+    }
+    new CfnOutput(this, "VerifyFunctionArn", {
+      description: "Invoke directly with { token, orgId? } (lambda:InvokeFunction): the verification result, no API Gateway",
+      value: fn.functionArn,
+      exportName: `${stackName}-VerifyFunctionArn`,
+    });
+    new CfnOutput(this, "VerifyInvokePolicyArn", {
+      description: "Attach to same-account principals that invoke the verify function directly",
+      value: this.verifyInvokePolicy.managedPolicyArn,
+    });
   }
 
   /**

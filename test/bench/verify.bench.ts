@@ -84,7 +84,7 @@ async function main() {
       ACTIVITY_TABLE_NAME: `${tableName}-activity`,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       CLOCK: "system",
-      POWERTOOLS_LOG_LEVEL: "WARN",
+      LOG_LEVEL: "WARN",
     });
 
     const { Memberships } = await import("../../functions/domain/memberships.ts");

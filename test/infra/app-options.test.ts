@@ -47,7 +47,7 @@ describe("context options", () => {
   });
 
   test("sourceMaps turns source maps on in every function", () => {
-    const functions = ofType("AWS::Lambda::Function").filter(([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME);
+    const functions = ofType("AWS::Lambda::Function").filter(([, f]) => f.Properties.Environment?.Variables?.SERVICE_NAME);
     expect(functions.length).toBeGreaterThan(20);
     for (const [id, fn] of functions) expect(fn.Properties.Environment.Variables.NODE_OPTIONS, id).toBe("--enable-source-maps");
   });
@@ -93,7 +93,7 @@ describe("context options", () => {
     });
   });
 
-  test("verifyCallerAccounts: a role those accounts may assume, allowed to invoke POST /v1/verify and nothing else", () => {
+  test("verifyCallerAccounts: a role those accounts may assume, allowed to call POST /v1/verify or invoke its function, and nothing else", () => {
     const roles = ofType("AWS::IAM::Role").filter(([, role]) =>
       JSON.stringify(role.Properties.AssumeRolePolicyDocument).includes("333333333333"),
     );
@@ -102,8 +102,21 @@ describe("context options", () => {
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
       expect.objectContaining({ Action: "sts:AssumeRole", Effect: "Allow", Principal: { AWS: "arn:aws:iam::333333333333:root" } }),
     ]);
-    const [policyId, policy] = ofType("AWS::IAM::ManagedPolicy")[0]!;
-    expect(role.Properties.ManagedPolicyArns).toEqual([{ Ref: policyId }]);
+    const policies = ofType("AWS::IAM::ManagedPolicy");
+    const [policyId, policy] = policies.find(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes("execute-api"))!;
+    const [invokePolicyId, invokePolicy] = policies.find(([, p]) =>
+      JSON.stringify(p.Properties.PolicyDocument).includes("lambda:InvokeFunction"),
+    )!;
+    expect(role.Properties.ManagedPolicyArns).toEqual([{ Ref: policyId }, { Ref: invokePolicyId }]);
+    const [verifyId] = ofType("AWS::Lambda::Function").find(([, fn]) => fn.Properties.Description === "verify-token")!;
+    expect(invokePolicy.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: "Allow", Action: "lambda:InvokeFunction", Resource: { "Fn::GetAtt": [verifyId, "Arn"] } },
+    ]);
+    // The verify function's resource policy lets that account invoke it directly (its principals need the policy too).
+    const direct = ofType("AWS::Lambda::Permission").filter(([, p]) => p.Properties.Principal === "333333333333");
+    expect(direct.map(([, p]) => p.Properties)).toEqual([
+      { Action: "lambda:InvokeFunction", FunctionName: { "Fn::GetAtt": [verifyId, "Arn"] }, Principal: "333333333333" },
+    ]);
     // Nothing else is attached to the role.
     const inline = ofType("AWS::IAM::Policy").filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
     expect(inline).toEqual([]);
@@ -141,9 +154,9 @@ describe("context options", () => {
   // The authorizer cache from context (tokenAuthorizerCacheTtlSeconds) is in stack-options.test.ts: the
   // authorizer renders nothing in this stack's template (other APIs attach it).
   test("the log level comes from context", () => {
-    for (const [, fn] of ofType("AWS::Lambda::Function").filter(([, f]) => f.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME)) {
+    for (const [, fn] of ofType("AWS::Lambda::Function").filter(([, f]) => f.Properties.Environment?.Variables?.SERVICE_NAME)) {
       expect(fn.Properties.LoggingConfig.ApplicationLogLevel).toBe("DEBUG");
-      expect(fn.Properties.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe("DEBUG");
+      expect(fn.Properties.Environment.Variables.LOG_LEVEL).toBe("DEBUG");
     }
   });
 

@@ -103,7 +103,7 @@ describe("stages side by side in one account and region", () => {
     const namespaces = (app: keyof typeof APPS) =>
       new Set(
         ofType(app, "AWS::Lambda::Function")
-          .map(([, fn]) => fn.Properties.Environment?.Variables?.POWERTOOLS_METRICS_NAMESPACE)
+          .map(([, fn]) => fn.Properties.Environment?.Variables?.METRICS_NAMESPACE)
           .filter((namespace) => namespace !== undefined),
       );
     expect(namespaces("default")).toEqual(new Set(["ApiTokenService"]));
@@ -150,9 +150,7 @@ describe("the platform user id claim", () => {
     ["default", DEFAULT_POOL_USER_ID_CLAIM],
     ["green", "custom:platform_user_id"],
   ] as const)("%s: the claim reaches every session function, and only those", (app, claim) => {
-    const functions = ofType(app, "AWS::Lambda::Function").filter(
-      ([, fn]) => fn.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME,
-    );
+    const functions = ofType(app, "AWS::Lambda::Function").filter(([, fn]) => fn.Properties.Environment?.Variables?.SERVICE_NAME);
     let sessionFunctions = 0;
     for (const [id, fn] of functions) {
       const value = fn.Properties.Environment.Variables.SESSION_USER_ID_CLAIM;

@@ -33,9 +33,9 @@ describe("every function", () => {
     });
     const variables = fn.Properties.Environment.Variables;
     expect(variables).toMatchObject({
-      POWERTOOLS_SERVICE_NAME: "api-token-service",
-      POWERTOOLS_LOG_LEVEL: "INFO",
-      POWERTOOLS_METRICS_NAMESPACE: "ApiTokenService",
+      SERVICE_NAME: "api-token-service",
+      LOG_LEVEL: "INFO",
+      METRICS_NAMESPACE: "ApiTokenService",
     });
     // The table names exactly where the definition gives table access.
     if (definition.tableAccess === "none") {

@@ -83,20 +83,43 @@ describe("stage, throttling, access logs, CORS", () => {
   });
 });
 
-describe("who may call POST /v1/verify", () => {
+describe("who may call POST /v1/verify, or invoke the verify function directly", () => {
+  const managedPolicy = (outputName: string) => {
+    const ref = app.outputs[outputName]!.Value as { Ref: string };
+    const found = app.ofType("AWS::IAM::ManagedPolicy").find(([id]) => id === ref.Ref);
+    expect(found, outputName).toBeDefined();
+    return found![1];
+  };
+  const verifyFunctionId = () => {
+    const found = app.ofType("AWS::Lambda::Function").find(([, fn]) => fn.Properties.Description === "verify-token");
+    return found![0];
+  };
+
   test("same-account callers get a managed policy that allows that route only; no cross-account role by default", () => {
-    app.template.resourceCountIs("AWS::IAM::ManagedPolicy", 1);
-    const [policyId, policy] = app.ofType("AWS::IAM::ManagedPolicy")[0]!;
+    app.template.resourceCountIs("AWS::IAM::ManagedPolicy", 2);
     const [apiId] = app.ofType("AWS::ApiGatewayV2::Api")[0]!;
-    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+    expect(managedPolicy("VerifyCallerPolicyArn").Properties.PolicyDocument.Statement).toEqual([
       {
         Effect: "Allow",
         Action: "execute-api:Invoke",
         Resource: { "Fn::Join": ["", ["arn:aws:execute-api:eu-west-1:123456789012:", { Ref: apiId }, "/$default/POST/v1/verify"]] },
       },
     ]);
-    expect(app.outputs.VerifyCallerPolicyArn!.Value).toEqual({ Ref: policyId });
     expect(app.outputs.VerifyCallerRoleArn).toBeUndefined();
+  });
+
+  test("and a managed policy that allows invoking the verify function, and nothing else; its ARN is an exported output", () => {
+    const fnId = verifyFunctionId();
+    expect(managedPolicy("VerifyInvokePolicyArn").Properties.PolicyDocument.Statement).toEqual([
+      { Effect: "Allow", Action: "lambda:InvokeFunction", Resource: { "Fn::GetAtt": [fnId, "Arn"] } },
+    ]);
+    expect(app.outputs.VerifyFunctionArn).toMatchObject({
+      Value: { "Fn::GetAtt": [fnId, "Arn"] },
+      Export: { Name: "ApiTokenService-VerifyFunctionArn" },
+    });
+    // No account is allowed by the function's resource policy by default: only API Gateway may invoke it.
+    const permissions = app.ofType("AWS::Lambda::Permission").filter(([, p]) => JSON.stringify(p.Properties.FunctionName).includes(fnId));
+    expect(permissions.map(([, p]) => p.Properties.Principal)).toEqual(["apigateway.amazonaws.com"]);
   });
 });
 

@@ -298,7 +298,8 @@ describe("unexpected failures: 500 internal_error in API.md's shape, naming the 
 
   test("an event that is not an object at all", async () => {
     const ctx = context();
-    expectInternalError(await verifyToken(null as unknown as HttpEvent, ctx), ctx.awsRequestId);
+    const route = httpHandler({ access: "open", run: async () => ({}) });
+    expectInternalError(await route(null as unknown as HttpEvent, ctx), ctx.awsRequestId);
   });
 
   test("the error mapper's own logging failing is still a 500 in the error shape, not a Lambda error", async () => {

@@ -39,8 +39,8 @@ beforeAll(async () => {
     CLOCK: "test",
     PASSWORD_CHECK: "local",
     CURSOR_KEY: TEST_CURSOR_KEY,
-    POWERTOOLS_METRICS_DISABLED: "true",
-    POWERTOOLS_LOG_LEVEL: "SILENT",
+    METRICS_DISABLED: "true",
+    LOG_LEVEL: "SILENT",
   });
   const { testClock } = await import("../../functions/adapters/clock/clocks.ts");
   const { startLocalServer } = await import("../../local/server.ts");

@@ -15,7 +15,7 @@ const authorize = (event: APIGatewayRequestAuthorizerEventV2) => authorizer(even
 
 beforeAll(async () => {
   h = await createDomainHarness();
-  configureHandlersFor(h, { POWERTOOLS_LOG_LEVEL: "WARN" });
+  configureHandlersFor(h, { LOG_LEVEL: "WARN" });
   revokeUserTokens = (await import("../../functions/operations/revoke-user-tokens.ts")).handler as never;
   authorizer = (await import("../../functions/authorizers/token-authorizer.ts")).handler as never;
 });

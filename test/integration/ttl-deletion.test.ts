@@ -19,8 +19,8 @@ beforeAll(async () => {
     TABLE_NAME: h.tables.tokens,
     ACTIVITY_TABLE_NAME: h.tables.activity,
     DYNAMODB_ENDPOINT: inject("dynamoDbEndpoint"),
-    POWERTOOLS_METRICS_DISABLED: "true",
-    POWERTOOLS_LOG_LEVEL: "WARN",
+    METRICS_DISABLED: "true",
+    LOG_LEVEL: "WARN",
   });
   onTokenDeleted = (await import("../../functions/streams/on-token-deleted.ts")).handler as never;
 });

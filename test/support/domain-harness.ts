@@ -42,8 +42,8 @@ export function configureHandlersFor(h: { tables: { tokens: string; activity: st
     TABLE_NAME: h.tables.tokens,
     ACTIVITY_TABLE_NAME: h.tables.activity,
     DYNAMODB_ENDPOINT: inject("dynamoDbEndpoint"),
-    POWERTOOLS_METRICS_DISABLED: "true",
-    POWERTOOLS_LOG_LEVEL: "SILENT",
+    METRICS_DISABLED: "true",
+    LOG_LEVEL: "SILENT",
     ...overrides,
   });
 }

@@ -20,8 +20,8 @@ beforeAll(async () => {
     AWS_REGION: "local",
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
-    POWERTOOLS_METRICS_DISABLED: "true",
-    POWERTOOLS_LOG_LEVEL: "SILENT",
+    METRICS_DISABLED: "true",
+    LOG_LEVEL: "SILENT",
   });
   handler = (await import("../../functions/api/verify-token.ts")).handler as never;
 });

@@ -1,4 +1,4 @@
-import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { ActivityRecord, MembershipRecord, Page, ServiceUserRecord, TokenRecord, TokenSet } from "../../domain/model.ts";
 import type { TokenRepository } from "../../domain/ports.ts";
 import { expiryRecordedMarkerEntity } from "./entities/expiry-recorded-marker.ts";
@@ -6,9 +6,9 @@ import { ACTIVE_MEMBERSHIP, membershipAttributes, membershipEntity } from "./ent
 import { serviceUserEntity } from "./entities/service-user.ts";
 import { TOKEN_ITEM, tokenAttributes as T, tokenEntity } from "./entities/token.ts";
 import { tokenSetEntity } from "./entities/token-set.ts";
-import type { Pager } from "./paging.ts";
+import { Pager } from "./paging.ts";
 import { unlessConditionFails, unlessUnavailable } from "./store-errors.ts";
-import { epochSeconds, mustExist, mustNotExist, versionCondition, type StoreTable, type TransactItem } from "./table.ts";
+import { epochSeconds, mustExist, mustNotExist, StoreTable, type TableNames, type TransactItem, versionCondition } from "./table.ts";
 import { appendActivity, dropFromTokenSet, putNewToken, putTokenSet, revokeToken, stillActive } from "./writes.ts";
 
 /** The DynamoDB adapter of `TokenRepository`: tokens and their sets, every invariant a condition. */
@@ -160,4 +160,17 @@ export class DynamoDbTokens implements TokenRepository {
       visible,
     );
   }
+}
+
+/**
+ * The tokens aggregate on its own (the verification path), built as `DynamoDbTokenStore` builds it, so a
+ * function that needs nothing else bundles no other adapter.
+ */
+export function createTokenRepository(
+  client: DynamoDBDocumentClient,
+  tables: TableNames,
+  options: { onActivity?: (record: ActivityRecord) => void; cursorKey?: string } = {},
+): TokenRepository {
+  const table = new StoreTable(client, tables, options.onActivity);
+  return new DynamoDbTokens(table, new Pager(table, options.cursorKey));
 }

@@ -1,6 +1,5 @@
 import middy, { type MiddlewareObj } from "@middy/core";
 import httpHeaderNormalizer from "@middy/http-header-normalizer";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { DomainError } from "../../domain/errors.ts";
 import type { MembershipRecord } from "../../domain/model.ts";
@@ -8,7 +7,7 @@ import type { SessionPerson } from "../../domain/ports.ts";
 import { requireActiveMember, requireAdmin, type MembershipLookup } from "../../domain/access.ts";
 import { readSessionConfig } from "../config.ts";
 import { logger } from "../logger.ts";
-import { metrics } from "../metrics.ts";
+import { publishMetrics } from "../metrics.ts";
 import { JSON_HEADERS, toErrorResponse } from "./errors.ts";
 import { assertUtf8Charset, hasLoneSurrogate, requestBodyLength, requestBodyText } from "./request-body.ts";
 
@@ -63,6 +62,11 @@ export type HttpOperation<TInput, TCaller> = Access & {
   /** Without one the route takes no body (or `{}`). */
   readonly body?: BodyParser<TInput>;
   readonly successStatus?: number;
+  /**
+   * A hot-path route (verify): its successful requests log at DEBUG, not INFO. They are counted in metrics;
+   * a line per call would cost more than the call (CloudWatch ingestion) and bury the failures.
+   */
+  readonly quietSuccess?: boolean;
   readonly run: (request: ApiRequest<NoInfer<TInput>, NoInfer<TCaller>>) => Promise<unknown>;
 };
 
@@ -85,9 +89,9 @@ type Mw = MiddlewareObj<HttpEvent, HttpResult, Error, Context, Internal>;
 export function httpHandler<TInput, TCaller = undefined>(operation: HttpOperation<TInput, TCaller>) {
   const { authenticate } = operation;
   const middlewares: Mw[] = [
-    publishMetrics(),
+    publishMetrics() as Mw,
     httpHeaderNormalizer() as unknown as Mw,
-    requestContext(),
+    requestContext(operation.quietSuccess ?? false),
     ...(operation.access === "open" ? [] : [memberAccess(operation.access, operation.members)]),
     ...(authenticate
       ? [
@@ -140,32 +144,11 @@ export function httpHandler<TInput, TCaller = undefined>(operation: HttpOperatio
 const requestIdOf = (event: HttpEvent | undefined, context: Context | undefined): string =>
   event?.requestContext?.requestId ?? context?.awsRequestId ?? "unknown";
 
-/**
- * Metrics are published after the answer is decided, so a failure to publish them is logged and never turns
- * that answer into a 500: a 201 carries a secret that would be lost, and a retry would make a second token.
- */
-function publishMetrics(): Mw {
-  const inner = logMetrics(metrics) as unknown as Required<Mw>;
-  const guarded =
-    (phase: "after" | "onError"): Mw["after"] =>
-    async (request) => {
-      try {
-        await inner[phase](request);
-      } catch (error) {
-        logger.error("metrics not published", {
-          errorName: (error as Error | undefined)?.name,
-          errorMessage: (error as Error | undefined)?.message,
-        });
-      }
-    };
-  return { before: inner.before, after: guarded("after"), onError: guarded("onError") };
-}
-
 /** Middy's `internal` is not visible to the handler, so the state rides on the Lambda context object. */
 const INTERNAL = Symbol("apiRequest");
 const state = (request: { context: Context }): Internal => (request.context as Context & { [INTERNAL]: Internal })[INTERNAL];
 
-function requestContext(): Mw {
+function requestContext(quietSuccess: boolean): Mw {
   return {
     before: (request) => {
       const requestId = requestIdOf(request.event, request.context);
@@ -174,7 +157,12 @@ function requestContext(): Mw {
       logger.appendKeys({ requestId, route: request.event.routeKey });
     },
     after: (request) => {
-      logRequest(request.response?.statusCode ?? 200, state(request));
+      const statusCode = request.response?.statusCode ?? 200;
+      if (quietSuccess && statusCode < 400) {
+        if (logger.isEnabled("DEBUG")) logRequest(statusCode, state(request), undefined, "debug");
+      } else {
+        logRequest(statusCode, state(request));
+      }
     },
     onError: (request) => {
       // No state when a middleware before this one failed (the header normalizer, metrics).
@@ -191,8 +179,8 @@ function requestContext(): Mw {
   };
 }
 
-function logRequest(statusCode: number, internal: Internal, errorCode?: string) {
-  logger.info("request", {
+function logRequest(statusCode: number, internal: Internal, errorCode?: string, level: "info" | "debug" = "info") {
+  logger[level]("request", {
     statusCode,
     ...(errorCode ? { errorCode } : {}),
     durationMs: Date.now() - internal.startedAt,
