@@ -2,26 +2,20 @@
  * The admin routes' fixtures shared by the admin-routes security tests: the route list, an organization
  * with service users and tokens, and the snapshot that proves a refused request changed nothing.
  */
-import { expect } from "vitest";
 import {
   activityPath,
   adminTokenPath,
   adminTokensPath,
-  createServiceUserOk,
-  generateOk,
-  generateServiceUserTokenOk,
-  listActivity,
-  listOrganizationTokens,
-  listServiceUsers,
-  newAdmin,
-  newPerson,
+  expectOrganizationUnchanged,
+  organizationSnapshot,
+  seedOrganization,
   serviceUserPath,
   serviceUserTokenPath,
   serviceUserTokensPath,
   serviceUsersPath,
-  verify,
   type E2eContext,
   type Person,
+  type SeededOrganization,
 } from "./e2e-support.ts";
 
 export const KiB = 1024;
@@ -88,49 +82,20 @@ export function adminRouteFixtures(ctx: Pick<E2eContext, "api">) {
       ...(options.rawBody !== undefined ? { headers: { "content-type": "application/json", ...options.headers } } : {}),
     });
 
-  /** An organization with an admin, a member without admin, two service users with tokens, and a user token. */
+  /** The sweeps' organization (seedOrganization), with the ids the admin routes' paths take. */
   async function organization() {
-    const { api } = ctx;
-    const admin = await newAdmin(api, { name: "Ada Admin" });
-    const member = await newPerson(api, { orgId: admin.orgId, name: "Mo Member", permissions: ["reports:read"] });
-    const robot = await createServiceUserOk(api, admin, "Robot", ["robots:run"]);
-    const robotToken = await generateServiceUserTokenOk(api, admin, robot.id, "robot token");
-    const other = await createServiceUserOk(api, admin, "Other robot", ["other:run"]);
-    const otherToken = await generateServiceUserTokenOk(api, admin, other.id, "other robot token");
-    const memberToken = await generateOk(api, member, "member's own");
+    const org = await seedOrganization(ctx.api);
     const ids: Ids = {
-      orgId: admin.orgId,
-      serviceUserId: robot.id,
-      serviceUserTokenId: robotToken.token.id,
-      tokenId: memberToken.token.id,
+      orgId: org.admin.orgId,
+      serviceUserId: org.robot.id,
+      serviceUserTokenId: org.robotToken.token.id,
+      tokenId: org.memberToken.token.id,
     };
-    const secrets = [robotToken.secret, otherToken.secret, memberToken.secret];
-    return { admin, member, robot, robotToken, other, otherToken, memberToken, ids, secrets };
+    return { ...org, ids };
   }
-
-  /** What an organization holds, seen by one of its admins: compared before and after refused requests. */
-  async function snapshot(admin: Person) {
-    const { api } = ctx;
-    const serviceUsers = await listServiceUsers(api, admin, { limit: 200 });
-    const tokens = await listOrganizationTokens(api, admin, { limit: 200 });
-    const activity = await listActivity(api, admin, { limit: 200 });
-    for (const r of [serviceUsers, tokens, activity]) expect(r.status, r.text).toBe(200);
-    return {
-      serviceUsers: serviceUsers.body.serviceUsers.map(({ id, name, permissions, activeTokenCount }) => ({
-        id,
-        name,
-        permissions,
-        activeTokenCount,
-      })),
-      tokens: tokens.body.tokens.map((t) => `${t.id} ${t.name} ${t.ownerName}`).sort(),
-      activity: activity.body.events.length,
-    };
-  }
-
-  async function expectUnchanged(org: Organization, before: Awaited<ReturnType<typeof snapshot>>) {
-    expect(await snapshot(org.admin)).toEqual(before);
-    for (const secret of org.secrets) expect((await verify(ctx.api, { token: secret })).body).toMatchObject({ valid: true });
-  }
+  const snapshot = (admin: Person) => organizationSnapshot(ctx.api, admin);
+  const expectUnchanged = (org: SeededOrganization, before: Awaited<ReturnType<typeof snapshot>>) =>
+    expectOrganizationUnchanged(ctx.api, org, before);
 
   return { call, organization, snapshot, expectUnchanged };
 }

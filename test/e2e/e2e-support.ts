@@ -391,3 +391,48 @@ export const serverNow = async (api: ApiClient): Promise<number> =>
 export async function signInAgain(api: ApiClient, ...people: Person[]): Promise<void> {
   for (const person of people) person.session = await api.signIn(person.email, person.password);
 }
+
+/**
+ * The organization the security sweeps attack: an admin, a member without admin with a user token of their
+ * own, and two service users with a token each. `secrets` must all still verify after a refused request.
+ */
+export async function seedOrganization(api: ApiClient) {
+  const admin = await newAdmin(api, { name: "Ada Admin" });
+  const member = await newPerson(api, { orgId: admin.orgId, name: "Mo Member", permissions: ["reports:read"] });
+  const robot = await createServiceUserOk(api, admin, "Robot", ["robots:run"]);
+  const robotToken = await generateServiceUserTokenOk(api, admin, robot.id, "robot token");
+  const other = await createServiceUserOk(api, admin, "Other robot", ["other:run"]);
+  const otherToken = await generateServiceUserTokenOk(api, admin, other.id, "other robot token");
+  const memberToken = await generateOk(api, member, "member's own");
+  const secrets = [robotToken.secret, otherToken.secret, memberToken.secret];
+  return { admin, member, robot, robotToken, other, otherToken, memberToken, secrets };
+}
+export type SeededOrganization = Awaited<ReturnType<typeof seedOrganization>>;
+
+/** What an organization holds, seen by one of its admins: compared before and after refused requests. */
+export async function organizationSnapshot(api: ApiClient, admin: Person) {
+  const serviceUsers = await listServiceUsers(api, admin, { limit: 200 });
+  const tokens = await listOrganizationTokens(api, admin, { limit: 200 });
+  const activity = await listActivity(api, admin, { limit: 200 });
+  for (const r of [serviceUsers, tokens, activity]) expect(r.status, r.text).toBe(200);
+  return {
+    serviceUsers: serviceUsers.body.serviceUsers.map(({ id, name, permissions, activeTokenCount }) => ({
+      id,
+      name,
+      permissions,
+      activeTokenCount,
+    })),
+    tokens: tokens.body.tokens.map((t) => `${t.id} ${t.name} ${t.ownerName}`).sort(),
+    activity: activity.body.events.length,
+  };
+}
+
+/** Nothing changed: the same snapshot, and every secret of the organization still verifies. */
+export async function expectOrganizationUnchanged(
+  api: ApiClient,
+  org: SeededOrganization,
+  before: Awaited<ReturnType<typeof organizationSnapshot>>,
+) {
+  expect(await organizationSnapshot(api, org.admin)).toEqual(before);
+  for (const secret of org.secrets) expect((await verify(api, { token: secret })).body).toMatchObject({ valid: true });
+}

@@ -15,16 +15,13 @@ import { describe, expect, test } from "vitest";
 import { routes, type RouteDefinition } from "../../infra/routes.ts";
 import {
   ADMIN_PERMISSION,
-  createServiceUserOk,
   expectError,
-  generateOk,
-  generateServiceUserTokenOk,
-  listOrganizationTokens,
-  listServiceUsers,
+  expectOrganizationUnchanged,
   newAdmin,
   newPerson,
+  organizationSnapshot,
+  seedOrganization,
   useSharedLocalService,
-  verify,
   type Person,
 } from "./e2e-support.ts";
 import { changeCharAt } from "./token-forgery.ts";
@@ -83,45 +80,21 @@ const call = (route: RouteDefinition, ids: Ids, headers: Record<string, string>,
 };
 const bearer = (credential: string) => ({ authorization: `Bearer ${credential}` });
 
-/** An organization with an admin, a member with a user token, and a service user with a token. */
 async function organization() {
-  const { api } = ctx;
-  const admin = await newAdmin(api, { name: "Ada Admin" });
-  const member = await newPerson(api, { orgId: admin.orgId, name: "Mo Member", permissions: ["reports:read"] });
-  const robot = await createServiceUserOk(api, admin, "Robot", ["robots:run"]);
-  const robotToken = await generateServiceUserTokenOk(api, admin, robot.id, "robot token");
-  const memberToken = await generateOk(api, member, "member's own");
+  const org = await seedOrganization(ctx.api);
   const ids: Ids = {
-    orgId: admin.orgId,
-    serviceUserId: robot.id,
-    serviceUserTokenId: robotToken.token.id,
-    userTokenId: memberToken.token.id,
+    orgId: org.admin.orgId,
+    serviceUserId: org.robot.id,
+    serviceUserTokenId: org.robotToken.token.id,
+    userTokenId: org.memberToken.token.id,
   };
-  return { admin, member, robot, robotToken, memberToken, ids, secrets: [robotToken.secret, memberToken.secret] };
+  return { ...org, ids };
 }
 type Organization = Awaited<ReturnType<typeof organization>>;
 
-/** What the organization holds, seen by its admin: compared before and after the refused requests. */
-async function snapshot(org: Organization) {
-  const { api } = ctx;
-  const serviceUsers = await listServiceUsers(api, org.admin, { limit: 200 });
-  const tokens = await listOrganizationTokens(api, org.admin, { limit: 200 });
-  expect(serviceUsers.status, serviceUsers.text).toBe(200);
-  expect(tokens.status, tokens.text).toBe(200);
-  return {
-    serviceUsers: serviceUsers.body.serviceUsers.map(({ id, name, permissions, activeTokenCount }) => ({
-      id,
-      name,
-      permissions,
-      activeTokenCount,
-    })),
-    tokens: tokens.body.tokens.map((t) => `${t.id} ${t.name} ${t.ownerName}`).sort(),
-  };
-}
-async function expectUnchanged(org: Organization, before: Awaited<ReturnType<typeof snapshot>>) {
-  expect(await snapshot(org)).toEqual(before);
-  for (const secret of org.secrets) expect((await verify(ctx.api, { token: secret })).body).toMatchObject({ valid: true });
-}
+const snapshot = (org: Organization) => organizationSnapshot(ctx.api, org.admin);
+const expectUnchanged = (org: Organization, before: Awaited<ReturnType<typeof snapshot>>) =>
+  expectOrganizationUnchanged(ctx.api, org, before);
 
 test("the route table is what the sweeps expect: session routes under an organization, with known parameters", () => {
   expect(SESSION_ROUTES.length).toBeGreaterThan(0);
