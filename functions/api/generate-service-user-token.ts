@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { nameSchema } from "../domain/schemas.ts";
 import { serviceUsers as wire } from "../platform/admin.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";

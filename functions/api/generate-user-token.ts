@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { nameSchema } from "../domain/schemas.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";
 import { members } from "../platform/session-access.ts";
@@ -7,7 +7,7 @@ import { userTokensWithPasswordCheck } from "../platform/user-tokens.ts";
 
 const userTokens = userTokensWithPasswordCheck();
 // `password` is checked as a string here; whether it is needed (SSO) and right is the domain's call.
-const generateBody = zodBody(z.strictObject({ name: nameSchema, password: z.string().max(1024).optional() }));
+const generateBody = zodBody(z.strictObject({ name: nameSchema, password: z.optional(z.string().check(z.maxLength(1024))) }));
 
 /** POST /v1/orgs/{orgId}/tokens: a person makes a user API token for themself. */
 export const handler = httpHandler({

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { accessListSchema, nameSchema } from "../domain/schemas.ts";
 import { serviceUsers as wire } from "../platform/admin.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";
@@ -8,8 +8,8 @@ import { zodBody } from "../platform/http/zod-body.ts";
 const serviceUsers = wire();
 const patchBody = zodBody(
   z
-    .strictObject({ name: nameSchema.optional(), permissions: accessListSchema.optional() })
-    .refine((patch) => patch.name !== undefined || patch.permissions !== undefined, "give name, permissions or both"),
+    .strictObject({ name: z.optional(nameSchema), permissions: z.optional(accessListSchema) })
+    .check(z.refine((patch) => patch.name !== undefined || patch.permissions !== undefined, "give name, permissions or both")),
 );
 
 /** PATCH /v1/orgs/{orgId}/service-users/{serviceUserId}: takes effect on its tokens' next verification. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { activity, liveUserTokens, tokenDetail } from "./activity.ts";
 import { SYSTEM_ACTOR, type MembershipRecord, type TokenRecord } from "./model.ts";
 import type { Clock, TokenStore } from "./ports.ts";

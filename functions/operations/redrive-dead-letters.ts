@@ -1,6 +1,7 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { z } from "zod";
+import * as z from "zod/mini";
+import { englishMessage } from "../domain/schemas.ts";
 import { logger } from "../platform/logger.ts";
 import { operatorHandler } from "../platform/operator-handler.ts";
 
@@ -12,15 +13,16 @@ import { operatorHandler } from "../platform/operator-handler.ts";
  * A queue holds two kinds of message: events EventBridge could not deliver (the body is the event) and
  * invocations that failed after Lambda's retries (the body is a record whose `requestPayload` is the event).
  */
+// Set by the stack; a wrong value fails the cold start, in zod's English words.
 const targets = z
   .array(z.object({ name: z.string(), queueUrl: z.string(), functionName: z.string() }))
-  .parse(JSON.parse(process.env.DEAD_LETTER_TARGETS ?? "[]"));
+  .parse(JSON.parse(process.env.DEAD_LETTER_TARGETS ?? "[]"), { error: englishMessage });
 
 const input = z.strictObject({
   /** The handler whose queue to redrive, e.g. "on-user-deactivated". */
   handler: z.enum(targets.length > 0 ? (targets.map((t) => t.name) as [string, ...string[]]) : ["none"]),
-  maxMessages: z.number().int().min(1).max(100).default(10),
-  dryRun: z.boolean().default(true),
+  maxMessages: z._default(z.int().check(z.minimum(1), z.maximum(100)), 10),
+  dryRun: z._default(z.boolean(), true),
 });
 
 const sqs = new SQSClient({});

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod/mini";
 import { idSchema } from "../domain/schemas.ts";
 import { logger } from "../platform/logger.ts";
 import { memberships as wire } from "../platform/memberships.ts";
@@ -16,10 +16,10 @@ const input = z.strictObject({
   orgId: idSchema,
   userId: idSchema,
   /** Who runs it (e.g. your IAM user or ticket handle): kept in the activity record. */
-  operator: z.string().trim().min(1).max(100),
+  operator: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
   /** Why: kept in the activity record. Never paste a token here. */
-  reason: z.string().trim().min(1).max(500),
-  dryRun: z.boolean().default(true),
+  reason: z.string().check(z.trim(), z.minLength(1), z.maxLength(500)),
+  dryRun: z._default(z.boolean(), true),
 });
 
 export const handler = operatorHandler({

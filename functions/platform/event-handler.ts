@@ -1,7 +1,7 @@
 import middy from "@middy/core";
 import type { Context, EventBridgeEvent } from "aws-lambda";
-import type { z } from "zod";
-import { describeIssues } from "../domain/schemas.ts";
+import type * as z from "zod/mini";
+import { describeIssues, parseInput } from "../domain/schemas.ts";
 import { logger } from "./logger.ts";
 import { publishMetrics } from "./metrics.ts";
 
@@ -11,7 +11,7 @@ export type PlatformEvent = EventBridgeEvent<string, unknown>;
  * Every EventBridge function is built here: validate the detail, apply it, log the outcome. A failure is
  * thrown, so EventBridge retries it and, in the end, parks it in the dead-letter queue: nothing is lost.
  */
-export function eventHandler<TSchema extends z.ZodType>(options: {
+export function eventHandler<TSchema extends z.ZodMiniType>(options: {
   detail: TSchema;
   apply: (detail: z.output<TSchema>) => Promise<string>;
 }) {
@@ -20,7 +20,7 @@ export function eventHandler<TSchema extends z.ZodType>(options: {
     .handler(async (event) => {
       logger.resetKeys();
       logger.appendKeys({ eventId: event.id, detailType: event["detail-type"], source: event.source });
-      const parsed = options.detail.safeParse(event.detail);
+      const parsed = parseInput(options.detail, event.detail);
       if (!parsed.success) {
         logger.error("event rejected", { reason: describeIssues(parsed.error) });
         throw new Error(`Event ${event.id} has an invalid detail: ${describeIssues(parsed.error)}`);

@@ -1,7 +1,7 @@
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
-import type { z } from "zod";
-import { describeIssues } from "../domain/schemas.ts";
+import type * as z from "zod/mini";
+import { describeIssues, parseInput } from "../domain/schemas.ts";
 import { logger } from "./logger.ts";
 import { publishMetrics } from "./metrics.ts";
 
@@ -14,7 +14,7 @@ export type OperatorAnswer<TResult> = ({ ok: true } & TResult) | ({ ok: false; e
  * the values) plus `help`, not a failure to retry; a failure while running is logged by name and thrown, so
  * the console shows the function's error. With `metrics`, what the run recorded (tokens revoked) is published.
  */
-export function operatorHandler<TSchema extends z.ZodType, TResult extends object>(options: {
+export function operatorHandler<TSchema extends z.ZodMiniType, TResult extends object>(options: {
   input: TSchema;
   /** Carried by the answer to a wrong input: an example input, or the valid choices. */
   help: () => Record<string, unknown>;
@@ -26,7 +26,7 @@ export function operatorHandler<TSchema extends z.ZodType, TResult extends objec
   return stack.handler(async (event, context) => {
     logger.resetKeys();
     logger.appendKeys({ requestId: context?.awsRequestId });
-    const parsed = options.input.safeParse(event);
+    const parsed = parseInput(options.input, event);
     if (!parsed.success) {
       const error = describeIssues(parsed.error);
       logger.warn("operator input rejected", { reason: error });

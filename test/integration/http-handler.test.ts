@@ -249,6 +249,20 @@ describe("bodies are UTF-8", () => {
   });
 });
 
+describe("invalid bodies are described in the words clients have always read", () => {
+  test("zod's own checks (a length, a bound) in its English wording, next to this service's own messages", async () => {
+    // The functions validate with zod/mini, which loads no locale: without `englishMessage` these would read "Invalid input".
+    const password = generateEvent({ body: JSON.stringify({ name: "t", password: "x".repeat(1025) }), contentType: "application/json" });
+    expect(expectError(await generateUserToken(password, context()), password, 400, "invalid_request").message).toBe(
+      "Invalid request: password: Too big: expected string to have <=1024 characters.",
+    );
+    const serviceUser = createServiceUserEvent(JSON.stringify({ name: " ", permissions: Array(101).fill("p"), extra: 1 }));
+    expect(expectError(await createServiceUser(serviceUser, context()), serviceUser, 400, "invalid_request").message).toBe(
+      "Invalid request: name: must be 1–100 characters after trimming; permissions: at most 100 entries; unknown field(s): extra.",
+    );
+  });
+});
+
 describe("unexpected failures: 500 internal_error in API.md's shape, naming the request id, never the cause", () => {
   const CAUSE = "connect ECONNREFUSED 10.0.0.7:8000 table=tokens-prod secret=atk_user_x";
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { accessListSchema, describeIssues, idSchema, nameSchema } from "../../functions/domain/schemas.ts";
+import * as z from "zod/mini";
+import { accessListSchema, describeIssues, englishMessage, idSchema, nameSchema, parseInput } from "../../functions/domain/schemas.ts";
 import { userUpsertedSchema } from "../../functions/domain/memberships.ts";
-import { z } from "zod";
 
 describe("names", () => {
   test("are trimmed and otherwise kept exactly, including non-ASCII", () => {
@@ -146,5 +146,95 @@ describe("error descriptions", () => {
     expect(message).toContain("extra");
     expect(message).not.toContain("hunter2-secret");
     expect(message).not.toContain("sneaky");
+  });
+});
+
+describe("zod's own checks keep zod's English wording (zod/mini loads no locale)", () => {
+  test("no locale is loaded here (as in a Lambda bundle), so these tests see what a function answers", () => {
+    // Classic zod sets its English locale globally as soon as it is used (the local server does): then even a
+    // function's schema would read as English without `englishMessage`. This file must not load it.
+    expect(z.config().localeError).toBeUndefined();
+  });
+
+  test("the functions' inputs answer as they did with classic zod", () => {
+    const answer = (schema: z.ZodMiniType, value: unknown) => {
+      const result = parseInput(schema, value);
+      return result.success ? "valid" : describeIssues(result.error);
+    };
+    const upserted = {
+      orgId: "acme",
+      userId: "ada",
+      name: "Ada",
+      permissions: [],
+      groups: [],
+      sites: [],
+      occurredAt: "2026-01-01T00:00:00Z",
+    };
+    expect(answer(userUpsertedSchema, { ...upserted, occurredAt: "2026-01-01" })).toBe(
+      "Invalid request: occurredAt: Invalid ISO datetime.",
+    );
+    expect(answer(userUpsertedSchema, { ...upserted, sites: Array(101).fill("s") })).toBe("Invalid request: sites: at most 100 entries.");
+    expect(answer(z.strictObject({ password: z.optional(z.string().check(z.maxLength(1024))) }), { password: "x".repeat(1025) })).toBe(
+      "Invalid request: password: Too big: expected string to have <=1024 characters.",
+    );
+    // A length check also measures an array given for a string (after the type error), in the array's words.
+    expect(answer(z.object({ operator: z.string().check(z.trim(), z.minLength(1)) }), { operator: [] })).toBe(
+      "Invalid request: operator: expected string; operator: Too small: expected array to have >=1 items.",
+    );
+    const maxMessages = z.object({ maxMessages: z.int().check(z.minimum(1), z.maximum(100)) });
+    expect(answer(maxMessages, { maxMessages: 0 })).toBe("Invalid request: maxMessages: Too small: expected number to be >=1.");
+    expect(answer(maxMessages, { maxMessages: 1.5 })).toBe("Invalid request: maxMessages: expected int.");
+    expect(answer(maxMessages, { maxMessages: 1e300 })).toBe(
+      "Invalid request: maxMessages: Too big: expected int to be <=9007199254740991; maxMessages: Too big: expected number to be <=100.",
+    );
+    expect(answer(z.object({ handler: z.enum(["none"]) }), {})).toBe('Invalid request: handler: Invalid input: expected "none".');
+    expect(answer(z.object({ handler: z.enum(["a", "b"]) }), { handler: "c" })).toBe(
+      'Invalid request: handler: Invalid option: expected one of "a"|"b".',
+    );
+  });
+
+  test("englishMessage words each issue it knows exactly as zod's English locale does", () => {
+    const en = z.locales.en().localeError;
+    const issues: Record<string, unknown>[] = [];
+    for (const expected of ["string", "number", "int", "boolean", "array", "object", "nan"]) {
+      for (const input of [
+        undefined,
+        null,
+        "s",
+        1,
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+        Number.NEGATIVE_INFINITY,
+        1n,
+        true,
+        [],
+        {},
+        new Date(0),
+      ]) {
+        issues.push({ code: "invalid_type", expected, input });
+      }
+    }
+    for (const values of [["none"], ["a", "b"], [1], [1, "x", true, null, undefined, 2n]])
+      issues.push({ code: "invalid_value", values, input: "q" });
+    for (const code of ["too_big", "too_small"]) {
+      for (const origin of ["string", "array", "set", "map", "file", "number", "int", "bigint", "date", "unknown"]) {
+        for (const bound of [0, 1, 100, 9007199254740991, 10n]) {
+          for (const flags of [{ inclusive: true }, { inclusive: false }, {}, { exact: true, inclusive: true }]) {
+            issues.push({ code, origin, ...(code === "too_big" ? { maximum: bound } : { minimum: bound }), ...flags, input: "q" });
+          }
+        }
+      }
+    }
+    issues.push(
+      { code: "invalid_format", format: "datetime", input: "q" },
+      { code: "invalid_format", format: "regex", pattern: "/^a$/u", input: "q" },
+    );
+    for (const issue of issues) {
+      const raw = { path: [], ...issue } as unknown as z.core.$ZodRawIssue;
+      expect(
+        englishMessage(raw),
+        JSON.stringify(issue, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)),
+      ).toBe(en(raw));
+    }
   });
 });
