@@ -3,6 +3,7 @@ import type { HttpApi, HttpStage } from "aws-cdk-lib/aws-apigatewayv2";
 import { StreamViewType } from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
 import { tableDefinitions } from "../functions/adapters/dynamodb/table-definition.ts";
+import { functionGroups } from "./all-functions.ts";
 import { LifecycleEvents } from "./constructs/lifecycle-events.ts";
 import { createOperationFunctions, type FunctionPlan } from "./constructs/operation-functions.ts";
 import { RetainExceptOnCreate } from "./constructs/retain-except-on-create.ts";
@@ -76,15 +77,15 @@ export class ApiTokenServiceStack extends Stack {
     });
 
     const plans: FunctionPlan[] = [
-      ...routes.map((route): FunctionPlan => ({ definition: route, invocation: "synchronous", environment: http.environmentFor(route) })),
-      ...eventRules.map(
+      ...functionGroups.routes.map(
+        (route): FunctionPlan => ({ definition: route, invocation: "synchronous", environment: http.environmentFor(route) }),
+      ),
+      ...functionGroups.eventHandlers.map(
         (rule): FunctionPlan => ({ definition: rule, invocation: "asynchronous", onFailure: events.onFailureFor(rule.operation) }),
       ),
-      { definition: onTokenDeletedFunction, invocation: "event-source-mapping" },
+      ...functionGroups.streamConsumers.map((definition): FunctionPlan => ({ definition, invocation: "event-source-mapping" })),
       // Invoked by API Gateway (the authorizer) or from the console (the operator functions).
-      ...[tokenAuthorizerFunction, revokeUserTokensFunction, redriveDeadLettersFunction].map(
-        (definition): FunctionPlan => ({ definition, invocation: "synchronous" }),
-      ),
+      ...functionGroups.invokedDirectly.map((definition): FunctionPlan => ({ definition, invocation: "synchronous" })),
     ];
     const functions = createOperationFunctions(this, {
       plans,

@@ -3,22 +3,16 @@ import path from "node:path";
 import { Duration, Validations } from "aws-cdk-lib";
 import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from "aws-cdk-lib/aws-lambda";
+import { ApplicationLogLevel, Architecture, LoggingFormat, SystemLogLevel, Tracing } from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { LAMBDA_RUNTIME, lambdaBundling } from "../bundling.ts";
 
 /** Handler modules in the route table and event rules are relative to the repository root. */
 export const REPOSITORY_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-/**
- * ESM bundles still contain CommonJS dependencies that call `require`; esbuild's shim needs a real one.
- * The alias keeps the banner's import from colliding with a bundled `createRequire` binding.
- */
-const ESM_REQUIRE_BANNER =
-  'import { createRequire as __bannerCreateRequire } from "node:module"; const require = __bannerCreateRequire(import.meta.url);';
 
 /** What every function's logs and metrics are filed under (platform/logger.ts and metrics.ts read these). */
 export const SERVICE_NAME = "api-token-service";
@@ -183,7 +177,7 @@ export class OperationFunction extends Construct {
       handler: "handler",
       projectRoot: REPOSITORY_ROOT,
       depsLockFilePath: path.join(REPOSITORY_ROOT, "package-lock.json"),
-      runtime: Runtime.NODEJS_24_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
@@ -196,17 +190,7 @@ export class OperationFunction extends Construct {
       tracing: Tracing.ACTIVE,
       ...(props.onFailure ? { onFailure: new SqsDestination(props.onFailure), retryAttempts: 2, maxEventAge: Duration.hours(6) } : {}),
       environment: { ...environment, ...props.environment },
-      bundling: {
-        // esbuild is a devDependency, so CDK bundles locally; never fall back to Docker.
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        mainFields: ["module", "main"],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: props.sourceMaps ?? false,
-        // Pin the SDK to the lockfile's version instead of whatever the runtime ships.
-        bundleAwsSDK: true,
-      },
+      bundling: lambdaBundling({ sourceMaps: props.sourceMaps ?? false }),
     });
 
     if (props.tables) this.grantTables(props.tables);

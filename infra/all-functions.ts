@@ -1,0 +1,27 @@
+import { eventRules } from "./event-rules.ts";
+import type { FunctionDefinition } from "./function-definition.ts";
+import {
+  onTokenDeletedFunction,
+  redriveDeadLettersFunction,
+  revokeUserTokensFunction,
+  tokenAuthorizerFunction,
+} from "./ops/operator-functions.ts";
+import { routes } from "./routes.ts";
+
+/**
+ * Every function the stack makes, grouped by how it is invoked. The stack makes its function plans from these
+ * groups (api-token-service-stack.ts), and `npm run bench` bundles every one of them from the same lists.
+ */
+export const functionGroups = {
+  /** API Gateway routes (synchronous). */
+  routes,
+  /** EventBridge rules (asynchronous, with an on-failure queue). */
+  eventHandlers: eventRules,
+  /** The tokens table's stream (an event source mapping). */
+  streamConsumers: [onTokenDeletedFunction],
+  /** The token authorizer (API Gateway) and the operator functions (the console): synchronous. */
+  invokedDirectly: [tokenAuthorizerFunction, revokeUserTokensFunction, redriveDeadLettersFunction],
+} as const satisfies Record<string, readonly FunctionDefinition[]>;
+
+/** Every function definition, in the order the stack makes them. */
+export const allFunctionDefinitions: readonly FunctionDefinition[] = Object.values(functionGroups).flat();
