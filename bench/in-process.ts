@@ -27,7 +27,7 @@ export interface InProcessSizes {
 
 export interface InProcessFigures {
   floor: { getItemP50Ms: number; getItemP99Ms: number };
-  verify: { p50Ms: number; p99Ms: number; readsPerCall: number; writesPerCall: number };
+  verify: { p50Ms: number; p99Ms: number; meanMs: number; readsPerCall: number; writesPerCall: number };
   generate: { p50Ms: number; p99Ms: number };
 }
 
@@ -93,6 +93,7 @@ export async function measureInProcess(db: BenchDatabase, sizes: InProcessSizes)
       verify: {
         p50Ms: round(mustBeFinite("verify.p50Ms", percentile(verifySamples, 50))),
         p99Ms: round(mustBeFinite("verify.p99Ms", percentile(verifySamples, 99))),
+        meanMs: round(mustBeFinite("verify.meanMs", verifySamples.reduce((sum, x) => sum + x, 0) / verifySamples.length)),
         readsPerCall: round(reads / verifySamples.length, 4),
         writesPerCall: round(writes / verifySamples.length, 4),
       },

@@ -18,6 +18,8 @@ import { tokenGetItem } from "./floor.ts";
 import { type LocalServer, measureThroughput, startLocalServer } from "./http.ts";
 import { initMs, measureImports } from "./imports.ts";
 import { measureInProcess, withStdoutDiscarded } from "./in-process.ts";
+import { verificationCosts } from "./cost.ts";
+import { type LogBytes, measureLogBytes } from "./log-bytes.ts";
 import { type BenchResults, formatReport } from "./report.ts";
 import { progress } from "./stats.ts";
 
@@ -85,10 +87,13 @@ async function main(): Promise<BenchResults> {
 
     let inProcess: Awaited<ReturnType<typeof measureInProcess>>;
     let throughput: Awaited<ReturnType<typeof measureThroughput>>;
+    let logBytes: LogBytes;
     try {
       const measured = await withStdoutDiscarded(() => measureInProcess(db, SIZES.inProcess));
       if (measured.discardedBytes > 0) progress(`note: the functions wrote ${measured.discardedBytes} bytes to stdout (discarded)`);
       inProcess = measured.result;
+      progress("log bytes per call of a deployed verify (a fresh process with INFO logs and metrics on)");
+      logBytes = await measureLogBytes(db, startEnv, quick ? 50 : 200);
       const hot = await db.newUserToken("bench http");
       const floor = tokenGetItem(db.endpoint, db.tables, hot.tokenId);
       try {
@@ -116,7 +121,14 @@ async function main(): Promise<BenchResults> {
         sdkOnlyBundleBytes: sdkOnly.bytes,
         sdkOnlyInitMs: initMs(times, sdkOnly.name, empty.name),
       },
-      verify: { ...inProcess.verify, httpRps16: throughput.httpRps16, httpP99Ms16: throughput.httpP99Ms16 },
+      verify: {
+        ...inProcess.verify,
+        httpRps16: throughput.httpRps16,
+        httpP99Ms16: throughput.httpP99Ms16,
+        logBytesPerCall: logBytes.validHttp,
+        logBytesPerDirectCall: logBytes.validDirect,
+        logBytesPerRefusal: logBytes.refusedHttp,
+      },
       generate: inProcess.generate,
       functions: Object.fromEntries(
         functions.map((fn) => [
@@ -130,6 +142,12 @@ async function main(): Promise<BenchResults> {
         ]),
       ),
       nodeBareStartMs: Number(times.totalMs.get(empty.name)!.toFixed(2)),
+      costPerMillionUsd: verificationCosts({
+        readsPerCall: inProcess.verify.readsPerCall,
+        writesPerCall: inProcess.verify.writesPerCall,
+        durationMs: inProcess.verify.meanMs,
+        logBytesPerCall: logBytes.validHttp,
+      }),
       meta: {
         date: new Date().toISOString(),
         node: process.version,

@@ -1,3 +1,5 @@
+import type { PathCost } from "./cost.ts";
+
 /**
  * results.json's shape, and the table printed at the end: the figures and the issue's checks, each with its
  * target and PASS/FAIL. A check that fails is a finding, never the bench's failure.
@@ -12,10 +14,25 @@ export interface FunctionFigures {
 
 export interface BenchResults {
   floor: { getItemP50Ms: number; getItemP99Ms: number; getItemRps16: number; sdkOnlyBundleBytes: number; sdkOnlyInitMs: number };
-  verify: { p50Ms: number; p99Ms: number; readsPerCall: number; writesPerCall: number; httpRps16: number; httpP99Ms16: number };
+  verify: {
+    p50Ms: number;
+    p99Ms: number;
+    /** The mean, for the cost of billed duration. */
+    meanMs: number;
+    readsPerCall: number;
+    writesPerCall: number;
+    httpRps16: number;
+    httpP99Ms16: number;
+    /** Bytes a deployed verify function writes to its log group per call (log-bytes.ts). */
+    logBytesPerCall: number;
+    logBytesPerDirectCall: number;
+    logBytesPerRefusal: number;
+  };
   generate: { p50Ms: number; p99Ms: number };
   functions: Record<string, FunctionFigures>;
   nodeBareStartMs: number;
+  /** USD per million verifications, per path (cost.ts), from the figures above and the prices it names. */
+  costPerMillionUsd: PathCost[];
   meta: {
     date: string;
     node: string;
@@ -121,6 +138,10 @@ export function formatReport(r: BenchResults): string {
         ["floor SDK-only cold init", ms(r.floor.sdkOnlyInitMs)],
         ["verify in-process p50 / p99 (hot user token)", `${ms(r.verify.p50Ms)} / ${ms(r.verify.p99Ms)}`],
         ["verify reads / writes per call", `${r.verify.readsPerCall} / ${r.verify.writesPerCall}`],
+        [
+          "verify log bytes per call: valid (HTTP / direct), refused",
+          `${r.verify.logBytesPerCall} / ${r.verify.logBytesPerDirectCall}, ${r.verify.logBytesPerRefusal}`,
+        ],
         ["verify over HTTP (local server), 16 connections", `${r.verify.httpRps16}/s, p99 ${ms(r.verify.httpP99Ms16)}`],
         ["generate user token p50 / p99 (domain, SSO org)", `${ms(r.generate.p50Ms)} / ${ms(r.generate.p99Ms)}`],
         ["Node bare start (empty module)", ms(r.nodeBareStartMs)],
@@ -148,6 +169,18 @@ export function formatReport(r: BenchResults): string {
       checks
         .filter((c) => !/ (bundleBytes|coldInitMs) ≤ 1\.3 × sdkFloor/.test(c.what))
         .map((c) => [c.what, c.value, c.target, mark(c.pass)]),
+    ),
+    "",
+    ...table(
+      ["cost per million verifications (USD, list prices in bench/cost.ts)", "total", "of which"],
+      r.costPerMillionUsd.map((c) => [
+        c.path,
+        `$${c.perMillion.toFixed(3)}`,
+        Object.entries(c.parts)
+          .filter(([, usd]) => usd >= 0.0005)
+          .map(([part, usd]) => `${part} ${usd.toFixed(3)}`)
+          .join(", "),
+      ]),
     ),
     "",
     `${checks.filter((c) => c.pass).length} of ${checks.length} checks pass (the per-function ones are in the functions table); ` +

@@ -18,6 +18,12 @@ export interface FunctionDefinition {
   readonly activityAccess: ActivityAccess;
   /** The function's timeout, when the shared 10 s is not right. */
   readonly timeoutSeconds?: number;
+  /**
+   * A hot path (verify, the token authorizer): Lambda's own per-invocation START/REPORT lines are left out of
+   * its log group (system log level WARN). At a verification per call they would cost more in log ingestion
+   * than the DynamoDB read (README, Performance); duration, errors and throttles stay in Lambda's free metrics.
+   */
+  readonly hotPath?: boolean;
 }
 
 export type TableAccess = "none" | "read" | "readWrite";

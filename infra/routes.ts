@@ -154,6 +154,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: "iam",
     tableAccess: "readWrite",
     activityAccess: "append",
+    hotPath: true,
   },
   {
     operation: "login-with-token",

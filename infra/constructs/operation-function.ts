@@ -109,6 +109,11 @@ export interface OperationFunctionProps {
   readonly timeout?: Duration;
   /** @default one month */
   readonly logRetention?: RetentionDays;
+  /**
+   * Lambda's own platform lines (START, REPORT with duration, memory and init time): INFO keeps them; WARN
+   * leaves them out, for hot paths where a line per invocation costs more than the work. @default "INFO"
+   */
+  readonly systemLogLevel?: "INFO" | "WARN";
   /** Application log level (Lambda's log-level filter and platform/logger.ts). @default "INFO" */
   readonly logLevel?: LogLevel;
   /**
@@ -185,8 +190,8 @@ export class OperationFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel[logLevel],
-      // INFO keeps the platform's START/REPORT lines (duration, memory, init time).
-      systemLogLevelV2: SystemLogLevel.INFO,
+      // INFO keeps the platform's START/REPORT lines (duration, memory, init time); hot paths choose WARN.
+      systemLogLevelV2: SystemLogLevel[props.systemLogLevel ?? "INFO"],
       tracing: Tracing.ACTIVE,
       ...(props.onFailure ? { onFailure: new SqsDestination(props.onFailure), retryAttempts: 2, maxEventAge: Duration.hours(6) } : {}),
       environment: { ...environment, ...props.environment },

@@ -38,7 +38,7 @@ export interface OperationFunctionsProps {
 export function createOperationFunctions(scope: Construct, props: OperationFunctionsProps): ReadonlyMap<string, OperationFunction> {
   const made = new Map<string, OperationFunction>();
   for (const { definition, invocation, environment, onFailure } of props.plans) {
-    const { operation, handlerModule, tableAccess, activityAccess, timeoutSeconds } = definition;
+    const { operation, handlerModule, tableAccess, activityAccess, timeoutSeconds, hotPath } = definition;
     if (made.has(operation)) throw new Error(`Two functions for ${operation}.`);
     const fn = new OperationFunction(scope, pascalCase(operation), {
       operation,
@@ -48,6 +48,7 @@ export function createOperationFunctions(scope: Construct, props: OperationFunct
       onFailure,
       ...(timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(timeoutSeconds) }),
       logLevel: props.logLevel,
+      ...(hotPath ? { systemLogLevel: "WARN" as const } : {}),
       sourceMaps: props.sourceMaps,
       metricsNamespace: props.metricsNamespace,
       tables: tableAccess === "none" ? undefined : { ...props.tables, tableAccess, activityAccess },

@@ -33,7 +33,7 @@ export const PAGINATED_OPERATIONS: readonly string[] = ["list-service-users", "l
  * The access log: who called which route, with what outcome and how fast. Never the Authorization header,
  * the query string or the body (they carry tokens and passwords); the route key, not the raw path.
  */
-const ACCESS_LOG_FIELDS = {
+export const ACCESS_LOG_FIELDS = {
   requestId: "$context.requestId",
   requestTime: "$context.requestTime",
   ip: "$context.identity.sourceIp",

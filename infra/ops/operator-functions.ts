@@ -19,6 +19,7 @@ export const tokenAuthorizerFunction = {
   activityAccess: "append",
   // API Gateway waits at most 10 s for an authorizer.
   timeoutSeconds: 10,
+  hotPath: true,
 } as const satisfies ExtraFunctionDefinition;
 
 /**

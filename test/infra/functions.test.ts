@@ -29,7 +29,8 @@ describe("every function", () => {
       Timeout: definition.timeoutSeconds ?? 10,
       Handler: "index.handler",
       TracingConfig: { Mode: "Active" },
-      LoggingConfig: { LogFormat: "JSON", ApplicationLogLevel: "INFO", SystemLogLevel: "INFO" },
+      // Hot paths leave Lambda's per-invocation START/REPORT lines out (they would cost more than the read).
+      LoggingConfig: { LogFormat: "JSON", ApplicationLogLevel: "INFO", SystemLogLevel: "hotPath" in definition ? "WARN" : "INFO" },
     });
     const variables = fn.Properties.Environment.Variables;
     expect(variables).toMatchObject({
@@ -52,6 +53,13 @@ describe("every function", () => {
     const roleId = fn.Properties.Role["Fn::GetAtt"][0];
     expect(app.resources[roleId]?.Properties.ManagedPolicyArns).toBeUndefined();
     expect(app.ofType("AWS::Lambda::Function").filter(([, f]) => f.Properties.Role["Fn::GetAtt"][0] === roleId)).toHaveLength(1);
+  });
+
+  test("the hot paths are verify and the token authorizer", () => {
+    expect(allDefinitions.filter((d) => "hotPath" in d && d.hotPath).map((d) => d.operation)).toEqual(
+      expect.arrayContaining(["verify-token", "token-authorizer"]),
+    );
+    expect(allDefinitions.filter((d) => "hotPath" in d && d.hotPath)).toHaveLength(2);
   });
 
   // A generate may wait for other password checks of the same person (functions/domain/password-throttle.ts).
