@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { HOT_PATH_METRICS_BUFFER_SECONDS } from "../infra/constructs/operation-function.ts";
 import type { BenchDatabase } from "./dynamodb.ts";
 import { ORG_ID } from "./dynamodb.ts";
 
@@ -25,6 +26,7 @@ export async function measureLogBytes(db: BenchDatabase, startEnv: NodeJS.Proces
       LOG_LEVEL: "INFO",
       METRICS_NAMESPACE: "ApiTokenService",
       METRICS_DISABLED: "",
+      METRICS_BUFFER_SECONDS: String(HOT_PATH_METRICS_BUFFER_SECONDS),
       TABLE_NAME: db.tables.tokens,
       ACTIVITY_TABLE_NAME: db.tables.activity,
       DYNAMODB_ENDPOINT: db.endpoint,

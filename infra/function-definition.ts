@@ -19,9 +19,10 @@ export interface FunctionDefinition {
   /** The function's timeout, when the shared 10 s is not right. */
   readonly timeoutSeconds?: number;
   /**
-   * A hot path (verify, the token authorizer): Lambda's own per-invocation START/REPORT lines are left out of
-   * its log group (system log level WARN). At a verification per call they would cost more in log ingestion
-   * than the DynamoDB read (README, Performance); duration, errors and throttles stay in Lambda's free metrics.
+   * A hot path (verify, the token authorizer): no log line per invocation. Lambda's own START/REPORT lines are
+   * left out (system log level WARN; duration, errors and throttles stay in Lambda's free metrics) and metrics
+   * are buffered (OperationFunction's `hotPath`). At a verification per call those lines would cost more in log
+   * ingestion than the DynamoDB read (README, Performance).
    */
   readonly hotPath?: boolean;
 }

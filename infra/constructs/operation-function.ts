@@ -17,6 +17,8 @@ export const REPOSITORY_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** What every function's logs and metrics are filed under (platform/logger.ts and metrics.ts read these). */
 export const SERVICE_NAME = "api-token-service";
 export const METRICS_NAMESPACE = "ApiTokenService";
+/** How long a hot path's execution environment may keep metric values before writing them (at most 100 each). */
+export const HOT_PATH_METRICS_BUFFER_SECONDS = 10;
 
 /**
  * A stage's metrics live in a namespace of their own (`ApiTokenService/dev`), so one stage's traffic never
@@ -110,10 +112,11 @@ export interface OperationFunctionProps {
   /** @default one month */
   readonly logRetention?: RetentionDays;
   /**
-   * Lambda's own platform lines (START, REPORT with duration, memory and init time): INFO keeps them; WARN
-   * leaves them out, for hot paths where a line per invocation costs more than the work. @default "INFO"
+   * A hot path (verify, the token authorizer), where a log line per invocation costs more than the work: Lambda's
+   * own START/REPORT lines are left out (system log level WARN; duration stays in Lambda's free metrics), and
+   * metrics are buffered for up to HOT_PATH_METRICS_BUFFER_SECONDS (functions/platform/metrics.ts). @default false
    */
-  readonly systemLogLevel?: "INFO" | "WARN";
+  readonly hotPath?: boolean;
   /** Application log level (Lambda's log-level filter and platform/logger.ts). @default "INFO" */
   readonly logLevel?: LogLevel;
   /**
@@ -165,6 +168,7 @@ export class OperationFunction extends Construct {
       SERVICE_NAME: SERVICE_NAME,
       LOG_LEVEL: logLevel,
       METRICS_NAMESPACE: props.metricsNamespace ?? METRICS_NAMESPACE,
+      ...(props.hotPath ? { METRICS_BUFFER_SECONDS: String(HOT_PATH_METRICS_BUFFER_SECONDS) } : {}),
     };
     if (props.tables) {
       environment.TABLE_NAME = props.tables.tokens.table.tableName;
@@ -191,7 +195,7 @@ export class OperationFunction extends Construct {
       loggingFormat: LoggingFormat.JSON,
       applicationLogLevelV2: ApplicationLogLevel[logLevel],
       // INFO keeps the platform's START/REPORT lines (duration, memory, init time); hot paths choose WARN.
-      systemLogLevelV2: SystemLogLevel[props.systemLogLevel ?? "INFO"],
+      systemLogLevelV2: props.hotPath ? SystemLogLevel.WARN : SystemLogLevel.INFO,
       tracing: Tracing.ACTIVE,
       ...(props.onFailure ? { onFailure: new SqsDestination(props.onFailure), retryAttempts: 2, maxEventAge: Duration.hours(6) } : {}),
       environment: { ...environment, ...props.environment },

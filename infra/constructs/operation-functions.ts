@@ -48,7 +48,7 @@ export function createOperationFunctions(scope: Construct, props: OperationFunct
       onFailure,
       ...(timeoutSeconds === undefined ? {} : { timeout: Duration.seconds(timeoutSeconds) }),
       logLevel: props.logLevel,
-      ...(hotPath ? { systemLogLevel: "WARN" as const } : {}),
+      hotPath: hotPath ?? false,
       sourceMaps: props.sourceMaps,
       metricsNamespace: props.metricsNamespace,
       tables: tableAccess === "none" ? undefined : { ...props.tables, tableAccess, activityAccess },

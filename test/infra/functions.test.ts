@@ -60,6 +60,10 @@ describe("every function", () => {
       expect.arrayContaining(["verify-token", "token-authorizer"]),
     );
     expect(allDefinitions.filter((d) => "hotPath" in d && d.hotPath)).toHaveLength(2);
+    for (const definition of allDefinitions) {
+      const variables = app.functionOf(definition.operation)[1].Properties.Environment.Variables;
+      expect(variables.METRICS_BUFFER_SECONDS, definition.operation).toBe("hotPath" in definition ? "10" : undefined);
+    }
   });
 
   // A generate may wait for other password checks of the same person (functions/domain/password-throttle.ts).

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { Logger, logLevelFrom } from "../../functions/platform/logger.ts";
-import { Metrics } from "../../functions/platform/metrics.ts";
+import { bufferSecondsFrom, Metrics } from "../../functions/platform/metrics.ts";
 
 const capture = () => {
   const lines: string[] = [];
@@ -128,5 +128,44 @@ describe("metrics (CloudWatch embedded metric format)", () => {
     expect(total("TokensRevoked")).toBe(250);
     expect(total("M100")).toBe(1);
     expect(lines.flatMap((line) => line._aws.CloudWatchMetrics[0].Metrics).length).toBeGreaterThanOrEqual(102);
+  });
+
+  test("a hot path's buffer: one line per 100 values, or once the oldest value has waited the buffer's time", () => {
+    const out = capture();
+    let now = 1_000;
+    const metrics = new Metrics({ namespace: "N", service: "s", disabled: false, write: out.write, now: () => now, bufferMs: 10_000 });
+    for (let call = 1; call <= 250; call++) {
+      metrics.addMetric("TokensVerified", "Count", 1);
+      metrics.addMetric("VerifyLatency", "Milliseconds", call);
+      metrics.flush(); // after each invocation
+    }
+    // Two full lines of 100 (at the 100th and 200th call); 50 values still kept.
+    expect(out.parsed().map((line) => line.VerifyLatency.length)).toEqual([100, 100]);
+    expect(out.parsed()[1].VerifyLatency[0]).toBe(101);
+    now += 9_999;
+    metrics.flush();
+    expect(out.lines).toHaveLength(2);
+    now += 1;
+    metrics.flush();
+    const last = out.parsed()[2];
+    expect(last.VerifyLatency).toHaveLength(50);
+    // Stamped with when its first value was recorded.
+    expect(last._aws.Timestamp).toBe(1_000);
+    metrics.flush();
+    expect(out.lines).toHaveLength(3);
+  });
+
+  test("without a buffer every invocation's values are written after it; METRICS_BUFFER_SECONDS is 0 to 60", () => {
+    const out = capture();
+    const metrics = metricsWith(out);
+    metrics.addMetric("TokensVerified", "Count", 1);
+    metrics.flush();
+    expect(out.lines).toHaveLength(1);
+    expect(bufferSecondsFrom(undefined)).toBe(0);
+    expect(bufferSecondsFrom("")).toBe(0);
+    expect(bufferSecondsFrom("10")).toBe(10);
+    expect(bufferSecondsFrom("61")).toBe(0);
+    expect(bufferSecondsFrom("-1")).toBe(0);
+    expect(bufferSecondsFrom("soon")).toBe(0);
   });
 });
