@@ -1,6 +1,7 @@
 import { eventRules } from "./event-rules.ts";
 import type { FunctionDefinition } from "./function-definition.ts";
 import {
+  backfillPersonIndexFunction,
   onTokenDeletedFunction,
   redriveDeadLettersFunction,
   revokeUserTokensFunction,
@@ -20,7 +21,7 @@ export const functionGroups = {
   /** The tokens table's stream (an event source mapping). */
   streamConsumers: [onTokenDeletedFunction],
   /** The token authorizer (API Gateway) and the operator functions (the console): synchronous. */
-  invokedDirectly: [tokenAuthorizerFunction, revokeUserTokensFunction, redriveDeadLettersFunction],
+  invokedDirectly: [tokenAuthorizerFunction, revokeUserTokensFunction, redriveDeadLettersFunction, backfillPersonIndexFunction],
 } as const satisfies Record<string, readonly FunctionDefinition[]>;
 
 /** Every function definition, in the order the stack makes them. */

@@ -21,6 +21,7 @@ import {
   onTokenDeletedFunction,
   redriveDeadLettersFunction,
   revokeUserTokensFunction,
+  backfillPersonIndexFunction,
   tokenAuthorizerFunction,
 } from "./ops/operator-functions.ts";
 import { routes } from "./routes.ts";
@@ -138,6 +139,9 @@ export class ApiTokenServiceStack extends Stack {
     new CfnOutput(this, "RevokeUserTokensFunctionName", { value: functionOf(revokeUserTokensFunction.operation).function.functionName });
     new CfnOutput(this, "RedriveDeadLettersFunctionName", {
       value: functionOf(redriveDeadLettersFunction.operation).function.functionName,
+    });
+    new CfnOutput(this, "BackfillPersonIndexFunctionName", {
+      value: functionOf(backfillPersonIndexFunction.operation).function.functionName,
     });
   }
 

@@ -16,6 +16,17 @@ export interface FunctionDefinition {
    * only) for the activity route. No function may update or delete a record.
    */
   readonly activityAccess: ActivityAccess;
+  /**
+   * The tokens table's indexes it queries that are granted by name only (`grantedByName` in the table
+   * definition): Query on each of them, on its own ARN. Indexes without that flag come with any access that
+   * includes Query.
+   */
+  readonly indexes?: readonly string[];
+  /**
+   * Scan the tokens table (with a filter): only operator functions that must visit every item (a backfill).
+   * No route or event handler scans.
+   */
+  readonly scan?: boolean;
   /** The function's timeout, when the shared 10 s is not right. */
   readonly timeoutSeconds?: number;
   /**
@@ -27,5 +38,9 @@ export interface FunctionDefinition {
   readonly hotPath?: boolean;
 }
 
-export type TableAccess = "none" | "read" | "readWrite";
+/**
+ * "lookup": read items by key only (GetItem, BatchGetItem), no Query of the table or of its indexes (add the
+ * indexes it queries in `indexes`); "read" adds Query; "readWrite" adds the writes.
+ */
+export type TableAccess = "none" | "lookup" | "read" | "readWrite";
 export type ActivityAccess = "none" | "append" | "read";

@@ -147,6 +147,17 @@ export const routes: readonly RouteDefinition[] = [
     activityAccess: "read",
   },
   {
+    // The person behind the session, under no organization: the index of their memberships and one batch read.
+    operation: "get-me",
+    method: "GET",
+    path: "/v1/me",
+    handlerModule: "functions/api/get-me.ts",
+    auth: "session",
+    tableAccess: "lookup",
+    indexes: ["byPerson"],
+    activityAccess: "none",
+  },
+  {
     operation: "verify-token",
     method: "POST",
     path: "/v1/verify",

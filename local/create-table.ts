@@ -1,6 +1,7 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type AttributeDefinition,
   type DynamoDBClient,
@@ -10,7 +11,8 @@ import { tableDefinitions, type TableDefinition } from "../functions/adapters/dy
 /** Creates a table from its shared definition unless it exists (data kept between restarts). */
 export async function ensureTable(client: DynamoDBClient, tableName: string, definition: TableDefinition): Promise<"created" | "existed"> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    await addMissingIndexes(client, tableName, definition, new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName)));
     return "existed";
   } catch (error) {
     if ((error as Error).name !== "ResourceNotFoundException") throw error;
@@ -37,7 +39,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, def
                 { AttributeName: index.partitionKey.name, KeyType: "HASH" as const },
                 { AttributeName: index.sortKey.name, KeyType: "RANGE" as const },
               ],
-              Projection: { ProjectionType: "ALL" as const },
+              Projection: { ProjectionType: index.projection ?? "ALL" },
             })),
           }
         : {}),
@@ -53,6 +55,40 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, def
     );
   }
   return "created";
+}
+
+/**
+ * A table kept from an earlier version (`.local-data/`) gets the indexes added to the definition since, as a
+ * CloudFormation update adds them in AWS; items written before lack their attributes until the backfill
+ * (functions/operations/backfill-person-index.ts; the local server runs it at start) sets them.
+ */
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  tableName: string,
+  definition: TableDefinition,
+  existing: Set<string | undefined>,
+) {
+  for (const index of definition.globalSecondaryIndexes) {
+    if (existing.has(index.indexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [index.partitionKey, index.sortKey].map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: index.indexName,
+              KeySchema: [
+                { AttributeName: index.partitionKey.name, KeyType: "HASH" },
+                { AttributeName: index.sortKey.name, KeyType: "RANGE" },
+              ],
+              Projection: { ProjectionType: index.projection ?? "ALL" },
+            },
+          },
+        ],
+      }),
+    );
+  }
 }
 
 /** Both of the service's tables, from their shared definitions. */

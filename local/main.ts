@@ -12,8 +12,10 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import getPort from "get-port";
 import { testClock } from "../functions/adapters/clock/clocks.ts";
+import { backfillPersonIndex } from "../functions/adapters/dynamodb/person-index-backfill.ts";
 import { banner } from "./banner.ts";
 import { ensureTables } from "./create-table.ts";
 import { JavaMissingError, startDynamoDbLocal, type RunningDynamoDbLocal } from "./dynamodb-local.ts";
@@ -51,6 +53,16 @@ async function main() {
   }
   const client = new DynamoDBClient({ endpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
   const tables = await ensureTables(client, { tokens: tableName, activity: activityTableName });
+  if (tables.tokens === "existed") {
+    // Data kept from an earlier version: what the operator runs after a deploy (README "Deploy"), done here at
+    // once. Idempotent, and a scan of a small local table: memberships without the person index's attributes get them.
+    const documents = DynamoDBDocumentClient.from(client);
+    for (let startAfter: string | undefined, done = false; !done; ) {
+      const run = await backfillPersonIndex(documents, tableName, { dryRun: false, maxPages: 100, startAfter });
+      done = run.done;
+      startAfter = run.nextStartAfter ?? undefined;
+    }
+  }
   client.destroy();
 
   // The test clock survives restarts, so tokens made "in the future" stay consistent with it.

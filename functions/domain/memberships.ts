@@ -42,6 +42,8 @@ export type MembershipStatusEvent = z.infer<typeof membershipStatusEventSchema>;
 export const organizationSettingsChangedSchema = z.object({
   orgId: idSchema,
   ssoEnforced: z.boolean(),
+  /** The organization's display name (optional: an event without it leaves the stored name as it is). */
+  name: z.optional(nameSchema),
   occurredAt: instantSchema,
 });
 export type OrganizationSettingsChanged = z.infer<typeof organizationSettingsChangedSchema>;
@@ -70,6 +72,7 @@ export class Memberships {
       permissions: event.permissions,
       groups: event.groups,
       sites: event.sites,
+      nameAt: event.occurredAt,
       status: current.status === "removed" || current.status === "unknown" ? "active" : current.status,
     }));
   }
@@ -178,10 +181,12 @@ export class Memberships {
     return retryOnConflict(async () => {
       const current = await store.getOrganizationSettings(event.orgId);
       if (current?.deletedAt || (current && !isNewer(event.occurredAt, current.lastEventAt))) return "stale";
+      const name = event.name ?? current?.name;
       await store.saveOrganizationSettings(
         {
           orgId: event.orgId,
           ssoEnforced: event.ssoEnforced,
+          ...(name === undefined ? {} : { name }),
           lastEventAt: event.occurredAt,
           version: (current?.version ?? 0) + 1,
         },
@@ -208,6 +213,7 @@ export class Memberships {
         {
           orgId: event.orgId,
           ssoEnforced: current?.ssoEnforced ?? false,
+          ...(current?.name === undefined ? {} : { name: current.name }),
           lastEventAt: event.occurredAt,
           deletedAt: event.occurredAt,
           version: (current?.version ?? 0) + 1,

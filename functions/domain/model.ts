@@ -53,12 +53,23 @@ export interface MembershipRecord extends PrincipalAccess {
   readonly status: MembershipStatus;
   /** `occurredAt` of the last event applied; older events are ignored. */
   readonly lastEventAt: string;
+  /**
+   * `occurredAt` of the applied `User Upserted` that set `name`; undefined until one has (a membership first
+   * known from a status event carries a placeholder name). Every event moves `lastEventAt`, only an upsert this.
+   * `GET /v1/me` names the person by the membership whose `nameAt` is newest.
+   */
+  readonly nameAt?: string;
   readonly version: number;
 }
 
 export interface OrganizationSettings {
   readonly orgId: string;
   readonly ssoEnforced: boolean;
+  /**
+   * The organization's display name, from the newest applied `Organization Settings Changed` that carried one;
+   * undefined until one names it. An applied event without `name` keeps the stored one (API.md: `name` is optional).
+   */
+  readonly name?: string;
   readonly lastEventAt: string;
   /** Set by `Organization Deleted`: the organization left the platform; later events change nothing. */
   readonly deletedAt?: string;

@@ -112,6 +112,13 @@ export interface MembershipRepository {
   /** Every membership of the organization, whatever its status. */
   listMemberships(orgId: string): Promise<MembershipRecord[]>;
   getOrganizationSettings(orgId: string): Promise<OrganizationSettings | undefined>;
+  /**
+   * Every membership of one person, across organizations, whatever its status, each with its organization's
+   * settings (undefined when no event has set any): one query of an index that finds them, then one strongly
+   * consistent batch read of the memberships and settings themselves. The index lags writes by a moment, so a
+   * membership made a moment ago may be missing; a found one is always read as it is now.
+   */
+  listMembershipsOfPerson(userId: string): Promise<{ membership: MembershipRecord; settings: OrganizationSettings | undefined }[]>;
 
   /**
    * Saves a membership (new when `expectedVersion` is undefined), only while its organization has not been

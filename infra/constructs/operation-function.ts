@@ -36,6 +36,7 @@ export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
  * action here, or it fails in AWS with AccessDenied (the local server runs without IAM).
  */
 export const TABLE_ACTIONS = {
+  lookup: ["dynamodb:GetItem", "dynamodb:BatchGetItem"],
   read: ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"],
   readWrite: [
     "dynamodb:GetItem",
@@ -71,7 +72,10 @@ const LAMBDA_DLQ_REASONS: Readonly<Record<OperationFunctionProps["invocation"], 
 /** A table and the names of its global secondary indexes (Query on an index is authorized on the index's ARN). */
 export interface ServiceTableRef {
   readonly table: ITableV2;
+  /** Indexes every function whose access includes Query may query. */
   readonly indexNames: readonly string[];
+  /** Indexes only the functions that name them (`indexes`) may query. */
+  readonly indexesGrantedByName?: readonly string[];
 }
 
 export interface OperationTables {
@@ -79,6 +83,10 @@ export interface OperationTables {
   readonly tokens: ServiceTableRef;
   /** What the function may do with the tokens table. */
   readonly tableAccess: keyof typeof TABLE_ACTIONS;
+  /** Indexes of the tokens table granted by name that it queries (Query on each, on its own ARN). */
+  readonly indexes?: readonly string[];
+  /** Scan of the tokens table (a backfill operator function only). */
+  readonly scan?: boolean;
   /** The activity log's table (ACTIVITY_TABLE_NAME). */
   readonly activity: ServiceTableRef;
   readonly activityAccess: keyof typeof ACTIVITY_ACTIONS;
@@ -229,6 +237,21 @@ export class OperationFunction extends Construct {
       }
     };
     tableStatement(tables.tokens, TABLE_ACTIONS[tables.tableAccess]);
+    const named = tables.indexes ?? [];
+    if (named.length > 0) {
+      const known = tables.tokens.indexesGrantedByName ?? [];
+      const unknown = named.filter((name) => !known.includes(name));
+      if (unknown.length > 0) throw new Error(`${this.node.id}: no index granted by name called ${unknown.join(", ")}.`);
+      this.role.addToPolicy(
+        new PolicyStatement({
+          actions: ["dynamodb:Query"],
+          resources: named.map((name) => `${tables.tokens.table.tableArn}/index/${name}`),
+        }),
+      );
+    }
+    if (tables.scan) {
+      this.role.addToPolicy(new PolicyStatement({ actions: ["dynamodb:Scan"], resources: [tables.tokens.table.tableArn] }));
+    }
     // Exactly these actions, never the grantRead*/grantWrite* bundles: those include UpdateItem/DeleteItem.
     tableStatement(tables.activity, ACTIVITY_ACTIONS[tables.activityAccess]);
   }

@@ -38,7 +38,7 @@ export interface OperationFunctionsProps {
 export function createOperationFunctions(scope: Construct, props: OperationFunctionsProps): ReadonlyMap<string, OperationFunction> {
   const made = new Map<string, OperationFunction>();
   for (const { definition, invocation, environment, onFailure } of props.plans) {
-    const { operation, handlerModule, tableAccess, activityAccess, timeoutSeconds, hotPath } = definition;
+    const { operation, handlerModule, tableAccess, activityAccess, timeoutSeconds, hotPath, indexes, scan } = definition;
     if (made.has(operation)) throw new Error(`Two functions for ${operation}.`);
     const fn = new OperationFunction(scope, pascalCase(operation), {
       operation,
@@ -51,7 +51,10 @@ export function createOperationFunctions(scope: Construct, props: OperationFunct
       hotPath: hotPath ?? false,
       sourceMaps: props.sourceMaps,
       metricsNamespace: props.metricsNamespace,
-      tables: tableAccess === "none" ? undefined : { ...props.tables, tableAccess, activityAccess },
+      tables:
+        tableAccess === "none"
+          ? undefined
+          : { ...props.tables, tableAccess, activityAccess, ...(indexes ? { indexes } : {}), ...(scan ? { scan } : {}) },
     });
     const events = props.testEvents[operation];
     if (!events) throw new Error(`No console test event for ${operation}.`);

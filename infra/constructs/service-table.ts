@@ -1,5 +1,13 @@
 import { RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, Billing, TableEncryptionV2, TableV2, type Attribute, type StreamViewType } from "aws-cdk-lib/aws-dynamodb";
+import {
+  AttributeType,
+  Billing,
+  ProjectionType,
+  TableEncryptionV2,
+  TableV2,
+  type Attribute,
+  type StreamViewType,
+} from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
 import type { KeyAttribute } from "../../functions/adapters/dynamodb/table-definition.ts";
 
@@ -10,7 +18,11 @@ export interface TableKeySchema {
 }
 export interface ServiceTableDefinition extends TableKeySchema {
   readonly timeToLiveAttribute?: string;
-  readonly globalSecondaryIndexes?: readonly (TableKeySchema & { readonly indexName: string })[];
+  readonly globalSecondaryIndexes?: readonly (TableKeySchema & {
+    readonly indexName: string;
+    readonly projection?: "ALL" | "KEYS_ONLY";
+    readonly grantedByName?: boolean;
+  })[];
 }
 
 const ATTRIBUTE_TYPES: Record<KeyAttribute["type"], AttributeType> = {
@@ -58,6 +70,7 @@ export function createServiceTable(
       indexName: index.indexName,
       partitionKey: toAttribute(index.partitionKey),
       sortKey: toAttribute(index.sortKey),
+      projectionType: index.projection === "KEYS_ONLY" ? ProjectionType.KEYS_ONLY : ProjectionType.ALL,
     })),
     timeToLiveAttribute: definition.timeToLiveAttribute,
     dynamoStream: options.stream,
@@ -69,7 +82,15 @@ export function createServiceTable(
   });
 }
 
-/** The table with its index names, as `OperationFunction` grants access to it. */
+/**
+ * The table with its index names, as `OperationFunction` grants access to it: the indexes any Query access
+ * reaches, and those granted only to the functions that name them.
+ */
 export function tableRef(table: TableV2, definition: ServiceTableDefinition) {
-  return { table, indexNames: (definition.globalSecondaryIndexes ?? []).map((index) => index.indexName) };
+  const indexes = definition.globalSecondaryIndexes ?? [];
+  return {
+    table,
+    indexNames: indexes.filter((index) => !index.grantedByName).map((index) => index.indexName),
+    indexesGrantedByName: indexes.filter((index) => index.grantedByName).map((index) => index.indexName),
+  };
 }

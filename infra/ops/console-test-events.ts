@@ -13,6 +13,7 @@ import { expiryAfter } from "../../functions/domain/model.ts";
 import { eventRules, type EventRuleDefinition } from "../event-rules.ts";
 import { routes, type RouteDefinition } from "../routes.ts";
 import {
+  backfillPersonIndexFunction,
   onTokenDeletedFunction,
   redriveDeadLettersFunction,
   revokeUserTokensFunction,
@@ -69,6 +70,7 @@ const ROUTE_SAMPLES: Readonly<Record<string, RouteSample>> = {
   "list-organization-tokens": { query: { limit: "50" } },
   "revoke-organization-token": {},
   "list-activity": { query: { limit: "50" } },
+  "get-me": {},
   "verify-token": { body: { token: "<API token>", orgId: SAMPLE.orgId } },
   "login-with-token": {},
 };
@@ -342,6 +344,11 @@ export function consoleTestEvents(options: { userIdClaim?: string } = {}): Reado
     // A dry run peeks at the queue; set dryRun to false to redrive. `handler` is an event rule's operation.
     name: "dry-run",
     event: { handler: "on-user-deactivated", maxMessages: 10, dryRun: true },
+  });
+  add(backfillPersonIndexFunction.operation, {
+    // A dry run counts the memberships without the person index's attributes; set dryRun to false to set them.
+    name: "dry-run",
+    event: { dryRun: true, maxPages: 100 },
   });
   return events;
 }

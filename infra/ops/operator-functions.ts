@@ -60,4 +60,18 @@ export const redriveDeadLettersFunction = {
   timeoutSeconds: 60,
 } as const satisfies ExtraFunctionDefinition;
 
-export const operatorFunctions = [revokeUserTokensFunction, redriveDeadLettersFunction] as const;
+/**
+ * Operator: give membership items written before the `byPerson` index existed its attributes (README "Deploy",
+ * upgrade notes). The one function that may Scan the tokens table; it updates membership items only.
+ */
+export const backfillPersonIndexFunction = {
+  operation: "backfill-person-index",
+  handlerModule: "functions/operations/backfill-person-index.ts",
+  tableAccess: "readWrite",
+  activityAccess: "none",
+  scan: true,
+  // Up to 100 scan pages of 1,000 items, each found membership one conditional update (16 in flight).
+  timeoutSeconds: 300,
+} as const satisfies ExtraFunctionDefinition;
+
+export const operatorFunctions = [revokeUserTokensFunction, redriveDeadLettersFunction, backfillPersonIndexFunction] as const;

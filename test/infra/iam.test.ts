@@ -40,7 +40,8 @@ const covers = (pattern: string, action: string) =>
 
 const LOGS = ["logs:CreateLogStream", "logs:PutLogEvents"];
 const XRAY = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"];
-const READ = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"];
+const LOOKUP = ["dynamodb:GetItem", "dynamodb:BatchGetItem"];
+const READ = [...LOOKUP, "dynamodb:Query"];
 const READ_WRITE = [...READ, "dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"];
 const ON_FAILURE = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"];
 const REDRIVE_SQS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"];
@@ -49,7 +50,10 @@ const STREAM_READ = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb
 const expectedActions = (operation: string): string[] => {
   const definition = allDefinitions.find((o) => o.operation === operation)!;
   const actions = [...LOGS, ...XRAY];
+  if (definition.tableAccess === "lookup") actions.push(...LOOKUP);
   if (definition.tableAccess === "read") actions.push(...READ);
+  if (definition.indexes?.length) actions.push("dynamodb:Query");
+  if (definition.scan) actions.push("dynamodb:Scan");
   if (definition.tableAccess === "readWrite") actions.push(...READ_WRITE);
   actions.push(...ACTIVITY_ACTIONS[definition.activityAccess]);
   if (operation === "generate-user-token") actions.push("cognito-idp:AdminInitiateAuth");
@@ -96,7 +100,7 @@ describe("the tables", () => {
       const actions = dynamoActionsOf(onTable(app.statementsOf(operation), app.tableIds.tokens));
       expect(actions, operation).toContain("dynamodb:GetItem");
       const writes = actions.filter((action) => WRITE_ACTION.test(action));
-      if (tableAccess === "read") expect(writes, operation).toEqual([]);
+      if (tableAccess !== "readWrite") expect(writes, operation).toEqual([]);
       else expect(writes, operation).toContain("dynamodb:PutItem");
     }
   });
@@ -127,16 +131,33 @@ describe("the tables", () => {
     expect([...granted].sort()).toEqual([...expected].sort());
   });
 
-  test("tokens-table Query reaches the byOrganization index by its own ARN, never index/*", () => {
-    const indexArn = {
-      "Fn::Join": [
-        "",
-        [{ "Fn::GetAtt": [app.tableIds.tokens, "Arn"] }, `/index/${tableDefinitions.tokens.globalSecondaryIndexes[0]!.indexName}`],
-      ],
-    };
-    for (const { operation } of tableOperations) {
+  const indexArn = (name: string) => ({ "Fn::Join": ["", [{ "Fn::GetAtt": [app.tableIds.tokens, "Arn"] }, `/index/${name}`]] });
+
+  test("tokens-table Query reaches the byOrganization index by its own ARN, never index/*; byPerson only where named", () => {
+    const [byOrganization, byPerson] = tableDefinitions.tokens.globalSecondaryIndexes;
+    for (const { operation, tableAccess, indexes } of tableOperations) {
       const indexStatements = app.statementsOf(operation).filter((s) => JSON.stringify(s.Resource).includes("/index/"));
-      expect(indexStatements, operation).toEqual([expect.objectContaining({ Action: "dynamodb:Query", Resource: indexArn })]);
+      const expected = [
+        ...(tableAccess === "lookup"
+          ? []
+          : [expect.objectContaining({ Action: "dynamodb:Query", Resource: indexArn(byOrganization.indexName) })]),
+        ...(indexes ?? []).map((name) => expect.objectContaining({ Action: "dynamodb:Query", Resource: indexArn(name) })),
+      ];
+      expect(indexStatements, operation).toEqual(expected);
+      expect(JSON.stringify(indexStatements).includes(`/index/${byPerson.indexName}`), operation).toBe(operation === "get-me");
     }
+  });
+
+  test("GET /v1/me reads by key and queries the person index, nothing else; only the backfill may Scan, and only the tokens table", () => {
+    const me = app.statementsOf("get-me").filter((s) => dynamoActionsOf([s]).length > 0);
+    expect(dynamoActionsOf(me).sort()).toEqual(["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"]);
+    const queries = me.filter((s) => dynamoActionsOf([s]).includes("dynamodb:Query"));
+    expect(queries).toEqual([expect.objectContaining({ Action: "dynamodb:Query", Resource: indexArn("byPerson") })]);
+    const scanners = allOperations.filter((operation) =>
+      app.statementsOf(operation).some((s) => dynamoActionsOf([s]).some((action) => covers(action, "dynamodb:Scan"))),
+    );
+    expect(scanners).toEqual(["backfill-person-index"]);
+    const scans = app.statementsOf("backfill-person-index").filter((s) => dynamoActionsOf([s]).includes("dynamodb:Scan"));
+    expect(scans).toEqual([expect.objectContaining({ Action: "dynamodb:Scan", Resource: { "Fn::GetAtt": [app.tableIds.tokens, "Arn"] } })]);
   });
 });

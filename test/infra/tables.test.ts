@@ -35,7 +35,7 @@ describe("tables", () => {
       definition.globalSecondaryIndexes.map((index) => ({
         IndexName: index.indexName,
         KeySchema: keySchema(index),
-        Projection: { ProjectionType: "ALL" },
+        Projection: { ProjectionType: index.projection ?? "ALL" },
       })),
     );
     const keys = [definition, ...definition.globalSecondaryIndexes].flatMap((k) => [k.partitionKey, k.sortKey]);

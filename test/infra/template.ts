@@ -25,7 +25,7 @@ export const allDefinitions: readonly FunctionDefinition[] = [...routes, ...even
 export const allOperations = allDefinitions.map((definition) => definition.operation);
 /** The functions that use the tables. */
 export const tableOperations = allDefinitions.filter(
-  (definition): definition is FunctionDefinition & { tableAccess: "read" | "readWrite" } => definition.tableAccess !== "none",
+  (definition): definition is FunctionDefinition & { tableAccess: "lookup" | "read" | "readWrite" } => definition.tableAccess !== "none",
 );
 
 /** The exact DynamoDB actions each `activityAccess` allows on the activity table. */

@@ -2,6 +2,7 @@ import type { ActivityRecord, MembershipRecord, OrganizationSettings, TokenRecor
 import type { MembershipRepository } from "../../domain/ports.ts";
 import { membershipEntity } from "./entities/membership.ts";
 import { organizationSettingsEntity } from "./entities/organization-settings.ts";
+import { keyAttributes, keys } from "./keys.ts";
 import { versionCondition, type StoreTable, type TransactItem } from "./table.ts";
 import {
   appendActivity,
@@ -24,6 +25,27 @@ export class DynamoDbMemberships implements MembershipRepository {
 
   async listMemberships(orgId: string): Promise<MembershipRecord[]> {
     return (await this.table.queryAll(membershipEntity.query(orgId))).map(membershipEntity.fromItem);
+  }
+
+  async listMembershipsOfPerson(userId: string): Promise<{ membership: MembershipRecord; settings: OrganizationSettings | undefined }[]> {
+    const found = await this.table.queryIndexAll(membershipEntity.queryOfPerson(userId));
+    // The index holds only keys, and lags: read the memberships and their settings as they are now, in one batch.
+    const memberKeys = found.map((item) => ({
+      [keyAttributes.partitionKey]: item[keyAttributes.partitionKey] as string,
+      [keyAttributes.sortKey]: item[keyAttributes.sortKey] as string,
+    }));
+    const items = await this.table.getMany(memberKeys.flatMap((key) => [key, keys.organizationSettingsBeside(key)]));
+    const settings = new Map<string, OrganizationSettings>();
+    const memberships: MembershipRecord[] = [];
+    for (const item of items) {
+      if (item.type === organizationSettingsEntity.type) {
+        const record = organizationSettingsEntity.fromItem(item);
+        settings.set(record.orgId, record);
+      } else if (item.type === membershipEntity.type && item.userId === userId) {
+        memberships.push(membershipEntity.fromItem(item));
+      }
+    }
+    return memberships.map((membership) => ({ membership, settings: settings.get(membership.orgId) }));
   }
 
   async getOrganizationSettings(orgId: string): Promise<OrganizationSettings | undefined> {

@@ -58,6 +58,7 @@ export class DynamoDbTokenStore implements TokenStore {
   getMembership: TokenStore["getMembership"] = (...args) => this.memberships.getMembership(...args);
   listMemberships: TokenStore["listMemberships"] = (...args) => this.memberships.listMemberships(...args);
   getOrganizationSettings: TokenStore["getOrganizationSettings"] = (...args) => this.memberships.getOrganizationSettings(...args);
+  listMembershipsOfPerson: TokenStore["listMembershipsOfPerson"] = (...args) => this.memberships.listMembershipsOfPerson(...args);
   saveMembership: TokenStore["saveMembership"] = (...args) => this.memberships.saveMembership(...args);
   saveOrganizationSettings: TokenStore["saveOrganizationSettings"] = (...args) => this.memberships.saveOrganizationSettings(...args);
 

@@ -6,8 +6,9 @@ import { activityTableDefinition, tokensTableDefinition } from "./table-definiti
  */
 const PK = tokensTableDefinition.partitionKey.name;
 const SK = tokensTableDefinition.sortKey.name;
-const [byOrganization] = tokensTableDefinition.globalSecondaryIndexes;
+const [byOrganization, byPerson] = tokensTableDefinition.globalSecondaryIndexes;
 export const BY_ORGANIZATION_INDEX = byOrganization.indexName;
+export const BY_PERSON_INDEX = byPerson.indexName;
 
 export type Key = Record<string, string>;
 
@@ -22,7 +23,14 @@ export const keys = {
     [byOrganization.sortKey.name]: `${createdAt}#${tokenId}`,
   }),
   membership: (orgId: string, userId: string): Key => ({ [PK]: organization(orgId), [SK]: `${MEMBER_PREFIX}${userId}` }),
-  organizationSettings: (orgId: string): Key => ({ [PK]: organization(orgId), [SK]: "SETTINGS" }),
+  /** A membership's place in the person's index (every membership item carries it; the backfill adds it to older ones). */
+  membershipByPerson: (orgId: string, userId: string): Key => ({
+    [byPerson.partitionKey.name]: person(userId),
+    [byPerson.sortKey.name]: organization(orgId),
+  }),
+  organizationSettings: (orgId: string): Key => ({ [PK]: organization(orgId), [SK]: SETTINGS }),
+  /** The settings of the organization whose partition holds `key` (a membership's key, from the person index). */
+  organizationSettingsBeside: (key: Key): Key => ({ [PK]: key[PK] as string, [SK]: SETTINGS }),
   serviceUser: (orgId: string, serviceUserId: string): Key => ({
     [PK]: organization(orgId),
     [SK]: `${SERVICE_USER_PREFIX}${serviceUserId}`,
@@ -46,6 +54,8 @@ export const keys = {
 
 const organization = (orgId: string) => `ORG#${orgId}`;
 const MEMBER_PREFIX = "MEMBER#";
+const SETTINGS = "SETTINGS";
+const person = (userId: string) => `PERSON#${userId}`;
 const tokensOfOrganization = (orgId: string) => `ORG#${orgId}#TOKENS`;
 export const SERVICE_USER_PREFIX = "SERVICE_USER#";
 
@@ -54,6 +64,12 @@ export const queries = {
   memberships: (orgId: string) => ({
     KeyConditionExpression: `${PK} = :pk AND begins_with(${SK}, :prefix)`,
     ExpressionAttributeValues: { ":pk": organization(orgId), ":prefix": MEMBER_PREFIX },
+  }),
+  /** The keys of every membership of one person (the `byPerson` index, keys only). */
+  membershipsOfPerson: (userId: string) => ({
+    IndexName: BY_PERSON_INDEX,
+    KeyConditionExpression: `${byPerson.partitionKey.name} = :pk`,
+    ExpressionAttributeValues: { ":pk": person(userId) },
   }),
   serviceUsers: (orgId: string) => ({
     KeyConditionExpression: `${PK} = :pk AND begins_with(${SK}, :prefix)`,
@@ -93,6 +109,8 @@ export const keyAttributes = {
   sortKey: SK,
   indexPartitionKey: byOrganization.partitionKey.name,
   indexSortKey: byOrganization.sortKey.name,
+  personIndexPartitionKey: byPerson.partitionKey.name,
+  personIndexSortKey: byPerson.sortKey.name,
   /** The tokens table's TTL attribute (epoch seconds). */
   timeToLive: tokensTableDefinition.timeToLiveAttribute,
 } as const;

@@ -14,6 +14,13 @@ export interface TableDefinition {
     readonly indexName: string;
     readonly partitionKey: KeyAttribute;
     readonly sortKey: KeyAttribute;
+    /** What the index holds besides keys: every attribute (the default), or only the keys. */
+    readonly projection?: "ALL" | "KEYS_ONLY";
+    /**
+     * Query on the index is granted only to the functions that name it (`FunctionDefinition.indexes`), not to
+     * every function that may query the table.
+     */
+    readonly grantedByName?: boolean;
   }[];
 }
 
@@ -28,6 +35,18 @@ export const tokensTableDefinition = {
       indexName: "byOrganization",
       partitionKey: { name: "gsi1pk", type: "S" },
       sortKey: { name: "gsi1sk", type: "S" },
+    },
+    {
+      /**
+       * Every membership of one person, across organizations, by organization id (`GET /v1/me`). Only keys: the
+       * reader then reads the membership items themselves, strongly consistent. Memberships written before the
+       * index existed get its attributes from the backfill-person-index operator function.
+       */
+      indexName: "byPerson",
+      partitionKey: { name: "gsi2pk", type: "S" },
+      sortKey: { name: "gsi2sk", type: "S" },
+      projection: "KEYS_ONLY",
+      grantedByName: true,
     },
   ],
 } as const satisfies TableDefinition;

@@ -91,6 +91,20 @@ export class StoreTable {
     return items;
   }
 
+  /** Every item of a query of one of the tokens table's indexes (eventually consistent: indexes have no other reads). */
+  async queryIndexAll(query: { IndexName: string; KeyConditionExpression: string; ExpressionAttributeValues: Item }): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const output = await unlessUnavailable(() =>
+        this.client.send(new QueryCommand({ TableName: this.tables.tokens, ...query, ExclusiveStartKey: startKey })),
+      );
+      items.push(...(output.Items ?? []));
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
   /** One query (one page of DynamoDB's). */
   async query(input: QueryInput): Promise<{ Items: Item[]; LastEvaluatedKey: Item | undefined }> {
     const output = await unlessUnavailable(() => this.client.send(new QueryCommand(input)));

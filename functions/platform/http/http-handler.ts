@@ -29,7 +29,7 @@ export interface ApiRequest<TInput, TCaller = undefined> {
   readonly userId: string;
   /** What the session says about that person (management routes), for the password re-check. */
   readonly person: SessionPerson;
-  /** The caller's active membership of the organization in the path (management routes). */
+  /** The caller's active membership of the organization in the path (routes under `/v1/orgs/{orgId}`; not `person` ones). */
   readonly membership: MembershipRecord;
   readonly input: TInput;
   /** What the operation's own `authenticate` returned (routes authenticated by an API token). */
@@ -40,6 +40,8 @@ export interface ApiRequest<TInput, TCaller = undefined> {
 type Access =
   /** No caller identity checked here: IAM in AWS (verify) or the API token itself (login). */
   | { readonly access: "open" }
+  /** A person's session and nothing more: routes about the person, under no organization (`GET /v1/me`). */
+  | { readonly access: "person" }
   /**
    * A person's session, and active membership of `{orgId}` in the path ("member"), holding `api-tokens:admin`
    * there too ("admin"): the domain's access rules, reading memberships from `members` (the route's wiring
@@ -83,7 +85,7 @@ type Mw = MiddlewareObj<HttpEvent, HttpResult, Error, Context, Internal>;
 /**
  * Every HTTP function is built here, so all share one middleware stack in one order:
  * metrics (published after the response, never failing it) → header normalizer → request context + error mapping →
- * session or API token (401) → membership and admin permission (403) → body (413, 400).
+ * session or API token (401) → membership and admin permission (403; not on person routes) → body (413, 400).
  * That order is API.md's precedence of errors.
  */
 export function httpHandler<TInput, TCaller = undefined>(operation: HttpOperation<TInput, TCaller>) {
@@ -92,7 +94,9 @@ export function httpHandler<TInput, TCaller = undefined>(operation: HttpOperatio
     publishMetrics() as Mw,
     httpHeaderNormalizer() as unknown as Mw,
     requestContext(operation.quietSuccess ?? false),
-    ...(operation.access === "open" ? [] : [memberAccess(operation.access, operation.members)]),
+    ...(operation.access === "open"
+      ? []
+      : [sessionAccess(operation.access === "person" ? undefined : { access: operation.access, members: operation.members })]),
     ...(authenticate
       ? [
           {
@@ -194,9 +198,9 @@ function logRequest(statusCode: number, internal: Internal, errorCode?: string, 
  * the function loudly at once and costs no request anything. Tests set it (vi.stubEnv) before they build a
  * handler, or import a handler module afresh.
  */
-function memberAccess(access: "member" | "admin", members: MembershipLookup): Mw {
+function sessionAccess(organization: { access: "member" | "admin"; members: MembershipLookup } | undefined): Mw {
   const { userIdClaim } = readSessionConfig();
-  const requireAccess = access === "admin" ? requireAdmin : requireActiveMember;
+  const requireAccess = organization?.access === "admin" ? requireAdmin : requireActiveMember;
   return {
     before: async (request) => {
       const claims = request.event.requestContext.authorizer?.jwt?.claims;
@@ -222,7 +226,8 @@ function memberAccess(access: "member" | "admin", members: MembershipLookup): Mw
       const signInName = claims["cognito:username"];
       const internal = state(request);
       internal.person = { userId, ...(typeof signInName === "string" && signInName.length > 0 ? { signInName } : {}) };
-      internal.membership = await requireAccess(members, request.event.pathParameters?.orgId ?? "", userId);
+      // A person route (no organization in the path) needs the session only; the others the membership too (403).
+      if (organization) internal.membership = await requireAccess(organization.members, request.event.pathParameters?.orgId ?? "", userId);
     },
   };
 }

@@ -16,6 +16,7 @@ export const organizationSettingsEntity = {
   fromItem: (item: Item): OrganizationSettings => ({
     orgId: item.orgId as string,
     ssoEnforced: item.ssoEnforced as boolean,
+    ...(typeof item.name === "string" ? { name: item.name } : {}),
     lastEventAt: item.lastEventAt as string,
     ...(item.deletedAt ? { deletedAt: item.deletedAt as string } : {}),
     version: item.version as number,
