@@ -2,7 +2,7 @@
  * Who may call which route, generated from the one route table (infra/routes.ts), so a new route is swept
  * the day it is added (API.md "Conventions", "Status codes and error codes"):
  *  - every session route without a valid session (none, garbage, tampered, Basic, an API token instead) → 401;
- *  - every session route, called by someone who is not an active member of the organization (a signed-in
+ *  - every session route under /v1/orgs/{orgId}, called by someone who is not an active member of the organization (a signed-in
  *    stranger, an admin of another organization, a deactivated admin) → 403 `forbidden`;
  *  - every admin route (every session route but the person's own user-token routes), called by a member
  *    without exactly `api-tokens:admin` → 403 `forbidden`;
@@ -34,7 +34,16 @@ const ctx = useSharedLocalService();
  */
 const MEMBER_ROUTES = new Set(["generate-user-token", "list-user-tokens", "revoke-user-token"]);
 
-const SESSION_ROUTES = routes.filter((route) => route.auth === "session");
+/**
+ * Session routes about the person, under no organization (API.md "The caller"): a session is all they need, so
+ * they are swept for 401 only; what they show is in me.test.ts. Any other session route must be under an organization.
+ */
+const PERSON_ROUTES = new Set(["get-me"]);
+
+/** Every session route: the 401 sweep. */
+const ALL_SESSION_ROUTES = routes.filter((route) => route.auth === "session");
+/** The session routes scoped to an organization: the 403 and 404 sweeps. */
+const SESSION_ROUTES = ALL_SESSION_ROUTES.filter((route) => !PERSON_ROUTES.has(route.operation));
 const ADMIN_ROUTES = SESSION_ROUTES.filter((route) => !MEMBER_ROUTES.has(route.operation));
 const KNOWN_PARAMETERS = new Set(["orgId", "serviceUserId", "tokenId"]);
 
@@ -96,13 +105,21 @@ const snapshot = (org: Organization) => organizationSnapshot(ctx.api, org.admin)
 const expectUnchanged = (org: Organization, before: Awaited<ReturnType<typeof snapshot>>) =>
   expectOrganizationUnchanged(ctx.api, org, before);
 
-test("the route table is what the sweeps expect: session routes under an organization, with known parameters", () => {
+test("the route table is what the sweeps expect: session routes under an organization (or known person routes), with known parameters", () => {
   expect(SESSION_ROUTES.length).toBeGreaterThan(0);
   for (const route of routes) expect(["session", "iam", "none"], route.operation).toContain(route.auth);
   for (const route of SESSION_ROUTES) {
     expect(route.path, route.operation).toMatch(/^\/v1\/orgs\/\{orgId\}\//);
     for (const [, name] of route.path.matchAll(/\{(\w+)\}/g)) expect(KNOWN_PARAMETERS, `${route.operation} {${name}}`).toContain(name);
   }
+  // A person route is a session route with no parameters, outside /v1/orgs/ (so no organization check is skipped).
+  for (const operation of PERSON_ROUTES) {
+    const route = ALL_SESSION_ROUTES.find((r) => r.operation === operation);
+    expect(route, operation).toBeDefined();
+    expect(route!.path, operation).not.toMatch(/^\/v1\/orgs\//);
+    expect(route!.path, operation).not.toMatch(/\{/);
+  }
+  expect(ALL_SESSION_ROUTES.length).toBe(SESSION_ROUTES.length + PERSON_ROUTES.size);
   for (const operation of MEMBER_ROUTES) expect(SESSION_ROUTES.map((r) => r.operation)).toContain(operation);
 });
 
@@ -126,7 +143,7 @@ describe("401 unauthenticated on every session route", () => {
       ["a user API token as the session", bearer(org.memberToken.secret)],
       ["a service-user API token as the session", bearer(org.robotToken.secret)],
     ];
-    for (const route of SESSION_ROUTES) {
+    for (const route of ALL_SESSION_ROUTES) {
       for (const [label, headers] of sessions) {
         const response = await call(route, org.ids, headers, org.admin.password);
         expect.soft(response.status, `${route.method} ${route.path} with ${label}`).toBe(401);

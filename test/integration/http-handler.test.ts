@@ -418,3 +418,39 @@ describe("the factory is built on what it is given (no composition root)", () =>
     expect(JSON.parse(ok.body!)).toEqual({ userId: "ada" });
   });
 });
+
+describe("person routes (GET /v1/me): a session, no organization", () => {
+  const meEvent = (claims?: Record<string, unknown>, body?: string) =>
+    apiEvent({ method: "GET", path: "/v1/me", ...(claims ? { claims } : {}), ...(body === undefined ? {} : { body }) });
+
+  test("the person's id from the session, no membership looked up; no session, an access token or no id claim is 401", async () => {
+    let runs = 0;
+    const route = httpHandler({
+      access: "person",
+      run: async ({ userId, membership }) => {
+        runs++;
+        return { userId, membership: membership ?? null };
+      },
+    });
+    const ok = await route(meEvent(idTokenClaims("someone")), context());
+    expect({ status: ok.statusCode, body: JSON.parse(ok.body!) }).toEqual({ status: 200, body: { userId: "someone", membership: null } });
+    for (const event of [meEvent(), meEvent(accessTokenClaims()), meEvent({ token_use: "id", aud: "client-1" })]) {
+      expectError(await route(event, context()), event, 401, "unauthenticated");
+    }
+    // API.md's precedence: 401 before the body's 400; a body on a route that takes none is 400.
+    const both = meEvent(undefined, "{not json");
+    expectError(await route(both, context()), both, 401, "unauthenticated");
+    const withBody = meEvent(idTokenClaims(), JSON.stringify({ userId: "other" }));
+    expectError(await route(withBody, context()), withBody, 400, "invalid_request");
+    expect(runs).toBe(1);
+  });
+
+  test("the get-me handler answers the caller's organizations", async () => {
+    const getMe = (await import("../../functions/api/get-me.ts")).handler as Handler;
+    const result = await getMe(meEvent(idTokenClaims("ada")), context());
+    expect(JSON.parse(result.body!)).toEqual({
+      user: { id: "ada", name: "Person ada" },
+      organizations: [{ orgId: ORG, name: null, ssoEnforced: false, admin: true }],
+    });
+  });
+});
