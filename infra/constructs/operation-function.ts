@@ -32,7 +32,8 @@ export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
 /**
  * The DynamoDB actions behind each access level, from the commands the store adapter sends: Get, BatchGet,
  * Query; Put, Update and TransactWrite (authorized per item as PutItem, UpdateItem, DeleteItem,
- * ConditionCheckItem). No Scan, no BatchWrite, no table management. A new command in the adapter needs its
+ * ConditionCheckItem). No Scan (only a definition's `scan`, the backfill operator function, adds it), no
+ * BatchWrite, no table management. A new command in the adapter needs its
  * action here, or it fails in AWS with AccessDenied (the local server runs without IAM).
  */
 export const TABLE_ACTIONS = {

@@ -16,7 +16,8 @@ import { classifyTransactionError, isConditionalCheckFailed, unlessUnavailable }
 /**
  * The SDK plumbing every adapter shares: the document client, the table names, strongly consistent reads,
  * transactions, and SDK errors turned into the domain's. The commands used here are the whole of what the
- * functions' roles grant (Get, BatchGet, Query, Put, Update, TransactWrite): no Scan, no BatchWrite.
+ * functions' roles grant (Get, BatchGet, Query, Put, Update, TransactWrite): no Scan (but the backfill operator
+ * function's own, person-index-backfill.ts), no BatchWrite.
  */
 export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
 export type QueryInput = NonNullable<ConstructorParameters<typeof QueryCommand>[0]>;
