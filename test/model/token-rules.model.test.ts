@@ -23,7 +23,8 @@ import { commandArb } from "./support/arbitraries.ts";
  *  - at most 10 active user tokens per person per organization, 20 service-user tokens per organization;
  *  - every token is revoked, expired or live exactly as the model says, with the owner's access as of the
  *    newest applied upsert or patch; verification answers exactly as the model predicts;
- *  - lists and counts agree with the model;
+ *  - lists and counts agree with the model, and so does `GET /v1/me` (the person's active organizations with
+ *    admin, SSO and name, and the name of their newest applied upsert);
  *  - every revocation has exactly one `token.revoked` record, every expiry at most one `token.expired`, and
  *    exactly one once a request has found the token expired.
  * The model, the real system and the commands live in ./support/ (model.ts, real.ts, commands.ts).
@@ -65,8 +66,8 @@ test(`token rules hold under any order of commands and events (${RUNS} runs)`, {
         uid,
         now: clock.now().getTime(),
         orgs: {
-          A: { deleted: false, lastEventAt: -Infinity, ssoEnforced: false },
-          B: { deleted: false, lastEventAt: -Infinity, ssoEnforced: false },
+          A: { deleted: false, lastEventAt: -Infinity, ssoEnforced: false, name: null },
+          B: { deleted: false, lastEventAt: -Infinity, ssoEnforced: false, name: null },
         },
         throttle: new Map(),
         members: new Map(),
@@ -78,7 +79,7 @@ test(`token rules hold under any order of commands and events (${RUNS} runs)`, {
       for (const org of ORGS) {
         const adminAccess = { name: "Grace", permissions: [ADMIN_PERMISSION], groups: [], sites: [] };
         await real.memberships.applyUserUpserted({ orgId: real.orgIds[org], userId: uid(ADMIN), ...adminAccess, occurredAt: at(0) });
-        model.members.set(memberKey(org, ADMIN), { status: "active", lastEventAt: 0, access: adminAccess });
+        model.members.set(memberKey(org, ADMIN), { status: "active", lastEventAt: 0, access: adminAccess, nameAt: 0 });
       }
       // The model's clock is the real one, read once: only commands move it afterwards.
       clock.setOffsetSeconds(0);

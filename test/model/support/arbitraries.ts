@@ -1,9 +1,19 @@
 /** The arbitraries that draw the model-based test's commands, weighted. */
 import fc from "fast-check";
-import { PEOPLE, ORGS, ACCESS, SERVICE_PERMISSIONS, type LifecycleEvent } from "./model.ts";
+import { PEOPLE, ORGS, ACCESS, ADMIN, ORG_NAMES, SERVICE_PERMISSIONS, type LifecycleEvent } from "./model.ts";
 
 import { type Cmd, Deliver, Generate, GenerateServiceToken, GuessPasswords, Redeliver, Revoke } from "./commands.ts";
-import { Advance, CreateServiceUser, DeleteServiceUser, List, type ListKind, Login, PatchServiceUser, Verify } from "./reading-commands.ts";
+import {
+  Advance,
+  CreateServiceUser,
+  DeleteServiceUser,
+  List,
+  type ListKind,
+  Login,
+  Me,
+  PatchServiceUser,
+  Verify,
+} from "./reading-commands.ts";
 
 // ---- arbitraries -------------------------------------------------------------------------------------------
 
@@ -35,7 +45,13 @@ export const eventArb: fc.Arbitrary<LifecycleEvent> = fc
     { weight: 1, arbitrary: fc.record({ type: fc.constant("organizationDeleted" as const), org: orgArb, t: timeArb }) },
     {
       weight: 1,
-      arbitrary: fc.record({ type: fc.constant("settingsChanged" as const), org: orgArb, t: timeArb, ssoEnforced: fc.boolean() }),
+      arbitrary: fc.record({
+        type: fc.constant("settingsChanged" as const),
+        org: orgArb,
+        t: timeArb,
+        ssoEnforced: fc.boolean(),
+        name: fc.option(fc.nat({ max: ORG_NAMES.length - 1 }), { nil: undefined }),
+      }),
     },
   )
   .filter((e) => !("user" in e) || PEOPLE.some((p) => p.org === e.org && p.user === e.user));
@@ -124,5 +140,9 @@ export const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   w(
     1,
     fc.constantFrom(30, 61, 3_600, 10 * 86_400, 29 * 86_400, 31 * 86_400).map((s) => new Advance(s)),
+  ),
+  w(
+    2,
+    fc.constantFrom("ann", "bob", ADMIN).map((user) => new Me(user)),
   ),
 );

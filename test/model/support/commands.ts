@@ -50,7 +50,12 @@ export class Deliver extends Checked {
   }
   toString() {
     const { type, org, t, ...rest } = this.event;
-    const extra = "access" in rest ? `, access=${rest.access}` : "ssoEnforced" in rest ? `, sso=${rest.ssoEnforced}` : "";
+    const extra =
+      "access" in rest
+        ? `, access=${rest.access}`
+        : "ssoEnforced" in rest
+          ? `, sso=${rest.ssoEnforced}${rest.name === undefined ? "" : `, name=${rest.name}`}`
+          : "";
     return `${type}(${org}${"user" in rest ? `/${rest.user}` : ""}, t=${t}${extra})`;
   }
 }

@@ -15,6 +15,8 @@ export const ACCESS = [
   { name: "Ann L.", permissions: ["reports:read", "exports:write"], groups: [], sites: ["paris", "rome"] },
   { name: "Ann", permissions: [], groups: ["ops"], sites: [] },
 ];
+/** Display names an `Organization Settings Changed` may carry (or none: the stored one stays). */
+export const ORG_NAMES = ["Acme", "Acme Corp"];
 export const SERVICE_PERMISSIONS = [["reports:read"], ["exports:write", "reports:read"], []];
 export const BASE_EVENT_TIME = Date.parse("2026-01-01T00:00:00Z");
 export const at = (t: number) => new Date(BASE_EVENT_TIME + t * 1000).toISOString();
@@ -32,6 +34,8 @@ export interface ModelMember {
   status: MemberStatus;
   lastEventAt: number;
   access: Access;
+  /** `t` of the applied upsert that set `access.name`; undefined until one did (GET /v1/me names by the newest). */
+  nameAt?: number;
 }
 export interface ModelToken {
   id: string;
@@ -56,13 +60,13 @@ export type LifecycleEvent =
   | { type: "upsert"; org: OrgLabel; user: string; t: number; access: number }
   | { type: "deactivate" | "reactivate" | "remove"; org: OrgLabel; user: string; t: number }
   | { type: "organizationDeleted"; org: OrgLabel; t: number }
-  | { type: "settingsChanged"; org: OrgLabel; t: number; ssoEnforced: boolean };
+  | { type: "settingsChanged"; org: OrgLabel; t: number; ssoEnforced: boolean; name?: number | undefined };
 
 export interface Model {
   /** The person's id in this run (a person known only from events is named by it until an upsert). */
   uid: (user: string) => string;
   now: number;
-  orgs: Record<OrgLabel, { deleted: boolean; lastEventAt: number; ssoEnforced: boolean }>;
+  orgs: Record<OrgLabel, { deleted: boolean; lastEventAt: number; ssoEnforced: boolean; name: string | null }>;
   /** Password throttling, per person across organizations: recent failures and the lock's end (ms). */
   throttle: Map<string, { failedAt: number[]; lockedUntil: number }>;
   members: Map<string, ModelMember>;
@@ -97,6 +101,7 @@ export function applyEvent(m: Model, event: LifecycleEvent): void {
     if (event.t <= org.lastEventAt) return;
     org.lastEventAt = event.t;
     org.ssoEnforced = event.ssoEnforced;
+    if (event.name !== undefined) org.name = ORG_NAMES[event.name]!;
     return;
   }
   if (event.type === "organizationDeleted") {
@@ -114,6 +119,7 @@ export function applyEvent(m: Model, event: LifecycleEvent): void {
   switch (event.type) {
     case "upsert":
       next.access = ACCESS[event.access]!;
+      next.nameAt = event.t;
       if (current.status === "none" || current.status === "removed") next.status = "active";
       break;
     case "deactivate":

@@ -1,10 +1,13 @@
 import { expect } from "vitest";
 import { requireActiveMember } from "../../../functions/domain/access.ts";
+import { describeCaller } from "../../../functions/domain/caller.ts";
 import {
   type PEOPLE,
   type OrgLabel,
   SERVICE_PERMISSIONS,
   type Model,
+  ADMIN_PERMISSION,
+  ORGS,
   member,
   isLive,
   liveUserTokens,
@@ -248,5 +251,34 @@ export class Advance extends Checked {
   }
   toString() {
     return `advanceClock(${this.seconds >= 86_400 ? `${this.seconds / 86_400} days` : `${this.seconds} s`})`;
+  }
+}
+
+/** `GET /v1/me` for one person: their active, undeleted organizations and the name of their newest applied upsert. */
+export class Me extends Checked {
+  constructor(readonly user: string) {
+    super();
+  }
+  async act(m: Model, r: Real) {
+    const result = await describeCaller(r.store, r.uid(this.user));
+    let named: { name: string; at: number } | undefined;
+    for (const org of ORGS) {
+      const current = member(m, org, this.user);
+      if (current.nameAt !== undefined && (named === undefined || current.nameAt > named.at)) {
+        named = { name: current.access.name, at: current.nameAt };
+      }
+    }
+    const organizations = ORGS.filter((org) => member(m, org, this.user).status === "active" && !m.orgs[org].deleted)
+      .map((org) => ({
+        orgId: r.orgIds[org],
+        name: m.orgs[org].name,
+        ssoEnforced: m.orgs[org].ssoEnforced,
+        admin: member(m, org, this.user).access.permissions.includes(ADMIN_PERMISSION),
+      }))
+      .sort((a, b) => (a.orgId < b.orgId ? -1 : a.orgId > b.orgId ? 1 : 0));
+    expect(result).toEqual({ user: { id: r.uid(this.user), name: named?.name ?? null }, organizations });
+  }
+  toString() {
+    return `me(${this.user})`;
   }
 }

@@ -11,7 +11,18 @@ import type { ServiceUsers } from "../../../functions/domain/service-users.ts";
 import type { UserTokens } from "../../../functions/domain/user-tokens.ts";
 import type { TokenVerifier } from "../../../functions/domain/verification.ts";
 import type { FakePasswordCheck } from "../../support/domain-harness.ts";
-import { ADMIN, ADMIN_PERMISSION, ORGS, type OrgLabel, ACCESS, at, type LifecycleEvent, type Model, expectedAccess } from "./model.ts";
+import {
+  ADMIN,
+  ADMIN_PERMISSION,
+  ORGS,
+  ORG_NAMES,
+  type OrgLabel,
+  ACCESS,
+  at,
+  type LifecycleEvent,
+  type Model,
+  expectedAccess,
+} from "./model.ts";
 
 // ---- the system under test -------------------------------------------------------------------------------
 
@@ -74,7 +85,12 @@ export async function deliver(r: Real, event: LifecycleEvent): Promise<void> {
       await r.memberships.applyOrganizationDeleted({ orgId, occurredAt });
       return;
     case "settingsChanged":
-      await r.memberships.applyOrganizationSettingsChanged({ orgId, ssoEnforced: event.ssoEnforced, occurredAt });
+      await r.memberships.applyOrganizationSettingsChanged({
+        orgId,
+        ssoEnforced: event.ssoEnforced,
+        ...(event.name === undefined ? {} : { name: ORG_NAMES[event.name]! }),
+        occurredAt,
+      });
       return;
   }
 }
