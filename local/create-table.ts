@@ -89,6 +89,13 @@ async function addMissingIndexes(
       }),
     );
   }
+  // DynamoDB Local builds an added index for a moment (CREATING), and a query of it fails meanwhile: wait for it.
+  for (let waited = 0; ; waited += 100) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if ((Table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === "ACTIVE")) return;
+    if (waited > 60_000) throw new Error(`${tableName}: its indexes did not become ACTIVE within a minute.`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** Both of the service's tables, from their shared definitions. */

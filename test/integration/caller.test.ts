@@ -237,3 +237,57 @@ describe("the backfill of memberships written before the index", () => {
     expect((await me(userId)).organizations.map((o) => o.orgId)).toEqual([orgId]);
   });
 });
+
+describe("a local table kept from before the index (npm start on .local-data)", () => {
+  test("create-table adds the missing index, and the backfill makes GET /v1/me complete", async () => {
+    const { DynamoDBClient, DescribeTableCommand } = await import("@aws-sdk/client-dynamodb");
+    const { ensureTable } = await import("../../local/create-table.ts");
+    const { tableDefinitions } = await import("../../functions/adapters/dynamodb/table-definition.ts");
+    const { DynamoDbTokenStore } = await import("../../functions/adapters/dynamodb/dynamodb-token-store.ts");
+    const client = new DynamoDBClient({
+      endpoint: (await import("vitest")).inject("dynamoDbEndpoint"),
+      region: "local",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    const tableName = unique("kept");
+    const before = {
+      ...tableDefinitions.tokens,
+      globalSecondaryIndexes: tableDefinitions.tokens.globalSecondaryIndexes.filter((index) => index.indexName !== "byPerson"),
+    };
+    expect(await ensureTable(client, tableName, before)).toBe("created");
+    const [indexPk, indexSk] = membershipEntity.personIndexAttributes;
+    const old = membershipEntity.toItem({
+      orgId: "acme",
+      userId: "ada",
+      name: "Ada",
+      permissions: [],
+      groups: [],
+      sites: [],
+      status: "active",
+      lastEventAt: "2026-01-01T00:00:00.000Z",
+      version: 1,
+    });
+    delete old[indexPk];
+    delete old[indexSk];
+    await h.documentClient.send(new PutCommand({ TableName: tableName, Item: old }));
+
+    expect(await ensureTable(client, tableName, tableDefinitions.tokens)).toBe("existed");
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    // Added and built before ensureTable returns, so the server's first query of it works.
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => [index.IndexName, index.IndexStatus]).sort()).toEqual([
+      ["byOrganization", "ACTIVE"],
+      ["byPerson", "ACTIVE"],
+    ]);
+    // Again: nothing to add.
+    expect(await ensureTable(client, tableName, tableDefinitions.tokens)).toBe("existed");
+
+    const store = new DynamoDbTokenStore(h.documentClient, { tokens: tableName, activity: `${tableName}-activity` });
+    expect((await describeCaller(store, "ada")).organizations).toEqual([]);
+    expect(await backfillPersonIndex(h.documentClient, tableName, { dryRun: false, maxPages: 10 })).toMatchObject({
+      updated: 1,
+      done: true,
+    });
+    expect((await describeCaller(store, "ada")).organizations).toEqual([{ orgId: "acme", name: null, ssoEnforced: false, admin: false }]);
+    client.destroy();
+  });
+});
