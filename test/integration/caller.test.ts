@@ -168,7 +168,8 @@ describe("the backfill of memberships written before the index", () => {
     const key = keys.membership(orgId, userId);
     const { Item } = await h.documentClient.send(new GetCommand({ TableName: h.tables.tokens, Key: key, ConsistentRead: true }));
     const [indexPk, indexSk] = membershipEntity.personIndexAttributes;
-    const { [indexPk]: _pk, [indexSk]: _sk, ...old } = Item!;
+    // Nor did it record when the name was set.
+    const { [indexPk]: _pk, [indexSk]: _sk, nameAt: _nameAt, ...old } = Item!;
     await h.documentClient.send(new PutCommand({ TableName: h.tables.tokens, Item: old }));
     return old;
   }
@@ -204,12 +205,14 @@ describe("the backfill of memberships written before the index", () => {
     expect(runs).toBeGreaterThan(1);
     expect(updated).toBe(3);
     expect((await me(userId)).organizations.map((o) => [o.orgId, o.admin])).toEqual(orgs.sort().map((orgId) => [orgId, true]));
+    expect((await me(userId)).user.name).toBe("Old Timer");
     // The items are as they were, plus the index attributes: no version moved.
     for (const old of before) {
       const { Item } = await h.documentClient.send(
         new GetCommand({ TableName: h.tables.tokens, Key: keys.membership(old.orgId as string, userId), ConsistentRead: true }),
       );
-      expect(Item).toEqual({ ...old, ...keys.membershipByPerson(old.orgId as string, userId) });
+      // When the name was set is not known: the last event applied stands in for it.
+      expect(Item).toEqual({ ...old, ...keys.membershipByPerson(old.orgId as string, userId), nameAt: old.lastEventAt });
     }
     expect(await h.verifier.verify({ token: token.secret })).toMatchObject({ valid: true });
     // Again: nothing left to do.
@@ -218,6 +221,37 @@ describe("the backfill of memberships written before the index", () => {
       new QueryCommand({ TableName: h.tables.tokens, ...membershipEntity.queryOfPerson(userId) }),
     );
     expect(Items).toHaveLength(3);
+  });
+
+  test("a membership known only from status events keeps no name; one saved since the upgrade without nameAt gets it", async () => {
+    const [ghost, named] = [unique("ghost"), unique("named")];
+    const orgId = unique("org");
+    // Before the upgrade: a deactivation that overtook the first upsert (placeholder name: the user id).
+    await h.memberships.applyUserDeactivated(statusEvent(orgId, ghost));
+    const ghostKey = keys.membership(orgId, ghost);
+    const [indexPk, indexSk] = membershipEntity.personIndexAttributes;
+    const { Item: ghostItem } = await h.documentClient.send(
+      new GetCommand({ TableName: h.tables.tokens, Key: ghostKey, ConsistentRead: true }),
+    );
+    const { [indexPk]: _a, [indexSk]: _b, ...oldGhost } = ghostItem!;
+    await h.documentClient.send(new PutCommand({ TableName: h.tables.tokens, Item: oldGhost }));
+    // Upserted before the upgrade, then deactivated after it: the save wrote the index attributes, but no nameAt.
+    await oldMembership(orgId, named);
+    const { Item: namedItem } = await h.documentClient.send(
+      new GetCommand({ TableName: h.tables.tokens, Key: keys.membership(orgId, named), ConsistentRead: true }),
+    );
+    await h.documentClient.send(
+      new PutCommand({ TableName: h.tables.tokens, Item: { ...namedItem, ...keys.membershipByPerson(orgId, named) } }),
+    );
+    expect((await me(named)).user.name).toBeNull();
+
+    await run({ dryRun: false });
+    const ghostAfter = (await h.documentClient.send(new GetCommand({ TableName: h.tables.tokens, Key: ghostKey, ConsistentRead: true })))
+      .Item!;
+    expect(ghostAfter).toEqual({ ...oldGhost, ...keys.membershipByPerson(orgId, ghost) });
+    expect(await me(ghost)).toEqual({ user: { id: ghost, name: null }, organizations: [] });
+    expect((await me(named)).user.name).toBe("Old Timer");
+    expect(await run({ dryRun: true })).toMatchObject({ missing: 0 });
   });
 
   test("the operator function: dry run by default, a bad startAfter is an answer naming it, and then it sets them", async () => {

@@ -5,15 +5,21 @@ import { keyAttributes } from "./keys.ts";
 import { isConditionalCheckFailed, unlessUnavailable } from "./store-errors.ts";
 
 /**
- * Gives membership items written before the `byPerson` index existed its key attributes, so `GET /v1/me` finds
- * every membership. Every membership save writes them since; this visits the rest once.
+ * Brings membership items written before `GET /v1/me` existed up to date, so it finds every membership and names
+ * every person:
+ * - the `byPerson` index's key attributes, which every membership save writes since;
+ * - `nameAt` (when the name was set by a `User Upserted`), where the name is not the placeholder a membership
+ *   known only from status events carries (its user id; so a name that differs from it came from an upsert).
+ *   The time the upsert happened was never stored: its `lastEventAt` stands in (the newest event applied, so at
+ *   or after that upsert). Until such a person's next upsert, `GET /v1/me` may therefore name them by the
+ *   organization whose last event was newest rather than whose upsert was; the next upsert makes it exact.
  *
- * One Scan of the tokens table filtered to membership items without the attributes (the only scan in the
- * service, granted to this operator function alone), page by page. Each found item gets them by an update
- * conditioned on the item still being a membership without them, so it never recreates a deleted item and never
- * touches one a save rewrote meanwhile (a save writes them itself). The version is left alone: the update changes
- * nothing the domain reads. Idempotent (a second run finds nothing) and resumable (`startAfter`, from the last
- * answer, continues the scan where it stopped; starting over is always right too, only slower).
+ * One Scan of the tokens table filtered to the membership items that lack either (the only scan in the service,
+ * granted to this operator function alone), page by page. Each found item is updated only if it is still at the
+ * version the scan read (a save meanwhile wrote the index attributes itself: that item is `skipped`, and a later
+ * run finds it if it still lacks `nameAt`). The version is left alone: nothing a save conditions on changes.
+ * Idempotent (a second run finds nothing) and resumable (`startAfter`, from the last answer, continues the scan
+ * where it stopped; starting over is always right too, only slower).
  */
 export interface PersonIndexBackfillInput {
   /** Only count what would be updated (the default of the operator function). */
@@ -30,7 +36,7 @@ export interface PersonIndexBackfillResult {
   readonly dryRun: boolean;
   /** Items the scan read (every type) in this run. */
   readonly scanned: number;
-  /** Memberships found without the index attributes. */
+  /** Memberships found without the index attributes (or without `nameAt` though named by an upsert). */
   readonly missing: number;
   /** Of those, updated now (0 in a dry run). */
   readonly updated: number;
@@ -61,9 +67,18 @@ export async function backfillPersonIndex(
         new ScanCommand({
           TableName: tableName,
           Limit: input.pageSize ?? 1000,
-          FilterExpression: "#type = :membership AND attribute_not_exists(#indexPk)",
-          ProjectionExpression: "#pk, #sk, orgId, userId",
-          ExpressionAttributeNames: { "#type": "type", "#indexPk": INDEX_PK, "#pk": PK, "#sk": SK },
+          FilterExpression:
+            "#type = :membership AND (attribute_not_exists(#indexPk) OR (attribute_not_exists(#nameAt) AND #name <> #userId))",
+          ProjectionExpression: "#pk, #sk, orgId, #userId, #name, #nameAt, lastEventAt, version",
+          ExpressionAttributeNames: {
+            "#type": "type",
+            "#indexPk": INDEX_PK,
+            "#pk": PK,
+            "#sk": SK,
+            "#name": "name",
+            "#nameAt": "nameAt",
+            "#userId": "userId",
+          },
           ExpressionAttributeValues: { ":membership": membershipEntity.type },
           ConsistentRead: true,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
@@ -96,19 +111,28 @@ export async function backfillPersonIndex(
 
 async function setIndexAttributes(client: DynamoDBDocumentClient, tableName: string, item: Item): Promise<boolean> {
   const indexKey = membershipEntity.personIndexKey({ orgId: item.orgId as string, userId: item.userId as string });
+  const named = item.nameAt === undefined && item.name !== item.userId && typeof item.lastEventAt === "string";
   try {
     await unlessUnavailable(() =>
       client.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { [PK]: item[PK], [SK]: item[SK] },
-          UpdateExpression: "SET #indexPk = :indexPk, #indexSk = :indexSk",
-          ConditionExpression: "attribute_exists(#pk) AND #type = :membership AND attribute_not_exists(#indexPk)",
-          ExpressionAttributeNames: { "#indexPk": INDEX_PK, "#indexSk": INDEX_SK, "#pk": PK, "#type": "type" },
+          UpdateExpression: `SET #indexPk = :indexPk, #indexSk = :indexSk${named ? ", #nameAt = :nameAt" : ""}`,
+          ConditionExpression: "attribute_exists(#pk) AND #type = :membership AND version = :version",
+          ExpressionAttributeNames: {
+            "#indexPk": INDEX_PK,
+            "#indexSk": INDEX_SK,
+            "#pk": PK,
+            "#type": "type",
+            ...(named ? { "#nameAt": "nameAt" } : {}),
+          },
           ExpressionAttributeValues: {
             ":indexPk": indexKey[INDEX_PK],
             ":indexSk": indexKey[INDEX_SK],
             ":membership": membershipEntity.type,
+            ":version": item.version,
+            ...(named ? { ":nameAt": item.lastEventAt } : {}),
           },
         }),
       ),
