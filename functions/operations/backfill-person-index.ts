@@ -6,9 +6,10 @@ import { documentClient, tableNames } from "../platform/runtime.ts";
 
 /**
  * Operator function, run from the AWS console once after the deploy that added the tokens table's `byPerson`
- * index (README "Deploy", upgrade notes): gives the memberships written before it the index's attributes, so
- * `GET /v1/me` lists every organization. `dryRun: true` (the default) only counts them. Idempotent; a run that
- * stops before the end (`done: false`) answers `nextStartAfter`: run it again with that as `startAfter`.
+ * index (README "Deploy", upgrade notes): gives the memberships written before it the index's attributes (and
+ * `nameAt`, where an upsert named them), so `GET /v1/me` lists every organization and names every person.
+ * `dryRun: true` (the default) only counts them. Idempotent; a run that stops before the end (`done: false`)
+ * answers `nextStartAfter`: run it again with that as `startAfter`.
  */
 const input = z.strictObject({
   dryRun: z._default(z.boolean(), true),
