@@ -273,7 +273,8 @@ describe("the backfill of memberships written before the index", () => {
 });
 
 describe("a local table kept from before the index (npm start on .local-data)", () => {
-  test("create-table adds the missing index, and the backfill makes GET /v1/me complete", async () => {
+  // DynamoDB Local builds the added index in the background: a second or two when idle, longer on a busy machine.
+  test("create-table adds the missing index, and the backfill makes GET /v1/me complete", { timeout: 90_000 }, async () => {
     const { DynamoDBClient, DescribeTableCommand } = await import("@aws-sdk/client-dynamodb");
     const { ensureTable } = await import("../../local/create-table.ts");
     const { tableDefinitions } = await import("../../functions/adapters/dynamodb/table-definition.ts");
