@@ -1,4 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { contract } from "./contract.ts";
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -12,6 +13,8 @@ export class ApiClient {
   readonly events: EventBridgeClient;
   /** Every response body this client saw: tests scan them for secrets. */
   readonly seen: string[] = [];
+  /** Responses that docs/openapi.json does not allow; the request that got one also throws. */
+  readonly contractViolations: string[] = [];
 
   constructor(readonly baseUrl: string) {
     this.events = new EventBridgeClient({
@@ -36,6 +39,12 @@ export class ApiClient {
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
     const text = await response.text();
     this.seen.push(text);
+    // Every answer on a documented route must be one docs/openapi.json describes (test/support/contract.ts).
+    const violation = contract().check(method, path, response.status, text);
+    if (violation) {
+      this.contractViolations.push(violation);
+      throw new Error(`contract violation: ${violation}`);
+    }
     return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined, text };
   }
 
