@@ -1,5 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import createClient, { type Client } from "openapi-fetch";
 import { contract } from "./contract.ts";
+import type { paths } from "./openapi-types.ts";
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -16,7 +18,27 @@ export class ApiClient {
   /** Responses that docs/openapi.json does not allow; the request that got one also throws. */
   readonly contractViolations: string[] = [];
 
+  /**
+   * The same service through a client typed from docs/openapi.json (openapi-typescript + openapi-fetch): paths,
+   * parameters, bodies and answers as the document says. Its responses get the same contract check.
+   */
+  readonly typed: Client<paths>;
+
   constructor(readonly baseUrl: string) {
+    this.typed = createClient<paths>({
+      baseUrl,
+      fetch: async (request: Request) => {
+        const response = await fetch(request);
+        const text = await response.clone().text();
+        this.seen.push(text);
+        const violation = contract().check(request.method, new URL(request.url).pathname, response.status, text);
+        if (violation) {
+          this.contractViolations.push(violation);
+          throw new Error(`contract violation: ${violation}`);
+        }
+        return response;
+      },
+    });
     this.events = new EventBridgeClient({
       endpoint: `${baseUrl}/local/eventbridge`,
       region: "local",

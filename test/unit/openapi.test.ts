@@ -7,13 +7,24 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { operations } from "../../functions/platform/http/contract.ts";
 import { routes } from "../../infra/routes.ts";
-import { OPENAPI_PATH, SUCCESS_EXAMPLES, buildOpenApiDocument, serializeDocument } from "../../scripts/openapi.ts";
+import {
+  CLIENT_TYPES_PATH,
+  OPENAPI_PATH,
+  SUCCESS_EXAMPLES,
+  buildClientTypes,
+  buildOpenApiDocument,
+  serializeDocument,
+} from "../../scripts/openapi.ts";
 
 const document = buildOpenApiDocument() as { paths: Record<string, Record<string, { operationId: string; responses: object }>> };
 
 describe("docs/openapi.json", () => {
   test("is what `npm run openapi` generates now (run it and commit the file when this fails)", () => {
     expect(readFileSync(OPENAPI_PATH, "utf8")).toBe(serializeDocument(document));
+  });
+
+  test("the typed client's types (test/support/openapi-types.ts) are generated from it now", async () => {
+    expect(readFileSync(CLIENT_TYPES_PATH, "utf8")).toBe(await buildClientTypes(document));
   });
 
   test("describes every route of infra/routes.ts, GET /v1/me, and no /local route", () => {
