@@ -1,6 +1,5 @@
 import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -78,10 +77,6 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
     const result = await eventBus.handlePutEvents(flatHeaders(req), body.toString("utf8"));
     return { status: result.status, body: result.body, contentType: "application/x-amz-json-1.1" };
   });
-
-  // The API's OpenAPI document (`npm run openapi` keeps it current), unauthenticated, as the deployed stack serves it.
-  const openApiDocument = await readFile(resolve(options.repositoryRoot, "docs/openapi.json"), "utf8");
-  add("GET", "/openapi.json", async () => ({ status: 200, rawBody: openApiDocument, contentType: "application/json" }));
 
   const idp = options.identityProvider;
   add("POST", "/local/idp/users", async (_req, body) => ({ status: 201, body: await idp.createUser(parseJson(body)) }));

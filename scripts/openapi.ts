@@ -20,6 +20,7 @@ import {
   errorSchema,
   loginSchema,
   meSchema,
+  openApiDocumentSchema,
   operations,
   serviceUserPageSchema,
   serviceUserSchema,
@@ -79,6 +80,7 @@ const RESPONSE_COMPONENTS = {
   VerifyInvalid: verifyInvalidSchema,
   Login: loginSchema,
   Me: meSchema,
+  OpenApiDocument: openApiDocumentSchema,
 } as const;
 const REQUEST_COMPONENTS = {
   GenerateUserTokenRequest: generateUserTokenRequestBody,
@@ -223,6 +225,11 @@ const DESCRIPTIONS: Record<OperationName, Described> = {
     tag: "Using a token",
     summary: "Log in with a user API token",
     description: "Takes no body or `{}`. A service-user token gets 403 `login_not_allowed`; anything invalid 401. Counts as use.",
+  },
+  "get-openapi": {
+    tag: "The API",
+    summary: "This OpenAPI document",
+    description: "The API's OpenAPI 3.1 document, for anyone: no authentication.",
   },
   "get-me": {
     tag: "The caller",
@@ -398,7 +405,8 @@ export function buildOpenApiDocument(): JsonObject {
       tags: [described.tag],
       summary: described.summary,
       ...(described.description ? { description: described.description } : {}),
-      security: SECURITY[route.auth],
+      // The document itself is public: no credentials of any kind.
+      security: route.operation === "get-openapi" ? [] : SECURITY[route.auth],
       ...(pathParameters.length > 0 || contract.paged
         ? { parameters: [...pathParameters, ...(contract.paged ? PAGE_PARAMETERS : [])] }
         : {}),
@@ -462,6 +470,7 @@ export function buildOpenApiDocument(): JsonObject {
       { name: "Service users", description: "System identities and their tokens; requires `api-tokens:admin`." },
       { name: "Organization", description: "The organization-wide view and activity; requires `api-tokens:admin`." },
       { name: "Using a token", description: "Verification and login with an API token." },
+      { name: "The API", description: "The contract itself." },
     ],
     paths,
     components: {

@@ -114,6 +114,13 @@ export const meSchema = z.strictObject({
   organizations: z.array(z.strictObject({ orgId: id, name: z.nullable(text), ssoEnforced: z.boolean(), admin: z.boolean() })),
 });
 
+/** `GET /openapi.json`: this document itself (described loosely: it describes itself). */
+export const openApiDocumentSchema = z.looseObject({
+  openapi: z.string().check(z.regex(/^3\.1\.\d+$/)),
+  info: z.looseObject({ title: text, version: text }),
+  paths: z.record(z.string(), z.unknown()),
+});
+
 /** Every error code the service answers with, and its status (functions/platform/http/errors.ts maps them). */
 export const ERROR_STATUS = {
   invalid_request: 400,
@@ -185,6 +192,7 @@ export const operations = {
   "list-activity": { status: 200, response: activityPageSchema, paged: true, errors: [...SESSION, ...COMMON_ERRORS] },
   "verify-token": { status: 200, request: verifyRequestBody, response: verifyResultSchema, errors: [...COMMON_ERRORS] },
   "login-with-token": { status: 200, response: loginSchema, errors: ["unauthenticated", "login_not_allowed", ...COMMON_ERRORS] },
+  "get-openapi": { status: 200, response: openApiDocumentSchema, errors: [] },
   "get-me": { status: 200, response: meSchema, errors: ["unauthenticated", ...COMMON_ERRORS] },
 } as const satisfies Record<string, OperationContract>;
 
