@@ -166,6 +166,8 @@ describe("a service user's life", () => {
     // DELETE the service user with two live tokens: 204, and both tokens are revoked with it.
     const one = await generateServiceUserTokenOk(api, admin, su.id, "one");
     const two = await generateServiceUserTokenOk(api, admin, su.id, "two");
+    // API.md: the list says how many service-user tokens of the organization are active, against the limit.
+    expect((await listServiceUsers(api, admin)).body.serviceTokens).toEqual({ active: 2, limit: 20 });
     expect(new Set((await listServiceUserTokens(api, admin, su.id)).body.tokens.map((t) => t.id))).toEqual(
       new Set([one.token.id, two.token.id]),
     );
