@@ -1,5 +1,5 @@
 /**
- * docs/openapi.json is generated (`npm run openapi`, scripts/openapi.ts) from infra/routes.ts and the contract's
+ * docs/openapi.json is generated (`npm run openapi`, docs/generate-openapi.ts) from infra/routes.ts and the contract's
  * schemas. It is committed so clients and reviewers can read it: this test regenerates it in memory and fails
  * when the committed file is stale, and checks that it describes every route of the table and no local one.
  */
@@ -14,7 +14,7 @@ import {
   buildClientTypes,
   buildOpenApiDocument,
   serializeDocument,
-} from "../../scripts/openapi.ts";
+} from "../../docs/generate-openapi.ts";
 
 const document = buildOpenApiDocument() as { paths: Record<string, Record<string, { operationId: string; responses: object }>> };
 

@@ -12,7 +12,7 @@ import {
 
 /**
  * The HTTP contract of API.md as zod/mini schemas: what every route answers, success and error. The OpenAPI
- * generator (scripts/openapi.ts) turns these into docs/openapi.json; the handlers type their returned bodies
+ * generator (docs/generate-openapi.ts) turns these into docs/openapi.json; the handlers type their returned bodies
  * with `ResponseBody<operation>` (an `import type`, so no handler bundle carries these schemas and the verify
  * hot path parses nothing more), so a handler that answers another shape fails `tsc`.
  * Strict on purpose (strictObject, enums, formats): the e2e contract check (test/support/contract.ts)

@@ -3,7 +3,7 @@ import { accessListSchema, nameSchema } from "../../domain/schemas.ts";
 
 /**
  * The request bodies of the routes that take one (API.md), in one module so the OpenAPI generator
- * (scripts/openapi.ts) describes exactly what the handlers check. zod/mini only: the handlers import these.
+ * (docs/generate-openapi.ts) describes exactly what the handlers check. zod/mini only: the handlers import these.
  * Verify's body is parsed by hand on the hot path (functions/api/verify-token.ts); `verifyRequestBody` here
  * describes it for the document only, and test/unit/verify-body-schema.test.ts holds the two to agreement.
  */

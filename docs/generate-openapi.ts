@@ -114,7 +114,7 @@ function withoutIds(schema: JsonObject): JsonObject {
 /** The component a schema was registered as (responses and request bodies are all registered). */
 function componentName(named: Record<string, unknown>, schema: unknown): string {
   const found = Object.entries(named).find(([, candidate]) => candidate === schema);
-  if (!found) throw new Error("a contract schema is not registered as a component in scripts/openapi.ts");
+  if (!found) throw new Error("a contract schema is not registered as a component in docs/generate-openapi.ts");
   return found[0];
 }
 
@@ -396,7 +396,7 @@ export function buildOpenApiDocument(): JsonObject {
 
     const pathParameters = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
       const parameter = PATH_PARAMETERS[name as string];
-      if (!parameter) throw new Error(`no description of the path parameter ${name} in scripts/openapi.ts`);
+      if (!parameter) throw new Error(`no description of the path parameter ${name} in docs/generate-openapi.ts`);
       return { name, in: "path", required: true, ...parameter };
     });
     const requestExample = REQUEST_EXAMPLES[route.operation];
