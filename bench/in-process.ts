@@ -8,7 +8,6 @@
  *   identity provider in the figure), each token revoked right after (untimed) so the 10-token limit never bites.
  * Floor and verify samples are taken in alternating chunks, so the machine's noise hits both alike.
  */
-import type { Context } from "aws-lambda";
 import { systemClock } from "../functions/adapters/clock/clocks.ts";
 import { createDocumentClient } from "../functions/adapters/dynamodb/client.ts";
 import { createTokenRepository } from "../functions/adapters/dynamodb/dynamodb-tokens.ts";
@@ -17,6 +16,7 @@ import { countOperations } from "./counting-client.ts";
 import { type BenchDatabase, ORG_ID, USER_ID } from "./dynamodb.ts";
 import { timed, tokenGetItem } from "./floor.ts";
 import { mustBeFinite, percentile, progress, round } from "./stats.ts";
+import { benchContext, verifyEvent } from "./verify-event.ts";
 
 export interface InProcessSizes {
   readonly warmUp: number;
@@ -34,19 +34,6 @@ export interface InProcessFigures {
 /** Floor and verify take turns in chunks this small, so a burst of load on the machine hits both alike. */
 const CHUNK = 10;
 
-/** The verify route's event as API Gateway (payload 2.0) sends it. */
-const verifyEvent = (token: string) => ({
-  version: "2.0",
-  routeKey: "POST /v1/verify",
-  rawPath: "/v1/verify",
-  rawQueryString: "",
-  headers: { "content-type": "application/json" },
-  requestContext: { requestId: "bench", routeKey: "POST /v1/verify", http: { method: "POST", path: "/v1/verify" } },
-  body: JSON.stringify({ token, orgId: ORG_ID }),
-  isBase64Encoded: false,
-});
-const lambdaContext = { awsRequestId: "bench", getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
-
 export async function measureInProcess(db: BenchDatabase, sizes: InProcessSizes): Promise<InProcessFigures> {
   // Imported here, after main set the environment the handler module reads at import (runtime.ts, logger.ts).
   const { verifyHandler } = await import("../functions/api/verify-token.ts");
@@ -55,10 +42,10 @@ export async function measureInProcess(db: BenchDatabase, sizes: InProcessSizes)
   const client = createDocumentClient({ endpoint: db.endpoint });
   const counting = countOperations(client);
   const handler = verifyHandler(new TokenVerifier({ store: createTokenRepository(client, db.tables), clock: systemClock }));
-  const event = verifyEvent(hot.secret) as never;
+  const event = verifyEvent(hot.secret, ORG_ID) as never;
   const verify = () =>
     timed(async () => {
-      const result = (await handler(event, lambdaContext)) as { statusCode?: number; body?: string };
+      const result = (await handler(event, benchContext)) as { statusCode?: number; body?: string };
       if (result.statusCode !== 200 || JSON.parse(result.body ?? "{}").valid !== true) {
         throw new Error(`bench: verify answered ${result.statusCode}: ${result.body}`);
       }

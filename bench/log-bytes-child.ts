@@ -5,6 +5,7 @@
  * stderr; what the function writes goes nowhere.
  */
 import type { Context } from "aws-lambda";
+import { verifyEvent } from "./verify-event.ts";
 
 const { handler } = await import("../functions/api/verify-token.ts");
 // The same module instance the handler records into: what a phase left buffered is written and counted with it.
@@ -21,22 +22,10 @@ process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
   return true;
 }) as typeof process.stdout.write;
 
-const event = (token: string) =>
-  ({
-    version: "2.0",
-    routeKey: "POST /v1/verify",
-    rawPath: "/v1/verify",
-    rawQueryString: "",
-    headers: { "content-type": "application/json" },
-    requestContext: { requestId: "bench-log-bytes", routeKey: "POST /v1/verify", http: { method: "POST", path: "/v1/verify" } },
-    body: JSON.stringify({ token, orgId }),
-    isBase64Encoded: false,
-  }) as never;
-
 async function bytesPerCall(token: string, expectValid: boolean, direct: boolean): Promise<number> {
   const before = bytes;
   for (let i = 0; i < calls; i++) {
-    const answer = direct ? await handler({ token, orgId }, context) : await handler(event(token), context);
+    const answer = direct ? await handler({ token, orgId }, context) : await handler(verifyEvent(token, orgId) as never, context);
     const result = (direct ? answer : JSON.parse((answer as { body: string }).body)) as { valid?: boolean };
     if (result.valid !== expectValid) throw new Error(`bench: verify answered ${JSON.stringify(result)}`);
   }

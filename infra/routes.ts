@@ -16,8 +16,8 @@ export interface RouteDefinition extends FunctionDefinition {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE";
   readonly path: string;
   readonly auth: RouteAuth;
-  /** Every route reads the tokens table. */
-  readonly tableAccess: Exclude<TableAccess, "none">;
+  /** Every API route reads the tokens table; only the OpenAPI document's route has none. */
+  readonly tableAccess: TableAccess;
 }
 
 /**
@@ -175,5 +175,15 @@ export const routes: readonly RouteDefinition[] = [
     auth: "none",
     tableAccess: "readWrite",
     activityAccess: "append",
+  },
+  {
+    // The OpenAPI document (docs/openapi.json, bundled into the function), for anyone: the public contract.
+    operation: "get-openapi",
+    method: "GET",
+    path: "/openapi.json",
+    handlerModule: "functions/api/get-openapi.ts",
+    auth: "none",
+    tableAccess: "none",
+    activityAccess: "none",
   },
 ];

@@ -1,12 +1,12 @@
-import * as z from "zod/mini";
-import { nameSchema } from "../domain/schemas.ts";
 import { serviceUsers as wire } from "../platform/admin.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";
 import { members } from "../platform/session-access.ts";
 import { zodBody } from "../platform/http/zod-body.ts";
+import { generateServiceUserTokenRequestBody } from "../platform/http/request-bodies.ts";
+import type { ResponseBody } from "../platform/http/contract.ts";
 
 const serviceUsers = wire();
-const generateBody = zodBody(z.strictObject({ name: nameSchema }));
+const generateBody = zodBody(generateServiceUserTokenRequestBody);
 
 /** POST /v1/orgs/{orgId}/service-users/{serviceUserId}/tokens: an admin makes a token for a system; no password. */
 export const handler = httpHandler({
@@ -14,5 +14,6 @@ export const handler = httpHandler({
   members,
   successStatus: 201,
   body: generateBody,
-  run: ({ membership, pathParameters, input }) => serviceUsers.generateToken(membership, pathParameters.serviceUserId ?? "", input.name),
+  run: ({ membership, pathParameters, input }): Promise<ResponseBody<"generate-service-user-token">> =>
+    serviceUsers.generateToken(membership, pathParameters.serviceUserId ?? "", input.name),
 });

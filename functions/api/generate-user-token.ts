@@ -1,13 +1,12 @@
-import * as z from "zod/mini";
-import { nameSchema } from "../domain/schemas.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";
 import { members } from "../platform/session-access.ts";
 import { zodBody } from "../platform/http/zod-body.ts";
+import { generateUserTokenRequestBody } from "../platform/http/request-bodies.ts";
 import { userTokensWithPasswordCheck } from "../platform/user-tokens.ts";
+import type { ResponseBody } from "../platform/http/contract.ts";
 
 const userTokens = userTokensWithPasswordCheck();
-// `password` is checked as a string here; whether it is needed (SSO) and right is the domain's call.
-const generateBody = zodBody(z.strictObject({ name: nameSchema, password: z.optional(z.string().check(z.maxLength(1024))) }));
+const generateBody = zodBody(generateUserTokenRequestBody);
 
 /** POST /v1/orgs/{orgId}/tokens: a person makes a user API token for themself. */
 export const handler = httpHandler({
@@ -15,7 +14,7 @@ export const handler = httpHandler({
   members,
   successStatus: 201,
   body: generateBody,
-  run: ({ membership, person, input }) =>
+  run: ({ membership, person, input }): Promise<ResponseBody<"generate-user-token">> =>
     userTokens.generate({
       orgId: membership.orgId,
       userId: membership.userId,

@@ -1,4 +1,5 @@
 import { describeCaller } from "../domain/caller.ts";
+import type { ResponseBody } from "../platform/http/contract.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";
 import { store } from "../platform/services.ts";
 
@@ -8,5 +9,8 @@ import { store } from "../platform/services.ts";
  */
 export const handler = httpHandler({
   access: "person",
-  run: ({ userId }) => describeCaller(store, userId),
+  run: async ({ userId }): Promise<ResponseBody<"get-me">> => {
+    const { user, organizations } = await describeCaller(store, userId);
+    return { user, organizations: [...organizations] };
+  },
 });

@@ -3,6 +3,7 @@ import { requireCursorKey } from "../platform/config.ts";
 import { httpHandler, pagination } from "../platform/http/http-handler.ts";
 import { members } from "../platform/session-access.ts";
 import { store } from "../platform/services.ts";
+import type { ResponseBody } from "../platform/http/contract.ts";
 
 // A function the stack gave no cursor key fails at cold start, not on its first request.
 requireCursorKey();
@@ -11,7 +12,7 @@ requireCursorKey();
 export const handler = httpHandler({
   access: "admin",
   members,
-  run: ({ membership, event }) => {
+  run: ({ membership, event }): Promise<ResponseBody<"list-activity">> => {
     const { limit, cursor } = pagination(event);
     return listActivity(store, membership.orgId, limit, cursor);
   },

@@ -2,6 +2,7 @@ import { organizationTokens as wire } from "../platform/admin.ts";
 import { requireCursorKey } from "../platform/config.ts";
 import { httpHandler, pagination } from "../platform/http/http-handler.ts";
 import { members } from "../platform/session-access.ts";
+import type { ResponseBody } from "../platform/http/contract.ts";
 
 // A function the stack gave no cursor key fails at cold start, not on its first request.
 requireCursorKey();
@@ -11,7 +12,7 @@ const organizationTokens = wire();
 export const handler = httpHandler({
   access: "admin",
   members,
-  run: ({ membership, event }) => {
+  run: ({ membership, event }): Promise<ResponseBody<"list-organization-tokens">> => {
     const { limit, cursor } = pagination(event);
     return organizationTokens.list(membership.orgId, limit, cursor);
   },

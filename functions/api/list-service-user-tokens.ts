@@ -1,6 +1,7 @@
 import { serviceUsers as wire } from "../platform/admin.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";
 import { members } from "../platform/session-access.ts";
+import type { ResponseBody } from "../platform/http/contract.ts";
 
 const serviceUsers = wire();
 
@@ -8,7 +9,7 @@ const serviceUsers = wire();
 export const handler = httpHandler({
   access: "admin",
   members,
-  run: async ({ membership, pathParameters }) => ({
+  run: async ({ membership, pathParameters }): Promise<ResponseBody<"list-service-user-tokens">> => ({
     tokens: await serviceUsers.listTokens(membership.orgId, pathParameters.serviceUserId ?? ""),
   }),
 });

@@ -1,6 +1,7 @@
 import { httpHandler } from "../platform/http/http-handler.ts";
 import { members } from "../platform/session-access.ts";
 import { userTokens as wire } from "../platform/user-tokens.ts";
+import type { ResponseBody } from "../platform/http/contract.ts";
 
 const userTokens = wire();
 
@@ -8,7 +9,7 @@ const userTokens = wire();
 export const handler = httpHandler({
   access: "member",
   members,
-  run: async ({ membership }) => ({
+  run: async ({ membership }): Promise<ResponseBody<"list-user-tokens">> => ({
     tokens: await userTokens.list({ orgId: membership.orgId, userId: membership.userId }),
   }),
 });

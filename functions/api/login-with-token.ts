@@ -2,6 +2,7 @@ import { TokenVerifier } from "../domain/verification.ts";
 import { parseBearer } from "../platform/http/bearer.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";
 import { clock, store } from "../platform/services.ts";
+import type { ResponseBody } from "../platform/http/contract.ts";
 
 const verifier = new TokenVerifier({ store, clock });
 
@@ -9,5 +10,5 @@ const verifier = new TokenVerifier({ store, clock });
 export const handler = httpHandler({
   access: "open",
   authenticate: (event) => verifier.authenticateLogin(parseBearer(event.headers?.authorization)),
-  run: ({ caller }) => verifier.completeLogin(caller),
+  run: ({ caller }): Promise<ResponseBody<"login-with-token">> => verifier.completeLogin(caller),
 });

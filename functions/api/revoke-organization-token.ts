@@ -1,6 +1,7 @@
 import { organizationTokens as wire } from "../platform/admin.ts";
 import { httpHandler } from "../platform/http/http-handler.ts";
 import { members } from "../platform/session-access.ts";
+import type { ResponseBody } from "../platform/http/contract.ts";
 
 const organizationTokens = wire();
 
@@ -9,5 +10,6 @@ export const handler = httpHandler({
   access: "admin",
   members,
   successStatus: 204,
-  run: ({ membership, pathParameters }) => organizationTokens.revoke(membership, pathParameters.tokenId ?? ""),
+  run: ({ membership, pathParameters }): Promise<ResponseBody<"revoke-organization-token">> =>
+    organizationTokens.revoke(membership, pathParameters.tokenId ?? ""),
 });

@@ -1,6 +1,7 @@
 import { httpHandler } from "../platform/http/http-handler.ts";
 import { members } from "../platform/session-access.ts";
 import { userTokens as wire } from "../platform/user-tokens.ts";
+import type { ResponseBody } from "../platform/http/contract.ts";
 
 const userTokens = wire();
 
@@ -9,5 +10,6 @@ export const handler = httpHandler({
   access: "member",
   members,
   successStatus: 204,
-  run: ({ membership, pathParameters }) => userTokens.revoke({ membership, tokenId: pathParameters.tokenId ?? "" }),
+  run: ({ membership, pathParameters }): Promise<ResponseBody<"revoke-user-token">> =>
+    userTokens.revoke({ membership, tokenId: pathParameters.tokenId ?? "" }),
 });

@@ -6,6 +6,7 @@ import { type HttpEvent, type HttpResult, httpHandler } from "../platform/http/h
 import { logger } from "../platform/logger.ts";
 import { flushMetrics, recordVerification } from "../platform/metrics.ts";
 import { tokenVerifier } from "../platform/token-repository.ts";
+import type { ResponseBody } from "../platform/http/contract.ts";
 
 /**
  * `{ token, orgId? }`, strictly. Written by hand to keep a schema library out of the hot path's bundle.
@@ -44,7 +45,12 @@ export function verifyHandler(verifier: TokenVerifier) {
     return result;
   };
 
-  const overHttp = httpHandler({ access: "open", body: verifyBody, quietSuccess: true, run: ({ input }) => verify(input) });
+  const overHttp = httpHandler({
+    access: "open",
+    body: verifyBody,
+    quietSuccess: true,
+    run: ({ input }): Promise<ResponseBody<"verify-token">> => verify(input),
+  });
 
   const invokedDirectly = async (event: unknown, context: Context | undefined): Promise<VerifyResult | DirectInvokeError> => {
     const requestId = context?.awsRequestId ?? "unknown";

@@ -70,8 +70,12 @@ export class ServiceUsers {
   async list(orgId: string, limit: number, cursor: string | undefined) {
     const page = await this.deps.store.listServiceUsers(orgId, limit, cursor);
     const counts = await this.activeTokenCounts(orgId);
+    let active = 0;
+    for (const count of counts.values()) active += count;
     return {
       serviceUsers: page.items.map((serviceUser) => toView(serviceUser, counts.get(serviceUser.id) ?? 0)),
+      // API.md: the organization's active service-user tokens against the limit, whatever the page.
+      serviceTokens: { active, limit: SERVICE_USER_TOKEN_LIMIT } as const,
       nextCursor: page.nextCursor,
     };
   }

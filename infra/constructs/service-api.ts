@@ -151,8 +151,10 @@ export class ServiceApi extends StackPart {
         Validations.of(apiRoute!).acknowledge({
           id: "AwsSolutions-APIG4",
           reason:
-            "POST /v1/login is authenticated by the API token in the Authorization header, which the function " +
-            "verifies itself (API.md); an API Gateway authorizer would only add a second token check.",
+            route.operation === "get-openapi"
+              ? "GET /openapi.json is the API's public contract (the OpenAPI document): it serves no data and needs no caller."
+              : "POST /v1/login is authenticated by the API token in the Authorization header, which the function " +
+                "verifies itself (API.md); an API Gateway authorizer would only add a second token check.",
         });
       }
     }

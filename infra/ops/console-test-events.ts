@@ -73,6 +73,7 @@ const ROUTE_SAMPLES: Readonly<Record<string, RouteSample>> = {
   "get-me": {},
   "verify-token": { body: { token: "<API token>", orgId: SAMPLE.orgId } },
   "login-with-token": {},
+  "get-openapi": {},
 };
 
 /** One sample `detail` per lifecycle event type (API.md "User-lifecycle events"). */

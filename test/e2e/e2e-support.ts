@@ -320,9 +320,13 @@ export const listServiceUsers = (
   query: { limit?: number | string; cursor?: string } = {},
   orgId = admin.orgId,
 ) =>
-  api.request<{ serviceUsers: ServiceUserView[]; nextCursor: string | null }>("GET", withQuery(serviceUsersPath(orgId), query), {
-    bearer: admin.session,
-  });
+  api.request<{ serviceUsers: ServiceUserView[]; serviceTokens: { active: number; limit: number }; nextCursor: string | null }>(
+    "GET",
+    withQuery(serviceUsersPath(orgId), query),
+    {
+      bearer: admin.session,
+    },
+  );
 
 export const listServiceUserTokens = (api: ApiClient, admin: Person, serviceUserId: string, orgId = admin.orgId) =>
   api.request<{ tokens: TokenView[] }>("GET", serviceUserTokensPath(orgId, serviceUserId), { bearer: admin.session });

@@ -94,7 +94,7 @@ describe("a service user's life", () => {
     // List: the one service user, as created, on one last page.
     const listed = await listServiceUsers(api, admin);
     expect(listed.status, listed.text).toBe(200);
-    expect(listed.body).toEqual({ serviceUsers: [su], nextCursor: null });
+    expect(listed.body).toEqual({ serviceUsers: [su], serviceTokens: { active: 0, limit: 20 }, nextCursor: null });
 
     // PATCH the name, then the permissions, then both: 200 with the whole, current `ServiceUser`.
     const renamed = await patch(admin, su.id, { name: " Nightly export v2 " });
@@ -166,6 +166,8 @@ describe("a service user's life", () => {
     // DELETE the service user with two live tokens: 204, and both tokens are revoked with it.
     const one = await generateServiceUserTokenOk(api, admin, su.id, "one");
     const two = await generateServiceUserTokenOk(api, admin, su.id, "two");
+    // API.md: the list says how many service-user tokens of the organization are active, against the limit.
+    expect((await listServiceUsers(api, admin)).body.serviceTokens).toEqual({ active: 2, limit: 20 });
     expect(new Set((await listServiceUserTokens(api, admin, su.id)).body.tokens.map((t) => t.id))).toEqual(
       new Set([one.token.id, two.token.id]),
     );
@@ -173,7 +175,11 @@ describe("a service user's life", () => {
     expect(deleted.status, deleted.text).toBe(204);
     expect(deleted.text).toBe("");
     for (const { secret: s } of [one, two]) expect((await verify(api, { token: s })).body).toEqual({ valid: false, reason: "revoked" });
-    expect((await listServiceUsers(api, admin)).body).toEqual({ serviceUsers: [], nextCursor: null });
+    expect((await listServiceUsers(api, admin)).body).toEqual({
+      serviceUsers: [],
+      serviceTokens: { active: 0, limit: 20 },
+      nextCursor: null,
+    });
     expect((await listOrganizationTokens(api, admin)).body.tokens).toEqual([]);
     // Gone: every route on it answers 404, a second delete too.
     expectError(await deleteServiceUser(admin, su.id), 404, "not_found");
@@ -241,11 +247,19 @@ describe("listing service users", () => {
     }
     // The same cursor gives the same page again.
     const again = await listServiceUsers(api, admin, { limit: 2, cursor: pages[0]!.nextCursor! });
-    expect(again.body).toEqual({ serviceUsers: pages[1]!.items, nextCursor: pages[1]!.nextCursor });
+    expect(again.body).toEqual({
+      serviceUsers: pages[1]!.items,
+      serviceTokens: { active: 0, limit: 20 },
+      nextCursor: pages[1]!.nextCursor,
+    });
 
     // Another organization's admin sees none of them.
     const otherAdmin = await newAdmin(api);
-    expect((await listServiceUsers(api, otherAdmin)).body).toEqual({ serviceUsers: [], nextCursor: null });
+    expect((await listServiceUsers(api, otherAdmin)).body).toEqual({
+      serviceUsers: [],
+      serviceTokens: { active: 0, limit: 20 },
+      nextCursor: null,
+    });
   });
 });
 

@@ -1,4 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import createClient, { type Client } from "openapi-fetch";
+import { contract } from "./contract.ts";
+import type { paths } from "./openapi-types.ts";
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -12,8 +15,30 @@ export class ApiClient {
   readonly events: EventBridgeClient;
   /** Every response body this client saw: tests scan them for secrets. */
   readonly seen: string[] = [];
+  /** Responses that docs/openapi.json does not allow; the request that got one also throws. */
+  readonly contractViolations: string[] = [];
+
+  /**
+   * The same service through a client typed from docs/openapi.json (openapi-typescript + openapi-fetch): paths,
+   * parameters, bodies and answers as the document says. Its responses get the same contract check.
+   */
+  readonly typed: Client<paths>;
 
   constructor(readonly baseUrl: string) {
+    this.typed = createClient<paths>({
+      baseUrl,
+      fetch: async (request: Request) => {
+        const response = await fetch(request);
+        const text = await response.clone().text();
+        this.seen.push(text);
+        const violation = contract().check(request.method, new URL(request.url).pathname, response.status, text);
+        if (violation) {
+          this.contractViolations.push(violation);
+          throw new Error(`contract violation: ${violation}`);
+        }
+        return response;
+      },
+    });
     this.events = new EventBridgeClient({
       endpoint: `${baseUrl}/local/eventbridge`,
       region: "local",
@@ -36,6 +61,12 @@ export class ApiClient {
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
     const text = await response.text();
     this.seen.push(text);
+    // Every answer on a documented route must be one docs/openapi.json describes (test/support/contract.ts).
+    const violation = contract().check(method, path, response.status, text);
+    if (violation) {
+      this.contractViolations.push(violation);
+      throw new Error(`contract violation: ${violation}`);
+    }
     return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined, text };
   }
 
