@@ -9,6 +9,7 @@ import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import openapiTS, { astToString } from "openapi-typescript";
 import * as z from "zod/mini";
+import { buildMarkdownReference } from "./openapi-markdown.ts";
 import {
   type ContractErrorCode,
   ERROR_STATUS,
@@ -42,6 +43,8 @@ import {
 import { type RouteAuth, routes } from "../infra/routes.ts";
 
 export const OPENAPI_PATH = fileURLToPath(new URL("../docs/openapi.json", import.meta.url));
+/** The reference in Markdown, rendered from the document (openapi-markdown.ts). */
+export const REFERENCE_PATH = fileURLToPath(new URL("../docs/api-reference.md", import.meta.url));
 /** The document's types for the typed e2e client (openapi-fetch), generated beside it. */
 export const CLIENT_TYPES_PATH = fileURLToPath(new URL("../test/support/openapi-types.ts", import.meta.url));
 
@@ -516,5 +519,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const document = buildOpenApiDocument();
   writeFileSync(OPENAPI_PATH, serializeDocument(document));
   writeFileSync(CLIENT_TYPES_PATH, await buildClientTypes(document));
-  console.log(`wrote ${OPENAPI_PATH} and ${CLIENT_TYPES_PATH}`);
+  writeFileSync(REFERENCE_PATH, buildMarkdownReference(document));
+  console.log(`wrote ${OPENAPI_PATH}, ${REFERENCE_PATH} and ${CLIENT_TYPES_PATH}`);
 }

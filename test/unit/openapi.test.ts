@@ -10,11 +10,13 @@ import { routes } from "../../infra/routes.ts";
 import {
   CLIENT_TYPES_PATH,
   OPENAPI_PATH,
+  REFERENCE_PATH,
   SUCCESS_EXAMPLES,
   buildClientTypes,
   buildOpenApiDocument,
   serializeDocument,
 } from "../../docs/generate-openapi.ts";
+import { buildMarkdownReference } from "../../docs/openapi-markdown.ts";
 
 const document = buildOpenApiDocument() as { paths: Record<string, Record<string, { operationId: string; responses: object }>> };
 
@@ -25,6 +27,14 @@ describe("docs/openapi.json", () => {
 
   test("the typed client's types (test/support/openapi-types.ts) are generated from it now", async () => {
     expect(readFileSync(CLIENT_TYPES_PATH, "utf8")).toBe(await buildClientTypes(document));
+  });
+
+  test("the Markdown reference (docs/api-reference.md) is rendered from it now, with every operation", () => {
+    const reference = buildMarkdownReference(document);
+    expect(readFileSync(REFERENCE_PATH, "utf8")).toBe(reference);
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const method of Object.keys(item)) expect(reference, `${method} ${path}`).toContain(`### \`${method.toUpperCase()} ${path}\``);
+    }
   });
 
   test("describes every route of infra/routes.ts, GET /v1/me, and no /local route (only /v1/ and the document itself)", () => {
