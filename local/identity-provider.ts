@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
@@ -50,6 +50,41 @@ export class IdentityProviderError extends Error {
 }
 
 const ALG = "ES256";
+/** The ID tokens' signing algorithm, for the OpenID Connect discovery document. */
+export const SIGNING_ALGORITHM = ALG;
+export const AUTHORIZATION_CODE_TTL_SECONDS = 60;
+
+/** A token-endpoint failure, with RFC 6749's error code. */
+export class AuthorizationCodeError extends Error {
+  constructor(
+    readonly code: "invalid_grant" | "invalid_request",
+    message: string,
+  ) {
+    super(message);
+    this.name = "AuthorizationCodeError";
+  }
+}
+
+export interface AuthorizationCodeRequest {
+  email: string;
+  password: string;
+  clientId: string;
+  redirectUri: string;
+  /** S256 only: base64url(SHA-256(code_verifier)). */
+  codeChallenge: string;
+  nonce?: string;
+  scope: string;
+}
+
+interface AuthorizationCodeGrant {
+  userId: string;
+  clientId: string;
+  redirectUri: string;
+  codeChallenge: string;
+  nonce: string | undefined;
+  scope: string;
+  expiresAtMs: number;
+}
 const MAX_EMAIL_LENGTH = 254;
 const INVALID_CREDENTIALS = "incorrect email or password";
 const STATE_VERSION = 1;
@@ -152,6 +187,7 @@ export class LocalIdentityProvider {
   readonly #keySet: JWTVerifyGetKey;
   readonly #usersById = new Map<string, UserRecord>();
   readonly #userIdsByEmail = new Map<string, string>();
+  readonly #codes = new Map<string, AuthorizationCodeGrant>();
   // Serializes user creation so the uniqueness check and the state-file write cannot interleave.
   #writes: Promise<unknown> = Promise.resolve();
 
@@ -195,17 +231,92 @@ export class LocalIdentityProvider {
 
   async login(input: unknown): Promise<{ idToken: string }> {
     const fields = parseRequest(loginFields, input);
-    const email = fields.email.toLowerCase();
+    const user = await this.#authenticate(fields.email, fields.password);
+    return { idToken: await this.#signIdToken(user, {}) };
+  }
+
+  get issuer(): string {
+    return this.#options.issuer;
+  }
+
+  /** The one app client this provider knows (OIDC `client_id`): the audience of its ID tokens. */
+  get audience(): string {
+    return this.#options.audience;
+  }
+
+  /**
+   * The authorization code flow's sign-in: checks the credentials (the same way as login, no user enumeration)
+   * and returns a single-use code bound to the request, valid for 60 s of this provider's clock.
+   */
+  async createAuthorizationCode(request: AuthorizationCodeRequest): Promise<string> {
+    const user = await this.#authenticate(request.email, request.password);
+    const now = this.#options.clock.now().getTime();
+    for (const [code, grant] of this.#codes) if (grant.expiresAtMs <= now) this.#codes.delete(code);
+    const code = randomBytes(32).toString("base64url");
+    this.#codes.set(code, {
+      userId: user.userId,
+      clientId: request.clientId,
+      redirectUri: request.redirectUri,
+      codeChallenge: request.codeChallenge,
+      nonce: request.nonce,
+      scope: request.scope,
+      expiresAtMs: now + AUTHORIZATION_CODE_TTL_SECONDS * 1000,
+    });
+    return code;
+  }
+
+  /**
+   * Redeems a code once (any attempt uses it up): the ID token exactly as login issues it (plus `nonce` when the
+   * authorization request had one) and an access token (token_use "access", never accepted as a session).
+   */
+  async redeemAuthorizationCode(request: {
+    code: string;
+    clientId: string;
+    redirectUri: string;
+    codeVerifier: string;
+  }): Promise<{ idToken: string; accessToken: string; expiresIn: number }> {
+    const grant = this.#codes.get(request.code);
+    this.#codes.delete(request.code);
+    const invalid = (message: string) => new AuthorizationCodeError("invalid_grant", message);
+    if (grant === undefined) throw invalid("The authorization code is unknown or was already used.");
+    if (grant.expiresAtMs <= this.#options.clock.now().getTime()) throw invalid("The authorization code has expired.");
+    if (grant.clientId !== request.clientId) throw invalid("The authorization code was issued to another client.");
+    if (grant.redirectUri !== request.redirectUri) throw invalid("redirect_uri differs from the authorization request's.");
+    const challenge = Buffer.from(createHash("sha256").update(request.codeVerifier, "ascii").digest("base64url"));
+    const expected = Buffer.from(grant.codeChallenge);
+    if (challenge.length !== expected.length || !timingSafeEqual(challenge, expected)) {
+      throw invalid("code_verifier does not match the code_challenge.");
+    }
+    const user = this.#usersById.get(grant.userId);
+    if (user === undefined) throw invalid("The user no longer exists.");
+    const idToken = await this.#signIdToken(user, grant.nonce === undefined ? {} : { nonce: grant.nonce });
+    const issuedAt = Math.floor(this.#options.clock.now().getTime() / 1000);
+    const accessToken = await new SignJWT({ token_use: "access", client_id: grant.clientId, scope: grant.scope })
+      .setProtectedHeader({ alg: ALG, kid: this.#key.kid, typ: "JWT" })
+      .setSubject(user.userId)
+      .setIssuer(this.#options.issuer)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + this.#options.sessionTtlSeconds)
+      .setJti(randomBytes(16).toString("base64url"))
+      .sign(this.#key.privateKey);
+    return { idToken, accessToken, expiresIn: this.#options.sessionTtlSeconds };
+  }
+
+  async #authenticate(emailInput: string, password: string): Promise<UserRecord> {
+    const email = emailInput.toLowerCase();
     const userId = this.#userIdsByEmail.get(email);
     const user = userId === undefined ? undefined : this.#usersById.get(userId);
     // Always run passwordMatches (it hashes even for unknown emails) before looking at the result.
-    const matches = await passwordMatches(user, fields.password);
+    const matches = await passwordMatches(user, password);
     if (!matches || user === undefined) {
       throw new IdentityProviderError("invalid_credentials", INVALID_CREDENTIALS);
     }
+    return user;
+  }
 
+  async #signIdToken(user: UserRecord, extraClaims: { nonce?: string }): Promise<string> {
     const issuedAt = Math.floor(this.#options.clock.now().getTime() / 1000);
-    const idToken = await new SignJWT({ email: user.email, token_use: "id" })
+    return new SignJWT({ email: user.email, token_use: "id", ...extraClaims })
       .setProtectedHeader({ alg: ALG, kid: this.#key.kid, typ: "JWT" })
       .setSubject(user.userId)
       .setIssuer(this.#options.issuer)
@@ -213,7 +324,6 @@ export class LocalIdentityProvider {
       .setIssuedAt(issuedAt)
       .setExpirationTime(issuedAt + this.#options.sessionTtlSeconds)
       .sign(this.#key.privateKey);
-    return { idToken };
   }
 
   async verifyPassword(userId: string, password: string): Promise<boolean> {

@@ -13,6 +13,7 @@ import { routes, type RouteDefinition } from "../infra/routes.ts";
 import { eventRules } from "../infra/event-rules.ts";
 import { LocalEventBus, type PlatformEvent } from "./eventbridge.ts";
 import { IdentityProviderError, type LocalIdentityProvider } from "./identity-provider.ts";
+import { oidcRoutes } from "./oidc.ts";
 
 /**
  * The local stand-in for API Gateway + EventBridge: serves the route table by invoking the same handler
@@ -25,6 +26,11 @@ export interface LocalServerOptions {
   repositoryRoot: string;
   identityProvider: LocalIdentityProvider;
   clock: { now(): Date; advance(seconds: number): Date };
+  /**
+   * The exact redirect URIs the local identity provider's OpenID Connect endpoints accept (also as
+   * post-logout redirect URIs); default: this server's own `/` and `/auth/callback`.
+   */
+  oidcRedirectUris?: readonly string[];
   /** Called after the clock moved, e.g. to persist the offset. */
   onClockAdvanced?: () => Promise<void>;
   log: (entry: Record<string, unknown>) => void;
@@ -82,6 +88,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   add("POST", "/local/idp/users", async (_req, body) => ({ status: 201, body: await idp.createUser(parseJson(body)) }));
   add("POST", "/local/idp/login", async (_req, body) => ({ status: 200, body: await idp.login(parseJson(body)) }));
   add("GET", "/local/idp/.well-known/jwks.json", async () => ({ status: 200, body: idp.jwks() }));
+  // OpenID Connect for the web page (authorization code + PKCE), as Cognito's managed login serves it in AWS.
+  let ownOrigin = "";
+  const redirectUris = () => options.oidcRedirectUris ?? [`${ownOrigin}/`, `${ownOrigin}/auth/callback`];
+  for (const route of oidcRoutes({ identityProvider: idp, redirectUris })) {
+    add(route.method, route.path, (req, body) => route.handle(req, body));
+  }
   // The password re-check of generate asks this identity provider in-process (LocalPasswordCheck), as the
   // Cognito adapter calls AdminInitiateAuth in AWS. There is no HTTP route for it: one would be an open,
   // unthrottled password oracle.
@@ -166,6 +178,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
+  ownOrigin = `http://${options.host}:${port}`;
   return {
     url: `http://${options.host}:${port}`,
     server,
