@@ -106,6 +106,14 @@ async function main() {
     repositoryRoot,
     identityProvider,
     clock: testClock,
+    // Exact redirect URIs for the local sign-in (OpenID Connect); default: this server's `/` and `/auth/callback`.
+    ...(process.env.LOCAL_OIDC_REDIRECT_URIS
+      ? {
+          oidcRedirectUris: process.env.LOCAL_OIDC_REDIRECT_URIS.split(",")
+            .map((uri) => uri.trim())
+            .filter(Boolean),
+        }
+      : {}),
     log,
     onClockAdvanced: inMemory
       ? undefined

@@ -89,6 +89,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   add("POST", "/local/idp/login", async (_req, body) => ({ status: 200, body: await idp.login(parseJson(body)) }));
   add("GET", "/local/idp/.well-known/jwks.json", async () => ({ status: 200, body: idp.jwks() }));
   // OpenID Connect for the web page (authorization code + PKCE), as Cognito's managed login serves it in AWS.
+  for (const uri of options.oidcRedirectUris ?? []) {
+    const parsed = URL.parse(uri);
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.hash !== "" || uri.includes("#")) {
+      throw new Error(`oidcRedirectUris: ${JSON.stringify(uri)} is not an absolute http(s) URL without a fragment`);
+    }
+  }
   let ownOrigin = "";
   const redirectUris = () => options.oidcRedirectUris ?? [`${ownOrigin}/`, `${ownOrigin}/auth/callback`];
   for (const route of oidcRoutes({ identityProvider: idp, redirectUris })) {
