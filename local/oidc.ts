@@ -105,6 +105,11 @@ export function oidcRoutes(options: OidcOptions): OidcRoute[] {
       method: "POST",
       path: OIDC_PATHS.authorize,
       handle: async (req, body) => {
+        // Login CSRF: a browser's form post from another site names that site in Origin (absent: not a browser).
+        const origin = req.headers.origin;
+        if (origin !== undefined && origin !== new URL(issuer).origin) {
+          return errorPage(403, languageOf(req, undefined), "The sign-in form must be sent from the sign-in page itself.");
+        }
         const form = formOf(req, body);
         if (form === undefined)
           return errorPage(400, languageOf(req, undefined), "The form must be sent as application/x-www-form-urlencoded.");
@@ -312,7 +317,8 @@ function html(status: number, language: Language, title: string, main: string, f
       "cache-control": "no-store",
       "x-content-type-options": "nosniff",
       "x-frame-options": "DENY",
-      "referrer-policy": "no-referrer",
+      // same-origin: the form's post names this origin in Origin (no-referrer would send "null").
+      "referrer-policy": "same-origin",
     },
     rawBody: `<!doctype html>
 <html lang="${language}">

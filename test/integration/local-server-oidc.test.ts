@@ -380,6 +380,25 @@ describe("adversarial", () => {
     expect(email).toBeTruthy();
   });
 
+  test("a form post from another site (login CSRF) is refused; one from the sign-in page's origin is not", async () => {
+    const { email } = await newUser();
+    const { url } = await authorizationRequest();
+    const fields = new URLSearchParams([...hiddenFields(await (await fetch(url)).text()), ["email", email], ["password", PASSWORD]]);
+    const post = (origin: string) =>
+      fetch(new URL("/local/idp/authorize", base), {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin },
+        body: fields,
+        redirect: "manual",
+      });
+    const forged = await post("https://evil.example");
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get("location")).toBeNull();
+    const genuine = await post(base);
+    expect(genuine.status).toBe(303);
+    expect(new URL(genuine.headers.get("location")!).searchParams.get("code")).toBeTruthy();
+  });
+
   test("the state is echoed unchanged, even with characters that need encoding", async () => {
     const { email } = await newUser();
     const state = "a b&c=d/é?#";
