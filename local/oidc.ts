@@ -98,7 +98,7 @@ export function oidcRoutes(options: OidcOptions): OidcRoute[] {
     {
       method: "GET",
       path: OIDC_PATHS.discovery,
-      handle: async () => json(200, discoveryDocument(issuer)),
+      handle: async (req) => withCors(req, json(200, discoveryDocument(issuer))),
     },
     { method: "GET", path: OIDC_PATHS.authorize, handle: async (req) => authorize(req, queryOf(req), undefined) },
     {
@@ -116,9 +116,19 @@ export function oidcRoutes(options: OidcOptions): OidcRoute[] {
         return authorize(req, form, { email: form.get("email") ?? "", password: form.get("password") ?? "" });
       },
     },
-    { method: "POST", path: OIDC_PATHS.token, handle: async (req, body) => token(req, body) },
+    { method: "POST", path: OIDC_PATHS.token, handle: async (req, body) => withCors(req, await token(req, body)) },
     { method: "GET", path: OIDC_PATHS.logout, handle: async (req) => logout(req) },
   ];
+
+  /**
+   * A page served from another allowed origin (a dev server named in the redirect URIs) reads discovery and the
+   * token response as it reads Cognito's (which allow CORS); only those origins, and no credentials.
+   */
+  function withCors(req: IncomingMessage, reply: OidcReply): OidcReply {
+    const origin = req.headers.origin;
+    if (origin === undefined || !options.redirectUris().some((uri) => new URL(uri).origin === origin)) return reply;
+    return { ...reply, headers: { ...reply.headers, "access-control-allow-origin": origin, vary: "Origin" } };
+  }
 
   async function authorize(req: IncomingMessage, params: URLSearchParams, credentials: { email: string; password: string } | undefined) {
     const language = languageOf(req, params.get("ui_locales") ?? undefined);

@@ -224,6 +224,20 @@ describe("the authorization code flow with PKCE, as the page runs it", () => {
     expect(await (await fetch(url)).text()).toContain('<html lang="de">');
   });
 
+  test("discovery and the token endpoint allow CORS for the allowed redirect URIs' origins only", async () => {
+    const discovery = `${issuer}/.well-known/openid-configuration`;
+    const own = await fetch(discovery, { headers: { origin: base } });
+    expect(own.headers.get("access-control-allow-origin")).toBe(base);
+    const other = await fetch(discovery, { headers: { origin: "https://evil.example" } });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    const token = await fetch(as.token_endpoint!, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: base },
+      body: "grant_type=authorization_code",
+    });
+    expect(token.headers.get("access-control-allow-origin")).toBe(base);
+  });
+
   test("end session redirects only to an allowed URI, else shows a signed-out page", async () => {
     const target = new URL(`${issuer}/logout`);
     target.searchParams.set("client_id", AUDIENCE);
