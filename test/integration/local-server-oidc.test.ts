@@ -413,6 +413,34 @@ describe("adversarial", () => {
     expect(new URL(genuine.headers.get("location")!).searchParams.get("code")).toBeTruthy();
   });
 
+  test("a parameter given twice is refused: a page for client_id/redirect_uri, an error redirect for the rest", async () => {
+    const { url } = await authorizationRequest();
+    const twiceRedirect = new URL(url);
+    twiceRedirect.searchParams.append("redirect_uri", "https://evil.example/");
+    const page = await fetch(twiceRedirect, { redirect: "manual" });
+    expect(page.status).toBe(400);
+    expect(page.headers.get("location")).toBeNull();
+    const twiceChallenge = new URL(url);
+    twiceChallenge.searchParams.append("code_challenge_method", "plain");
+    const redirected = await fetch(twiceChallenge, { redirect: "manual" });
+    expect(redirected.status).toBe(303);
+    expect(new URL(redirected.headers.get("location")!).searchParams.get("error")).toBe("invalid_request");
+  });
+
+  test("the sign-in form and the token endpoint take only form-encoded bodies", async () => {
+    const signIn = await fetch(new URL("/local/idp/authorize", base), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+      redirect: "manual",
+    });
+    expect(signIn.status).toBe(400);
+    expect(signIn.headers.get("location")).toBeNull();
+    const token = await fetch(as.token_endpoint!, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(token.status).toBe(400);
+    expect(await token.json()).toMatchObject({ error: "invalid_request" });
+  });
+
   test("the state is echoed unchanged, even with characters that need encoding", async () => {
     const { email } = await newUser();
     const state = "a b&c=d/é?#";
