@@ -1,23 +1,19 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
 import { z } from "zod";
 import { ID_PATTERN } from "../functions/domain/ids.ts";
-import { hashPassword, MAX_PASSWORD_LENGTH, passwordHashSchema, passwordMatches } from "./password-hashing.ts";
 import {
-  calculateJwkThumbprint,
-  createLocalJWKSet,
-  errors as joseErrors,
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  jwtVerify,
-  SignJWT,
-  type CryptoKey,
-  type JWK,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from "jose";
+  ALG,
+  generateSigningKey,
+  isEmail,
+  loadStateFile,
+  MAX_EMAIL_LENGTH,
+  type SigningKey,
+  STATE_VERSION,
+  type UserRecord,
+  writeFileAtomically,
+} from "./identity-provider-state.ts";
+import { hashPassword, MAX_PASSWORD_LENGTH, passwordMatches } from "./password-hashing.ts";
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWK, type JWTPayload, type JWTVerifyGetKey } from "jose";
 
 /**
  * Local stand-in for the identity provider (Cognito in AWS): registers users, checks passwords,
@@ -49,7 +45,6 @@ export class IdentityProviderError extends Error {
   }
 }
 
-const ALG = "ES256";
 /** The ID tokens' signing algorithm, for the OpenID Connect discovery document. */
 export const SIGNING_ALGORITHM = ALG;
 export const AUTHORIZATION_CODE_TTL_SECONDS = 60;
@@ -85,12 +80,7 @@ interface AuthorizationCodeGrant {
   scope: string;
   expiresAtMs: number;
 }
-const MAX_EMAIL_LENGTH = 254;
 const INVALID_CREDENTIALS = "incorrect email or password";
-const STATE_VERSION = 1;
-
-/** Exactly one @ with text on both sides, no white space (checked on the lower-cased address). */
-const isEmail = (email: string) => email.length <= MAX_EMAIL_LENGTH && /^[^\s@]+@[^\s@]+$/.test(email);
 
 /** The request bodies: first the fields (exactly these, all strings), then what each must hold. */
 function stringFields<K extends string>(...keys: K[]) {
@@ -126,60 +116,8 @@ function parseRequest<T>(schema: z.ZodType<T>, input: unknown): T {
   throw new IdentityProviderError("invalid_request", (issues.find((issue) => issue.code === "unrecognized_keys") ?? issues[0])!.message);
 }
 
-const userRecordSchema = z.object({
-  userId: z.string().regex(ID_PATTERN),
-  email: z.string().refine((email) => email === email.toLowerCase() && isEmail(email)),
-  password: passwordHashSchema,
-});
-type UserRecord = z.infer<typeof userRecordSchema>;
-
 /** A verified JWT is a session only if it is an id token (access tokens signed by the same key are not). */
 const sessionClaimsSchema = z.looseObject({ token_use: z.literal("id"), sub: z.string(), email: z.string().optional() });
-
-const STATE_FIELD_PROBLEMS: Record<string, string> = {
-  version: `unsupported version (expected ${STATE_VERSION})`,
-  signingKey: "signingKey is missing",
-  users: "users must be an array",
-};
-/** The persisted state. The signing key's fields are checked here; its curve point when it is imported. */
-const stateFileSchema = z.object({
-  version: z.literal(STATE_VERSION),
-  signingKey: z.looseObject({ kty: z.literal("EC"), crv: z.literal("P-256"), x: z.string(), y: z.string(), d: z.string() }),
-  users: z
-    .array(userRecordSchema)
-    .refine(
-      (users) =>
-        new Set(users.map((user) => user.userId)).size === users.length && new Set(users.map((user) => user.email)).size === users.length,
-      "users contain a duplicate userId or email",
-    ),
-});
-type StateFileContent = z.infer<typeof stateFileSchema>;
-
-/** A state-file problem in words that never quote the file (it holds the private key). */
-function stateProblem(issue: z.core.$ZodIssue): string {
-  const [field, index, userField, hashField] = issue.path;
-  if (field === undefined) return "not an object";
-  if (issue.code === "custom" && issue.path.length === 1) return issue.message;
-  if (field === "signingKey" && issue.path.length > 1) return "signingKey is not a usable private EC P-256 JWK";
-  if (field !== "users" || index === undefined) return STATE_FIELD_PROBLEMS[String(field)] ?? "unreadable content";
-  const what =
-    userField === undefined
-      ? "not an object"
-      : userField === "password"
-        ? hashField === undefined
-          ? "password hash missing"
-          : "bad password hash"
-        : `bad ${String(userField)}`;
-  return `users[${String(index)}]: ${what}`;
-}
-
-interface SigningKey {
-  kid: string;
-  privateKey: CryptoKey;
-  publicJwk: JWK;
-  /** Kept only when there is a state file to write it to. */
-  privateJwkForStateFile?: JWK;
-}
 
 export class LocalIdentityProvider {
   readonly #options: ResolvedOptions;
@@ -394,73 +332,4 @@ function resolveOptions(options: LocalIdentityProviderOptions): ResolvedOptions 
     throw new TypeError(`LocalIdentityProvider: invalid ${result.error.issues.map((issue) => issue.path.join(".")).join(", ")}`);
   }
   return result.data;
-}
-
-async function generateSigningKey(forStateFile: boolean): Promise<SigningKey> {
-  // Only a key that must be written to the state file is extractable.
-  const { privateKey, publicKey } = await generateKeyPair(ALG, { extractable: forStateFile });
-  const publicJwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(publicJwk);
-  const key: SigningKey = { kid, privateKey, publicJwk: { ...publicJwk, kid, alg: ALG, use: "sig" } };
-  if (forStateFile) key.privateJwkForStateFile = await exportJWK(privateKey);
-  return key;
-}
-
-async function signingKeyFromJwk({ kty, crv, x, y, d }: StateFileContent["signingKey"]): Promise<SigningKey> {
-  const privateJwk: JWK = { kty, crv, x, y, d };
-  const publicJwk: JWK = { kty, crv, x, y };
-  const privateKey = await importJWK(privateJwk, ALG, { extractable: false });
-  await importJWK(publicJwk, ALG); // rejects a public point that is not on the curve
-  if (privateKey instanceof Uint8Array) throw new Error("signingKey is a symmetric key");
-  const kid = await calculateJwkThumbprint(publicJwk);
-  return {
-    kid,
-    privateKey,
-    publicJwk: { ...publicJwk, kid, alg: ALG, use: "sig" },
-    privateJwkForStateFile: privateJwk,
-  };
-}
-
-/** Returns undefined when the file does not exist yet. */
-async function loadStateFile(file: string): Promise<{ key: SigningKey; users: UserRecord[] } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-  // Messages stay generic and carry no cause: JSON.parse and key-import errors can quote the private key.
-  let content: unknown;
-  try {
-    content = JSON.parse(text);
-  } catch {
-    throw new Error(`identity provider state file ${file} is not valid JSON`);
-  }
-  const parsed = stateFileSchema.safeParse(content);
-  if (!parsed.success) throw new Error(`identity provider state file ${file} is invalid: ${stateProblem(parsed.error.issues[0]!)}`);
-  try {
-    return { key: await signingKeyFromJwk(parsed.data.signingKey), users: parsed.data.users };
-  } catch {
-    throw new Error(`identity provider state file ${file} is invalid: signingKey is not a usable private EC P-256 JWK`);
-  }
-}
-
-async function writeFileAtomically(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  // Same directory as the target, so rename is atomic; 0o600 because the file holds the private key.
-  const temp = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
-  const handle = await open(temp, "wx", 0o600);
-  try {
-    try {
-      await handle.writeFile(text, "utf8");
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
 }
