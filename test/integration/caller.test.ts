@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
-import { beforeAll, describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { membershipEntity } from "../../functions/adapters/dynamodb/entities/membership.ts";
 import { keys } from "../../functions/adapters/dynamodb/keys.ts";
 import { backfillPersonIndex } from "../../functions/adapters/dynamodb/person-index-backfill.ts";
@@ -279,11 +279,20 @@ describe("a local table kept from before the index (npm start on .local-data)", 
     const { ensureTable } = await import("../../local/create-table.ts");
     const { tableDefinitions } = await import("../../functions/adapters/dynamodb/table-definition.ts");
     const { DynamoDbTokenStore } = await import("../../functions/adapters/dynamodb/dynamodb-token-store.ts");
+    // Its own DynamoDB Local: the run's shared one, busy with every other file's tables, took over a minute to
+    // build an added index on a loaded machine; alone it takes a second or two.
+    const { startDynamoDbLocal } = await import("../../local/dynamodb-local.ts");
+    const { createDocumentClient } = await import("../../functions/adapters/dynamodb/client.ts");
+    const getPort = (await import("get-port")).default;
+    const dynamo = await startDynamoDbLocal({ port: await getPort() });
+    onTestFinished(() => dynamo.stop());
     const client = new DynamoDBClient({
-      endpoint: (await import("vitest")).inject("dynamoDbEndpoint"),
+      endpoint: dynamo.endpoint,
       region: "local",
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
+    const documentClient = createDocumentClient({ endpoint: dynamo.endpoint });
+    onTestFinished(() => documentClient.destroy());
     const tableName = unique("kept");
     const before = {
       ...tableDefinitions.tokens,
@@ -304,7 +313,7 @@ describe("a local table kept from before the index (npm start on .local-data)", 
     });
     delete old[indexPk];
     delete old[indexSk];
-    await h.documentClient.send(new PutCommand({ TableName: tableName, Item: old }));
+    await documentClient.send(new PutCommand({ TableName: tableName, Item: old }));
 
     expect(await ensureTable(client, tableName, tableDefinitions.tokens)).toBe("existed");
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
@@ -316,9 +325,9 @@ describe("a local table kept from before the index (npm start on .local-data)", 
     // Again: nothing to add.
     expect(await ensureTable(client, tableName, tableDefinitions.tokens)).toBe("existed");
 
-    const store = new DynamoDbTokenStore(h.documentClient, { tokens: tableName, activity: `${tableName}-activity` });
+    const store = new DynamoDbTokenStore(documentClient, { tokens: tableName, activity: `${tableName}-activity` });
     expect((await describeCaller(store, "ada")).organizations).toEqual([]);
-    expect(await backfillPersonIndex(h.documentClient, tableName, { dryRun: false, maxPages: 10 })).toMatchObject({
+    expect(await backfillPersonIndex(documentClient, tableName, { dryRun: false, maxPages: 10 })).toMatchObject({
       updated: 1,
       done: true,
     });
