@@ -11,12 +11,12 @@ import {
   CLIENT_TYPES_PATH,
   OPENAPI_PATH,
   REFERENCE_PATH,
-  SUCCESS_EXAMPLES,
   buildClientTypes,
   buildOpenApiDocument,
   serializeDocument,
 } from "../../docs/generate-openapi.ts";
 import { buildMarkdownReference } from "../../docs/openapi-markdown.ts";
+import { SUCCESS_EXAMPLES } from "../../docs/openapi-text.ts";
 
 const document = buildOpenApiDocument() as { paths: Record<string, Record<string, { operationId: string; responses: object }>> };
 
