@@ -5,15 +5,15 @@
  * adversarial cases: PKCE, replay, expiry, redirect URIs, state, escaping, wrong passwords.
  */
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
+import getPort from "get-port";
 import * as oauth from "oauth4webapi";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { LocalIdentityProvider } from "../../local/identity-provider.ts";
 import type { RunningLocalServer } from "../../local/server.ts";
 import { createTestTable } from "../support/table.ts";
-import { TEST_CURSOR_KEY } from "../support/domain-harness.ts";
+import { configureHandlersFor, TEST_CURSOR_KEY } from "../support/domain-harness.ts";
 
 const AUDIENCE = "api-token-service-local";
 const PASSWORD = `pw-${randomUUID()}`;
@@ -27,33 +27,16 @@ let testClock: { advance(seconds: number): Date; setOffsetSeconds(seconds: numbe
 const client: oauth.Client = { client_id: AUDIENCE };
 const insecure = { [oauth.allowInsecureRequests]: true } as const;
 
-/** A free port, so the issuer (which names the port) is known before the server starts. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((done) => probe.listen(0, "127.0.0.1", done));
-  const address = probe.address();
-  await new Promise<void>((done) => probe.close(() => done()));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
-}
-
 beforeAll(async () => {
   const table = await createTestTable("local-oidc");
   table.documentClient.destroy();
-  Object.assign(process.env, {
-    TABLE_NAME: table.tables.tokens,
-    ACTIVITY_TABLE_NAME: table.tables.activity,
-    DYNAMODB_ENDPOINT: table.endpoint,
-    CLOCK: "test",
-    PASSWORD_CHECK: "local",
-    CURSOR_KEY: TEST_CURSOR_KEY,
-    METRICS_DISABLED: "true",
-    LOG_LEVEL: "SILENT",
-  });
+  // As the local server's main sets them (local/main.ts), on this file's own tables.
+  configureHandlersFor(table, { CLOCK: "test", PASSWORD_CHECK: "local", CURSOR_KEY: TEST_CURSOR_KEY });
   const clocks = await import("../../functions/adapters/clock/clocks.ts");
   testClock = clocks.testClock;
   const { startLocalServer } = await import("../../local/server.ts");
-  const port = await freePort();
+  // A free port first, so the issuer (which names the port) is known before the server starts.
+  const port = await getPort();
   base = `http://127.0.0.1:${port}`;
   issuer = `${base}/local/idp`;
   redirectUri = `${base}/auth/callback`;

@@ -14,7 +14,7 @@ import { LocalIdentityProvider } from "../../local/identity-provider.ts";
 import type { RunningLocalServer } from "../../local/server.ts";
 import { ApiClient, type ApiResponse } from "../support/api-client.ts";
 import { createTestTable } from "../support/table.ts";
-import { TEST_CURSOR_KEY } from "../support/domain-harness.ts";
+import { configureHandlersFor, TEST_CURSOR_KEY } from "../support/domain-harness.ts";
 
 const ISSUER = "http://127.0.0.1/local/idp";
 const AUDIENCE = "api-token-service-local";
@@ -32,16 +32,8 @@ const logs: Array<Record<string, unknown>> = [];
 beforeAll(async () => {
   const table = await createTestTable("local-server");
   table.documentClient.destroy();
-  Object.assign(process.env, {
-    TABLE_NAME: table.tables.tokens,
-    ACTIVITY_TABLE_NAME: table.tables.activity,
-    DYNAMODB_ENDPOINT: table.endpoint,
-    CLOCK: "test",
-    PASSWORD_CHECK: "local",
-    CURSOR_KEY: TEST_CURSOR_KEY,
-    METRICS_DISABLED: "true",
-    LOG_LEVEL: "SILENT",
-  });
+  // As the local server's main sets them (local/main.ts), on this file's own tables.
+  configureHandlersFor(table, { CLOCK: "test", PASSWORD_CHECK: "local", CURSOR_KEY: TEST_CURSOR_KEY });
   const { testClock } = await import("../../functions/adapters/clock/clocks.ts");
   const { startLocalServer } = await import("../../local/server.ts");
   stateDir = await mkdtemp(join(tmpdir(), "local-server-test-"));
