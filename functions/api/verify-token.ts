@@ -63,6 +63,7 @@ export function verifyHandler(verifier: TokenVerifier) {
       return await verify(verifyBody(event as Record<string, unknown>));
     } catch (error) {
       const response = toErrorResponse(error, requestId);
+      const answer = JSON.parse(response.body) as DirectInvokeError;
       if (!response.expected) {
         // Name and message only: never the event, which carries the token.
         logger.error("direct verification failed", {
@@ -70,9 +71,9 @@ export function verifyHandler(verifier: TokenVerifier) {
           errorMessage: (error as Error | undefined)?.message,
         });
       } else {
-        logger.info("direct verification refused", { errorCode: JSON.parse(response.body).error.code });
+        logger.info("direct verification refused", { errorCode: answer.error.code });
       }
-      return JSON.parse(response.body) as DirectInvokeError;
+      return answer;
     } finally {
       flushMetrics();
     }
