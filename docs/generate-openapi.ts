@@ -58,7 +58,7 @@ export const OPENAPI_PATH = fileURLToPath(new URL("../docs/openapi.json", import
 /** The reference in Markdown, rendered from the document (openapi-markdown.ts). */
 export const REFERENCE_PATH = fileURLToPath(new URL("../docs/api-reference.md", import.meta.url));
 /** The document's types for the typed e2e client (openapi-fetch), generated beside it. */
-export const CLIENT_TYPES_PATH = fileURLToPath(new URL("../test/support/openapi-types.ts", import.meta.url));
+export const CLIENT_TYPES_PATH = fileURLToPath(new URL("../web/src/api/openapi-types.ts", import.meta.url));
 
 type JsonObject = Record<string, unknown>;
 

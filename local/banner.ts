@@ -8,6 +8,8 @@ export function banner(url: string, dataDir: string | undefined): string {
   API token service, running locally at ${url}
   (data in ${dataDir ?? "memory only"}; Ctrl-C stops)
 
+  The API tokens page: ${url}/ (sign in as a person the walk-through below makes: ada@example.com)
+
   Try it from another terminal: README.md's "Try it: a curl walk-through" runs as pasted (with API=${url}).
   It makes a person and an API token, verifies it, lets another token go unused past its 30 days (moving the
   test clock 31 days on), turns on SSO, and shows service users, the organization-wide view and the activity log.

@@ -1,14 +1,15 @@
 /**
  * `npm start`: the whole service on one machine. DynamoDB Local (data kept in `.local-data/` between
  * restarts), the table from the shared definition, the API on http://127.0.0.1:3000 (PORT overrides), the
- * EventBridge PutEvents endpoint, the local identity provider and the test clock.
+ * web page at `/`, the EventBridge PutEvents endpoint, the local identity provider and the test clock.
  *
  * Environment (all optional): PORT, HOST, LOCAL_DATA_DIR, LOCAL_IN_MEMORY=1 (keep nothing),
  * DYNAMODB_ENDPOINT (use a running DynamoDB Local instead of starting one), TABLE_NAME and
  * ACTIVITY_TABLE_NAME (default: TABLE_NAME + "-activity"), CURSOR_KEY (seals list cursors; default: a fixed
  * development key).
  */
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -16,6 +17,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import getPort from "get-port";
 import { testClock } from "../functions/adapters/clock/clocks.ts";
 import { backfillPersonIndex } from "../functions/adapters/dynamodb/person-index-backfill.ts";
+import { buildWebPage } from "../web/build.ts";
 import { banner } from "./banner.ts";
 import { ensureTables } from "./create-table.ts";
 import { JavaMissingError, startDynamoDbLocal, type RunningDynamoDbLocal } from "./dynamodb-local.ts";
@@ -100,7 +102,12 @@ async function main() {
     ...(inMemory ? {} : { stateFile: join(dataDir, "identity-provider.json") }),
   });
 
+  // The web page, built afresh at every start (esbuild takes well under a second), so it is never stale.
+  const webSiteDir = inMemory ? await mkdtemp(join(tmpdir(), "api-tokens-web-")) : join(dataDir, "web");
+  buildWebPage({ outDir: webSiteDir });
+
   const server = await startLocalServer({
+    webSiteDir,
     host,
     port,
     repositoryRoot,

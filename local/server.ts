@@ -14,6 +14,7 @@ import { eventRules } from "../infra/event-rules.ts";
 import { LocalEventBus, type PlatformEvent } from "./eventbridge.ts";
 import { IdentityProviderError, type LocalIdentityProvider } from "./identity-provider.ts";
 import { oidcRoutes } from "./oidc.ts";
+import { localSiteConfig, webSiteRoutes } from "./web-site.ts";
 
 /**
  * The local stand-in for API Gateway + EventBridge: serves the route table by invoking the same handler
@@ -31,6 +32,8 @@ export interface LocalServerOptions {
    * post-logout redirect URIs); default: this server's own `/` and `/auth/callback`.
    */
   oidcRedirectUris?: readonly string[];
+  /** The built web page (web/build.ts) to serve at `/` and its deep links; none: the API alone. */
+  webSiteDir?: string;
   /** Called after the clock moved, e.g. to persist the offset. */
   onClockAdvanced?: () => Promise<void>;
   log: (entry: Record<string, unknown>) => void;
@@ -99,6 +102,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   const redirectUris = () => options.oidcRedirectUris ?? [`${ownOrigin}/`, `${ownOrigin}/auth/callback`];
   for (const route of oidcRoutes({ identityProvider: idp, redirectUris })) {
     add(route.method, route.path, (req, body) => route.handle(req, body));
+  }
+  if (options.webSiteDir) {
+    const site = webSiteRoutes({ dir: options.webSiteDir, config: () => localSiteConfig(ownOrigin, idp) });
+    for (const route of site) add(route.method, route.path, (_req, _body, params) => route.handle(params));
   }
   // The password re-check of generate asks this identity provider in-process (LocalPasswordCheck), as the
   // Cognito adapter calls AdminInitiateAuth in AWS. There is no HTTP route for it: one would be an open,

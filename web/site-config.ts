@@ -12,6 +12,8 @@ export interface SiteConfig {
   readonly clientId: string;
   readonly authorizationEndpoint: string;
   readonly tokenEndpoint: string;
+  /** The ID tokens' signing algorithms (`alg`); default RS256, as Cognito signs. */
+  readonly idTokenSigningAlgorithms?: readonly string[];
   /**
    * Where sign-out sends the browser. `oidc`: RP-initiated logout (`post_logout_redirect_uri`, `id_token_hint`);
    * `cognito`: Cognito's `/logout` (`logout_uri`, `client_id`), which has no `end_session_endpoint`.

@@ -302,7 +302,7 @@ describe("unknown routes", () => {
   test("404 not_found with the error shape", async () => {
     const { api } = ctx;
     const requests: Array<[string, string]> = [
-      ["GET", "/"],
+      ["GET", "/v1"],
       ["GET", "/v1/nope"],
       ["GET", "/v1/verify"],
       ["PUT", "/v1/orgs/acme/tokens"],

@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import createClient, { type Client } from "openapi-fetch";
 import { contract } from "./contract.ts";
-import type { paths } from "./openapi-types.ts";
+import type { paths } from "../../web/src/api/openapi-types.ts";
 
 export interface ApiResponse<T = any> {
   status: number;

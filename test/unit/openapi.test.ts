@@ -25,7 +25,7 @@ describe("docs/openapi.json", () => {
     expect(readFileSync(OPENAPI_PATH, "utf8")).toBe(serializeDocument(document));
   });
 
-  test("the typed client's types (test/support/openapi-types.ts) are generated from it now", async () => {
+  test("the typed client's types (web/src/api/openapi-types.ts) are generated from it now", async () => {
     expect(readFileSync(CLIENT_TYPES_PATH, "utf8")).toBe(await buildClientTypes(document));
   });
 

@@ -1,0 +1,77 @@
+/**
+ * The API as the page calls it: the client typed from the OpenAPI document (openapi-fetch), the session sent as
+ * `Authorization: Bearer`, and every failure turned into an `ApiError` the page can put into words.
+ */
+import createClient from "openapi-fetch";
+import type { components, paths } from "./openapi-types.ts";
+
+export type Token = components["schemas"]["Token"];
+export type Me = components["schemas"]["Me"];
+export type Organization = Me["organizations"][number];
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    /** API.md's error code; "network" when no answer came. */
+    readonly code: string,
+    message: string,
+    readonly requestId?: string,
+    /** From `Retry-After` (429 and some 503). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiOptions {
+  /** The API's base: the page's origin plus `/config.json`'s `apiBase`. */
+  baseUrl: string;
+  session(): string | undefined;
+  /** A 401: the session ended. The page signs in again and comes back. */
+  onUnauthenticated(): void;
+}
+
+export function createApi(options: ApiOptions) {
+  const client = createClient<paths>({ baseUrl: options.baseUrl });
+  client.use({
+    onRequest({ request }) {
+      const session = options.session();
+      if (session) request.headers.set("authorization", `Bearer ${session}`);
+      return request;
+    },
+  });
+
+  async function call<T>(run: () => Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+    let result: { data?: T; error?: unknown; response: Response };
+    try {
+      result = await run();
+    } catch {
+      throw new ApiError(0, "network", "no answer");
+    }
+    const { response } = result;
+    if (response.ok) return result.data as T;
+    const body = result.error as { error?: { code?: string; message?: string; requestId?: string } } | undefined;
+    const retryAfter = Number(response.headers.get("retry-after"));
+    const error = new ApiError(
+      response.status,
+      body?.error?.code ?? `http_${response.status}`,
+      body?.error?.message ?? response.statusText,
+      body?.error?.requestId ?? response.headers.get("apigw-requestid") ?? undefined,
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    );
+    if (response.status === 401) options.onUnauthenticated();
+    throw error;
+  }
+
+  const org = (orgId: string) => ({ params: { path: { orgId } } });
+  return {
+    me: () => call(() => client.GET("/v1/me")),
+    listTokens: (orgId: string) => call(() => client.GET("/v1/orgs/{orgId}/tokens", org(orgId))),
+    generateToken: (orgId: string, body: { name: string; password?: string }) =>
+      call(() => client.POST("/v1/orgs/{orgId}/tokens", { ...org(orgId), body })),
+    revokeToken: (orgId: string, tokenId: string) =>
+      call(() => client.DELETE("/v1/orgs/{orgId}/tokens/{tokenId}", { params: { path: { orgId, tokenId } } })),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

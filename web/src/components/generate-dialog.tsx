@@ -1,0 +1,154 @@
+/**
+ * "Generate API token": the name and, unless the organization enforces SSO, the password; then the secret,
+ * shown once with click-to-copy. Closing the pop-up (Done, Escape) forgets the secret: it leaves the page.
+ */
+import { useRef, useState } from "preact/hooks";
+import { errorWords } from "../api/error-words.ts";
+import type { Organization, Token } from "../api/client.ts";
+import { useApp } from "../app-context.ts";
+import { ErrorAlert } from "./alert.tsx";
+import { Modal } from "./modal.tsx";
+
+const MAX_NAME_LENGTH = 100;
+
+export interface GenerateDialogProps {
+  organization: Organization;
+  tokens: readonly Token[];
+  /** Closed; `generated` says whether a token was made (the list reloads). */
+  onClose(generated: boolean): void;
+}
+
+export function GenerateDialog({ organization, tokens, onClose }: GenerateDialogProps) {
+  const { t, api, format, now } = useApp();
+  const nameInput = useRef<HTMLInputElement>(null);
+  const [secret, setSecret] = useState<string | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const needsPassword = !organization.ssoEnforced;
+
+  const close = () => {
+    // The secret goes with the pop-up: state cleared, nothing kept.
+    setSecret(undefined);
+    onClose(secret !== undefined);
+  };
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    const name = String(data.get("name") ?? "").trim();
+    const password = String(data.get("password") ?? "");
+    if (name === "") return setError(t.errorNameRequired);
+    if ([...name].length > MAX_NAME_LENGTH) return setError(t.errorNameTooLong);
+    if (needsPassword && password === "") return setError(t.errorPasswordMissing);
+    setBusy(true);
+    setError(undefined);
+    try {
+      const created = await api.generateToken(organization.orgId, needsPassword ? { name, password } : { name });
+      form.reset();
+      setSecret(created.secret);
+    } catch (failure) {
+      // The password field is emptied after a failure: it is never kept longer than one attempt.
+      const field = form.elements.namedItem("password");
+      if (field instanceof HTMLInputElement) field.value = "";
+      setError(errorWords(failure, { t, format, now: now(), tokens }));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal labelledBy="generate-title" onClose={close} initialFocus={nameInput}>
+      <h2 id="generate-title">{t.generateApiToken}</h2>
+      {secret === undefined ? (
+        <form onSubmit={submit} noValidate>
+          <div class="field">
+            <label for="token-name">{t.name}</label>
+            <input
+              ref={nameInput}
+              id="token-name"
+              name="name"
+              type="text"
+              autocomplete="off"
+              maxLength={MAX_NAME_LENGTH * 2}
+              aria-describedby="token-name-hint"
+              required
+            />
+            <p id="token-name-hint" class="hint">
+              {t.nameHint}
+            </p>
+          </div>
+          {needsPassword ? (
+            <div class="field">
+              <label for="token-password">{t.password}</label>
+              <input
+                id="token-password"
+                name="password"
+                type="password"
+                autocomplete="current-password"
+                aria-describedby="token-password-hint"
+                required
+              />
+              <p id="token-password-hint" class="hint">
+                {t.passwordHint}
+              </p>
+            </div>
+          ) : (
+            <p class="hint">{t.ssoNoPassword}</p>
+          )}
+          <ErrorAlert message={error} />
+          <div class="actions">
+            <button type="submit" class="primary" disabled={busy}>
+              {t.generate}
+            </button>
+            <button type="button" onClick={close}>
+              {t.cancel}
+            </button>
+          </div>
+        </form>
+      ) : (
+        <SecretView secret={secret} onDone={close} />
+      )}
+    </Modal>
+  );
+}
+
+function SecretView({ secret, onDone }: { secret: string; onDone(): void }) {
+  const { t } = useApp();
+  const [copyState, setCopyState] = useState<"idle" | "copied" | "failed">("idle");
+  const copyButton = useRef<HTMLButtonElement>(null);
+
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(secret);
+      setCopyState("copied");
+    } catch {
+      // Without clipboard access, select the token so the person can copy it themself.
+      const range = document.createRange();
+      range.selectNodeContents(copyButton.current!.querySelector("code")!);
+      getSelection()?.removeAllRanges();
+      getSelection()?.addRange(range);
+      setCopyState("failed");
+    }
+  }
+
+  return (
+    <div>
+      <p class="warning" id="secret-warning">
+        {t.secretWarning}
+      </p>
+      <p>{t.secretIntro}</p>
+      <button ref={copyButton} type="button" class="secret" onClick={copy} aria-describedby="secret-warning">
+        <span class="secret-label">{t.copyToken}</span> <code>{secret}</code>
+      </button>
+      <p role="status" class="status">
+        {copyState === "copied" ? t.copied : copyState === "failed" ? t.copyFailed : ""}
+      </p>
+      <div class="actions">
+        <button type="button" class="primary" onClick={onDone}>
+          {t.done}
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+/**
+ * A pop-up on the native `<dialog>` shown modally: the browser makes the rest of the page inert (focus stays
+ * inside) and Escape cancels. Focus moves to `initialFocus` on opening and back to where it was on closing.
+ */
+import type { ComponentChildren, RefObject } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+
+export interface ModalProps {
+  /** The id of the heading that names the pop-up. */
+  labelledBy: string;
+  describedBy?: string;
+  /** `alertdialog` for confirmations that interrupt (UI.md allows either for revoke). */
+  role?: "dialog" | "alertdialog";
+  /** Escape, or the page asks it to close: the owner decides what closing means (e.g. forgetting a secret). */
+  onClose(): void;
+  initialFocus?: RefObject<HTMLElement | null>;
+  /** Where focus goes afterwards when the element that opened it is gone (e.g. a revoked row's button). */
+  fallbackFocus?: () => HTMLElement | null | undefined;
+  children: ComponentChildren;
+}
+
+export function Modal({ labelledBy, describedBy, role = "dialog", onClose, initialFocus, fallbackFocus, children }: ModalProps) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const closeRef = useRef(onClose);
+  closeRef.current = onClose;
+  const fallbackRef = useRef(fallbackFocus);
+  fallbackRef.current = fallbackFocus;
+
+  useEffect(() => {
+    const element = dialog.current!;
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    element.showModal();
+    (initialFocus?.current ?? element.querySelector<HTMLElement>("input, button, [tabindex]"))?.focus();
+    const cancel = (event: Event) => {
+      event.preventDefault();
+      closeRef.current();
+    };
+    element.addEventListener("cancel", cancel);
+    return () => {
+      element.removeEventListener("cancel", cancel);
+      if (element.open) element.close();
+      const back = opener?.isConnected ? opener : fallbackRef.current?.();
+      // After this render: the element to return to may only now be back in the page.
+      queueMicrotask(() => back?.focus());
+    };
+  }, []);
+
+  return (
+    <dialog ref={dialog} class="modal" role={role} aria-modal="true" aria-labelledby={labelledBy} aria-describedby={describedBy}>
+      {children}
+    </dialog>
+  );
+}
