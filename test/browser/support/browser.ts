@@ -9,8 +9,8 @@ import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll } from "vitest";
+import { CHROMIUM_PATH, INSTALL_HINT } from "./chromium.ts";
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const ARTIFACTS_DIR = resolve(import.meta.dirname, "../../../test-artifacts/browser");
 
 /** The flags this machine's closed network needs (no background connections, no sandbox as root). */
@@ -41,8 +41,6 @@ export function useBrowser(): { readonly browser: Browser } {
     },
   };
 }
-
-export const INSTALL_HINT = "install Debian's Chromium with `apt-get install -y chromium` (or set CHROMIUM_PATH to a Chromium binary)";
 
 export interface PageOptions {
   baseUrl: string;

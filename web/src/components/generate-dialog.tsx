@@ -2,7 +2,7 @@
  * "Generate API token": the name and, unless the organization enforces SSO, the password; then the secret,
  * shown once with click-to-copy. Closing the pop-up (Done, Escape) forgets the secret: it leaves the page.
  */
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { errorWords } from "../api/error-words.ts";
 import type { Organization, Token } from "../api/client.ts";
 import { useApp } from "../app-context.ts";
@@ -117,6 +117,8 @@ function SecretView({ secret, onDone }: { secret: string; onDone(): void }) {
   const { t } = useApp();
   const [copyState, setCopyState] = useState<"idle" | "copied" | "failed">("idle");
   const copyButton = useRef<HTMLButtonElement>(null);
+  // The form and its focused button are gone: focus the one thing to do next.
+  useEffect(() => copyButton.current?.focus(), []);
 
   async function copy() {
     try {

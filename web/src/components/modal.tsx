@@ -39,9 +39,8 @@ export function Modal({ labelledBy, describedBy, role = "dialog", onClose, initi
     return () => {
       element.removeEventListener("cancel", cancel);
       if (element.open) element.close();
-      const back = opener?.isConnected ? opener : fallbackRef.current?.();
-      // After this render: the element to return to may only now be back in the page.
-      queueMicrotask(() => back?.focus());
+      // After this render has been committed: the opener may be gone with it (a revoked row's button).
+      queueMicrotask(() => (opener?.isConnected ? opener : fallbackRef.current?.())?.focus());
     };
   }, []);
 

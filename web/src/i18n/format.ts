@@ -35,8 +35,9 @@ export function formatterFor(language: Language): Formatter {
     time: (date) => times.format(date),
     inFuture(target, now) {
       const ms = Math.max(0, target.getTime() - now.getTime());
-      if (ms >= DAY_MS) return future.format(Math.floor(ms / DAY_MS), "day");
-      if (ms >= HOUR_MS) return future.format(Math.floor(ms / HOUR_MS), "hour");
+      // Rounded: a token made a moment ago expires "in 30 days", whichever side of the second the clocks are.
+      if (ms >= DAY_MS) return future.format(Math.round(ms / DAY_MS), "day");
+      if (ms >= HOUR_MS) return future.format(Math.round(ms / HOUR_MS), "hour");
       return future.format(Math.max(1, Math.ceil(ms / MINUTE_MS)), "minute");
     },
     ago(then, now) {
