@@ -8,7 +8,7 @@
  * ACTIVITY_TABLE_NAME (default: TABLE_NAME + "-activity"), CURSOR_KEY (seals list cursors; default: a fixed
  * development key).
  */
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -131,6 +131,7 @@ async function main() {
     log({ level: "info", message: `stopping (${signal})` });
     await server.close().catch(() => undefined);
     await dynamoDb?.stop();
+    if (inMemory) await rm(webSiteDir, { recursive: true, force: true });
     process.exit(0);
   };
   process.once("SIGINT", () => void stop("SIGINT"));

@@ -50,7 +50,7 @@ describe("keyboard only", () => {
 
       await tabTo(page, "Generate API token");
       await page.keyboard.press("Enter");
-      expect(await page.evaluate<string>("document.activeElement.id")).toBe("token-name");
+      await expect.poll(() => page.evaluate<string>("document.activeElement.id")).toBe("token-name");
       await page.keyboard.type("Keyboard token");
       await page.keyboard.press("Tab");
       await page.keyboard.type(person.password);
@@ -61,14 +61,14 @@ describe("keyboard only", () => {
       await page.getByRole("status").filter({ hasText: "Copied" }).waitFor();
       await tabTo(page, "Done");
       await page.keyboard.press("Enter");
-      expect(await page.getByRole("dialog").count()).toBe(0);
+      await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
       await expect.poll(() => focused(page)).toBe("Generate API token");
 
       // Escape closes and returns focus.
       await page.keyboard.press("Enter");
       await page.getByRole("dialog", { name: "Generate API token" }).waitFor();
       await page.keyboard.press("Escape");
-      expect(await page.getByRole("dialog").count()).toBe(0);
+      await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
       await expect.poll(() => focused(page)).toBe("Generate API token");
 
       // Revoke: the confirmation opens on Cancel (Enter alone never revokes); Escape keeps the token.

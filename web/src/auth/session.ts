@@ -6,8 +6,9 @@
  */
 import * as oauth from "oauth4webapi";
 import type { SiteConfig } from "../../site-config.ts";
+import { CALLBACK_PATH, safeReturnPath } from "./return-path.ts";
 
-export const CALLBACK_PATH = "/auth/callback";
+export { CALLBACK_PATH };
 const SESSION_KEY = "api-tokens.session";
 const PENDING_KEY = "api-tokens.sign-in";
 /** A session this close to its end counts as ended: a request must not start with one that dies on the way. */
@@ -129,14 +130,6 @@ export class Auth {
   forget(): void {
     sessionStorage.removeItem(SESSION_KEY);
   }
-}
-
-/** Only a path of this site: never another origin (an open redirect), never the callback itself. */
-export function safeReturnPath(value: string): string {
-  if (!value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
-  const url = new URL(value, "https://site.invalid");
-  if (url.origin !== "https://site.invalid" || url.pathname === CALLBACK_PATH) return "/";
-  return `${url.pathname}${url.search}`;
 }
 
 function readJson<T>(key: string): T | undefined {
