@@ -233,7 +233,7 @@ function pageFolder(scope: Construct): string {
     writeFileSync(path.join(placeholder, "assets", "placeholder.txt"), "not built\n");
     return placeholder;
   }
-  const outDir = path.join(Stage.of(scope)?.outdir ?? tmpdir(), `web-page.${stack.stackName}`);
+  const outDir = path.join(Stage.of(scope)?.outdir ?? tmpdir(), `web-page-${stack.stackName}`);
   buildWebPage({ outDir, minify: true });
   return outDir;
 }
