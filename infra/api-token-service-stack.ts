@@ -1,4 +1,4 @@
-import { Aspects, CfnOutput, Stack, type CfnElement } from "aws-cdk-lib";
+import { Aspects, CfnOutput, Lazy, Stack, type CfnElement } from "aws-cdk-lib";
 import type { HttpApi, HttpStage } from "aws-cdk-lib/aws-apigatewayv2";
 import { StreamViewType } from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
@@ -15,6 +15,7 @@ import { logicalIdScopes } from "./constructs/stack-part.ts";
 import { TestEventRegistry } from "./constructs/test-event-registry.ts";
 import { TokenAuthorizer } from "./constructs/token-authorizer.ts";
 import { TokenDeletionStream } from "./constructs/token-deletion-stream.ts";
+import { WebSite } from "./constructs/web-site.ts";
 import { eventRules } from "./event-rules.ts";
 import { consoleTestEvents } from "./ops/console-test-events.ts";
 import {
@@ -32,7 +33,7 @@ export { assertStageName, DEFAULT_POOL_USER_ID_CLAIM, type ApiTokenServiceStackP
 
 /**
  * The service: its two tables, sessions (a Cognito user pool or an existing issuer), the HTTP API from the
- * route table, the lifecycle events, the tokens table's TTL-deletion stream, the token authorizer for other
+ * route table, the web page (S3 + CloudFront, `/v1/*` to the API on the same origin; unless `webSite=false`), the lifecycle events, the tokens table's TTL-deletion stream, the token authorizer for other
  * APIs, the operator functions, monitoring, and a console test event for every function. Every function is
  * made in one loop (createOperationFunctions) from one kind of definition.
  */
@@ -58,10 +59,21 @@ export class ApiTokenServiceStack extends Stack {
     });
 
     // What the functions need from the parts comes first: environment, failure queues.
+    // The app client needs the page's URL, and the page's distribution needs the API, which needs the
+    // sessions: the URL is read when the template is written, once the distribution exists (no cycle in the
+    // template: distribution → API, app client → distribution, API authorizer → app client).
+    let webSite: WebSite | undefined;
+    const siteUrl = Lazy.string({
+      produce: () => {
+        if (!webSite) throw new Error("The web page's URL was read, but the stack made no web page.");
+        return webSite.url;
+      },
+    });
     const sessions = new Sessions(this, "Sessions", {
       issuer: options.sessionIssuer,
       userIdClaim: options.userIdClaim,
       deletionProtection: options.deletionProtection,
+      ...(options.webSite ? { site: { url: siteUrl } } : {}),
     });
     const http = new ServiceApi(this, "Api", {
       routes,
@@ -71,6 +83,10 @@ export class ApiTokenServiceStack extends Stack {
       throttle: options.throttle,
       verifyCallerAccounts: options.verifyCallerAccounts,
     });
+    if (options.webSite) {
+      if (!sessions.signIn) throw new Error("The web page needs a sign-in (a Cognito domain, or the external issuer's web* endpoints).");
+      webSite = new WebSite(this, "WebSite", { api: http.api, signIn: sessions.signIn });
+    }
     const events = new LifecycleEvents(this, "LifecycleEvents", {
       rules: eventRules,
       eventBusName: options.eventBusName,

@@ -39,8 +39,17 @@ export interface ApiTokenServiceStackProps extends StackProps {
    * The built-in pool's OAuth settings for a browser sign-in (authorization code with PKCE, never the implicit
    * flow): where Cognito may send people back after sign-in and sign-out, and the prefix of the pool's
    * Cognito domain (`<prefix>.auth.<region>.amazoncognito.com`). Context keys `authCallbackUrls`,
-   * `authLogoutUrls` (lists or comma-separated), `authDomainPrefix`. Without callback URLs the app client
-   * has no OAuth at all (sign-in with the SDK or CLI only).
+   * `authLogoutUrls` (lists or comma-separated), `authDomainPrefix`. The web page's own URLs
+   * (`https://<distribution>/auth/callback` and `https://<distribution>/`) are added by the stack whenever it
+   * deploys the page; without the page and without callback URLs the app client has no OAuth at all (sign-in
+   * with the SDK or CLI only).
+   *
+   * The domain prefix is unique across all of AWS, so it is one per stage: with a `stage` the domain is
+   * `<authDomainPrefix>-<stage>` (one prefix in cdk.json serves every stage), without one `<authDomainPrefix>`.
+   * It must be lower-case letters, digits and hyphens (not at either end), at most 63 characters with the
+   * stage, and must not contain `aws`, `amazon` or `cognito` (Cognito's rules; synthesis checks them). When the
+   * page is deployed and no prefix is given, the stack makes one that is unique by construction:
+   * `api-tokens-<the stack's id>` (a UUID CloudFormation gives the stack, stable for its life).
    */
   readonly authCallbackUrls?: readonly string[];
   readonly authLogoutUrls?: readonly string[];
@@ -51,6 +60,25 @@ export interface ApiTokenServiceStackProps extends StackProps {
    */
   readonly jwtIssuer?: string;
   readonly jwtAudience?: string | readonly string[];
+  /**
+   * The API tokens web page, hosted privately in S3 behind CloudFront (with `/v1/*` on the same distribution,
+   * forwarded to the HTTP API), and the Cognito managed login it signs in with. Context key `webSite`;
+   * default true (the page is part of the product); `false` for an API-only deployment. The page's URL is
+   * the `SiteUrl` output.
+   */
+  readonly webSite?: boolean;
+  /**
+   * With an external issuer (`jwtIssuer`) the page signs in there, so it needs the issuer's endpoints (from its
+   * `/.well-known/openid-configuration`) and the page's public client (authorization code + PKCE, no secret;
+   * register `<SiteUrl>/auth/callback` and `<SiteUrl>/` with it as redirect and post-logout URLs). Context keys
+   * `webAuthorizationEndpoint`, `webTokenEndpoint`, `webEndSessionEndpoint` (RP-initiated logout), all
+   * `https://` URLs, and `webClientId` (default: `jwtAudience` when it is exactly one client id). Required
+   * with `jwtIssuer` unless `webSite=false`; unused with the built-in pool.
+   */
+  readonly webAuthorizationEndpoint?: string;
+  readonly webTokenEndpoint?: string;
+  readonly webEndSessionEndpoint?: string;
+  readonly webClientId?: string;
   /** Browser origins allowed by CORS. Context key `corsAllowOrigins` (a list or comma-separated); default none. */
   readonly corsAllowOrigins?: readonly string[];
   /**
@@ -90,7 +118,21 @@ export type SessionIssuer =
       readonly logoutUrls: readonly string[];
       readonly domainPrefix: string | undefined;
     }
-  | { readonly kind: "external"; readonly issuer: string; readonly audience: readonly string[] };
+  | {
+      readonly kind: "external";
+      readonly issuer: string;
+      readonly audience: readonly string[];
+      /** Where the web page signs in (when the page is deployed). */
+      readonly webPage?: ExternalWebPageAuth;
+    };
+
+/** The external issuer's OAuth endpoints and the page's public client. */
+export interface ExternalWebPageAuth {
+  readonly clientId: string;
+  readonly authorizationEndpoint: string;
+  readonly tokenEndpoint: string;
+  readonly endSessionEndpoint: string;
+}
 
 /** Every option of the stack, from its props or else from context, parsed and checked once. */
 export interface StackOptions {
@@ -102,6 +144,8 @@ export interface StackOptions {
   readonly verifyCallerAccounts: readonly string[];
   readonly sessionIssuer: SessionIssuer;
   readonly userIdClaim: string;
+  /** Whether the stack deploys the web page (S3 + CloudFront) and the managed login it signs in with. */
+  readonly webSite: boolean;
   readonly corsAllowOrigins: readonly string[];
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
   readonly alarmEmail: string | undefined;
@@ -133,7 +177,8 @@ export function parseStackOptions(node: Node, props: ApiTokenServiceStackProps =
       "eventBusName and eventSourceAccounts exclude each other: with eventSourceAccounts the stack makes the bus the events arrive on.",
     );
   }
-  const sessionIssuer = parseSessionIssuer(props, context);
+  const webSite = props.webSite ?? context.optionalBoolean("webSite") ?? true;
+  const sessionIssuer = parseSessionIssuer(props, context, { stage, webSite });
   const userIdClaim =
     props.userIdClaim ?? context.string("userIdClaim") ?? (sessionIssuer.kind === "cognito" ? DEFAULT_POOL_USER_ID_CLAIM : "sub");
   assertUserIdClaim(userIdClaim, sessionIssuer.kind === "cognito");
@@ -146,6 +191,7 @@ export function parseStackOptions(node: Node, props: ApiTokenServiceStackProps =
     verifyCallerAccounts,
     sessionIssuer,
     userIdClaim,
+    webSite,
     corsAllowOrigins: props.corsAllowOrigins ?? context.list("corsAllowOrigins"),
     throttle: {
       rateLimit: props.apiThrottle?.rateLimit ?? context.number("apiThrottleRateLimit") ?? DEFAULT_THROTTLE.rateLimit,
@@ -161,17 +207,69 @@ export function parseStackOptions(node: Node, props: ApiTokenServiceStackProps =
   };
 }
 
-function parseSessionIssuer(props: ApiTokenServiceStackProps, context: ContextReader): SessionIssuer {
+function parseSessionIssuer(
+  props: ApiTokenServiceStackProps,
+  context: ContextReader,
+  site: { stage: string | undefined; webSite: boolean },
+): SessionIssuer {
   const issuer = props.jwtIssuer ?? context.string("jwtIssuer");
   const audience = props.jwtAudience === undefined ? context.list("jwtAudience") : toList(props.jwtAudience);
   if ((issuer === undefined) !== (audience.length === 0)) {
     throw new Error("jwtIssuer and jwtAudience go together: give both (an existing OIDC issuer) or neither (Cognito).");
   }
-  if (issuer !== undefined) return { kind: "external", issuer, audience };
+  if (issuer !== undefined) {
+    return { kind: "external", issuer, audience, ...(site.webSite ? { webPage: parseExternalWebPageAuth(props, context, audience) } : {}) };
+  }
   const callbackUrls = props.authCallbackUrls ?? context.list("authCallbackUrls");
   const logoutUrls = props.authLogoutUrls ?? context.list("authLogoutUrls");
   if (callbackUrls.length === 0 && logoutUrls.length > 0) throw new Error("authLogoutUrls needs authCallbackUrls.");
-  return { kind: "cognito", callbackUrls, logoutUrls, domainPrefix: props.authDomainPrefix ?? context.string("authDomainPrefix") };
+  const prefix = props.authDomainPrefix ?? context.string("authDomainPrefix");
+  const domainPrefix = prefix === undefined || site.stage === undefined ? prefix : `${prefix}-${site.stage}`;
+  if (domainPrefix !== undefined) assertDomainPrefix(domainPrefix, site.stage);
+  return { kind: "cognito", callbackUrls, logoutUrls, domainPrefix };
+}
+
+function parseExternalWebPageAuth(
+  props: ApiTokenServiceStackProps,
+  context: ContextReader,
+  audience: readonly string[],
+): ExternalWebPageAuth {
+  const endpoint = (key: "webAuthorizationEndpoint" | "webTokenEndpoint" | "webEndSessionEndpoint"): string => {
+    const value = props[key] ?? context.string(key);
+    if (value === undefined) {
+      throw new Error(
+        `With jwtIssuer the web page signs in at that issuer: give webAuthorizationEndpoint, webTokenEndpoint and ` +
+          `webEndSessionEndpoint (from its /.well-known/openid-configuration), or deploy without the page (webSite=false). ${key} is missing.`,
+      );
+    }
+    if (!/^https:\/\/[^/\s]+(\/\S*)?$/.test(value))
+      throw new Error(`Context ${key} must be an https:// URL, not ${JSON.stringify(value)}.`);
+    return value;
+  };
+  const clientId = props.webClientId ?? context.string("webClientId") ?? (audience.length === 1 ? audience[0] : undefined);
+  if (clientId === undefined) {
+    throw new Error("With jwtIssuer and more than one jwtAudience, give webClientId: the web page's public client at that issuer.");
+  }
+  return {
+    clientId,
+    authorizationEndpoint: endpoint("webAuthorizationEndpoint"),
+    tokenEndpoint: endpoint("webTokenEndpoint"),
+    endSessionEndpoint: endpoint("webEndSessionEndpoint"),
+  };
+}
+
+/** Cognito's rules for a domain prefix (with the stage added), checked here so a deploy does not fail on them. */
+export function assertDomainPrefix(domainPrefix: string, stage: string | undefined): void {
+  const withStage = stage === undefined ? "" : ` (with the stage: authDomainPrefix-${stage})`;
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domainPrefix)) {
+    throw new Error(
+      `Context authDomainPrefix must make a Cognito domain prefix${withStage} of at most 63 lower-case letters, digits or '-', ` +
+        `not starting or ending with '-', not ${JSON.stringify(domainPrefix)}.`,
+    );
+  }
+  const reserved = ["aws", "amazon", "cognito"].find((word) => domainPrefix.includes(word));
+  if (reserved)
+    throw new Error(`Context authDomainPrefix must not contain "${reserved}" (Cognito refuses it): ${JSON.stringify(domainPrefix)}.`);
 }
 
 /** Context values as `cdk -c key=value` and cdk.json give them: strings, or JSON values. */
@@ -199,6 +297,15 @@ class ContextReader {
   boolean(key: string): boolean {
     const value: unknown = this.node.tryGetContext(key);
     return value === true || value === "true";
+  }
+
+  /** true/false (or "true"/"false"); undefined when not given; anything else is an error. */
+  optionalBoolean(key: string): boolean | undefined {
+    const value: unknown = this.node.tryGetContext(key);
+    if (value === undefined || value === "") return undefined;
+    if (value === true || value === "true") return true;
+    if (value === false || value === "false") return false;
+    throw new Error(`Context ${key} must be true or false, not ${String(value)}.`);
   }
 
   logLevel(): LogLevel {

@@ -1,7 +1,9 @@
-import { CfnOutput, Duration, Stack, Validations } from "aws-cdk-lib";
+import { Aws, CfnOutput, Duration, Fn, Stack, Validations } from "aws-cdk-lib";
 import { HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import {
+  CfnManagedLoginBranding,
   ClientAttributes,
+  ManagedLoginVersion,
   Mfa,
   OAuthScope,
   StringAttribute,
@@ -19,6 +21,23 @@ export interface SessionsProps {
   /** The session claim that holds the platform user id; with the built-in pool a `custom:` one becomes its attribute. */
   readonly userIdClaim: string;
   readonly deletionProtection: boolean;
+  /**
+   * The web page, when the stack deploys it: its `https://` URL (a token: the distribution is made after the
+   * API, which needs this part first). The built-in pool then gets a Cognito domain with managed login, and
+   * the app client the page's callback and sign-out URLs.
+   */
+  readonly site?: { readonly url: string };
+}
+
+/** Where the web page signs in: what its `config.json` says about the identity provider. */
+export interface SignInEndpoints {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly authorizationEndpoint: string;
+  readonly tokenEndpoint: string;
+  readonly signOut: { readonly url: string; readonly style: "oidc" | "cognito" };
+  /** Origins the page talks to or navigates to for sign-in (its Content-Security-Policy allows them). */
+  readonly origins: readonly string[];
 }
 
 /**
@@ -30,6 +49,8 @@ export class Sessions extends StackPart {
   readonly authorizer: HttpJwtAuthorizer;
   /** The built-in pool; none with an external issuer. */
   readonly cognito?: { readonly userPool: UserPool; readonly client: UserPoolClient; readonly domain?: UserPoolDomain };
+  /** Where a browser signs in; none with the built-in pool without a domain, or an external issuer without the page's endpoints. */
+  readonly signIn?: SignInEndpoints;
 
   constructor(scope: Construct, id: string, props: SessionsProps) {
     super(scope, id);
@@ -44,8 +65,31 @@ export class Sessions extends StackPart {
         issuer: `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${cognito.userPool.userPoolId}`,
         audience: [cognito.client.userPoolClientId],
       };
+      if (cognito.domain) {
+        const base = cognito.domain.baseUrl();
+        this.signIn = {
+          issuer: jwt.issuer,
+          clientId: cognito.client.userPoolClientId,
+          authorizationEndpoint: `${base}/oauth2/authorize`,
+          tokenEndpoint: `${base}/oauth2/token`,
+          signOut: { url: `${base}/logout`, style: "cognito" },
+          origins: [base, `https://cognito-idp.${Stack.of(this).region}.amazonaws.com`],
+        };
+      }
     } else {
       jwt = { issuer: issuer.issuer, audience: [...issuer.audience] };
+      const page = issuer.webPage;
+      if (page) {
+        const urls = [issuer.issuer, page.authorizationEndpoint, page.tokenEndpoint, page.endSessionEndpoint];
+        this.signIn = {
+          issuer: issuer.issuer,
+          clientId: page.clientId,
+          authorizationEndpoint: page.authorizationEndpoint,
+          tokenEndpoint: page.tokenEndpoint,
+          signOut: { url: page.endSessionEndpoint, style: "oidc" },
+          origins: [...new Set(urls.map((url) => new URL(url).origin))],
+        };
+      }
     }
     this.authorizer = new HttpJwtAuthorizer("SessionAuthorizer", jwt.issuer, { jwtAudience: jwt.audience });
     if (this.cognito) {
@@ -114,7 +158,10 @@ export class Sessions extends StackPart {
         "then handle MFA enrolment), and Cognito accepts 'required' only when a pool is created. API tokens are " +
         "minted only with a session plus a password re-check.",
     });
-    const { callbackUrls, logoutUrls } = issuer;
+    // The page's own return URLs first, then any from context (another client of the same pool).
+    const site = props.site;
+    const callbackUrls = [...(site ? [`${site.url}/auth/callback`, `${site.url}/`] : []), ...issuer.callbackUrls];
+    const logoutUrls = [...(site ? [`${site.url}/`] : []), ...issuer.logoutUrls];
     const client = userPool.addClient("AppClient", {
       // ADMIN_USER_PASSWORD_AUTH is how generate-user-token re-checks a password (and how the README's CLI
       // gets an ID token); SRP for SDK sign-in. No secret (a public client), so no SECRET_HASH.
@@ -136,10 +183,27 @@ export class Sessions extends StackPart {
           }
         : { disableOAuth: true }),
     });
-    const domain =
-      issuer.domainPrefix === undefined
-        ? undefined
-        : userPool.addDomain("Domain", { cognitoDomain: { domainPrefix: issuer.domainPrefix } });
+    const domain = issuer.domainPrefix === undefined && !site ? undefined : this.createDomain(userPool, client, issuer.domainPrefix);
     return { userPool, client, domain };
+  }
+
+  /**
+   * The pool's Cognito domain with managed login (the newer sign-in pages, Cognito's own look): the prefix
+   * from context (per stage, see stack-options), or else one made from the stack's id, unique across AWS by
+   * construction and stable for the stack's life (a prefix taken by anyone anywhere fails the deploy).
+   */
+  private createDomain(userPool: UserPool, client: UserPoolClient, prefix: string | undefined): UserPoolDomain {
+    const domainPrefix = prefix ?? Fn.join("-", ["api-tokens", Fn.select(2, Fn.split("/", Aws.STACK_ID))]);
+    const domain = userPool.addDomain("Domain", {
+      cognitoDomain: { domainPrefix },
+      managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+    });
+    // Managed login shows a client's pages only once the client has a style: Cognito's default one.
+    new CfnManagedLoginBranding(userPool, "ManagedLoginBranding", {
+      userPoolId: userPool.userPoolId,
+      clientId: client.userPoolClientId,
+      useCognitoProvidedValues: true,
+    });
+    return domain;
   }
 }

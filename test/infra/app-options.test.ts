@@ -131,14 +131,16 @@ describe("context options", () => {
     expect(synthesized.template.toJSON().Outputs.VerifyCallerRoleArn.Value).toEqual({ "Fn::GetAtt": [roleId, "Arn"] });
   });
 
-  test("authCallbackUrls: the authorization code flow only (PKCE, never implicit), with those URLs and a Cognito domain", () => {
+  test("authCallbackUrls: the authorization code flow only (PKCE, never implicit), with those URLs after the page's, and a Cognito domain", () => {
     const [, client] = ofType("AWS::Cognito::UserPoolClient")[0]!;
+    const [distributionId] = ofType("AWS::CloudFront::Distribution")[0]!;
+    const site = (suffix: string) => ({ "Fn::Join": ["", ["https://", { "Fn::GetAtt": [distributionId, "DomainName"] }, suffix]] });
     expect(client.Properties).toMatchObject({
       AllowedOAuthFlowsUserPoolClient: true,
       AllowedOAuthFlows: ["code"],
       AllowedOAuthScopes: ["openid", "email", "profile"],
-      CallbackURLs: ["https://app.example.com/auth/callback"],
-      LogoutURLs: ["https://app.example.com/"],
+      CallbackURLs: [site("/auth/callback"), site("/"), "https://app.example.com/auth/callback"],
+      LogoutURLs: [site("/"), "https://app.example.com/"],
       GenerateSecret: false,
       ExplicitAuthFlows: expect.arrayContaining(["ALLOW_ADMIN_USER_PASSWORD_AUTH"]),
     });
@@ -186,8 +188,16 @@ describe("cdk-nag gate", () => {
 });
 
 describe("an existing OIDC issuer instead of the stack's user pool", () => {
+  const EXTERNAL = {
+    jwtIssuer: "https://idp.example.com/",
+    jwtAudience: "api-token-service",
+    webAuthorizationEndpoint: "https://idp.example.com/oauth2/authorize",
+    webTokenEndpoint: "https://login.example.com/oauth2/token",
+    webEndSessionEndpoint: "https://idp.example.com/logout",
+  };
+
   test("no Cognito, sessions checked against that issuer, and generate-user-token told it cannot check passwords", () => {
-    const external = synthesizeShared({ jwtIssuer: "https://idp.example.com/", jwtAudience: "api-token-service" });
+    const external = synthesizeShared(EXTERNAL);
     expect(external.violations).toEqual([]);
     const json = external.template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
     expect(Object.values(json).filter((r) => r.Type.startsWith("AWS::Cognito::"))).toEqual([]);
@@ -203,4 +213,20 @@ describe("an existing OIDC issuer instead of the stack's user pool", () => {
     // An external issuer's `sub` is the platform's user id unless userIdClaim says otherwise.
     expect(generate!.Properties.Environment.Variables.SESSION_USER_ID_CLAIM).toBe("sub");
   }, 180_000);
+
+  test("the web page signs in at that issuer: its origins in the page's CSP, its endpoints and client in config.json", () => {
+    const json = synthesizeShared(EXTERNAL).template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+    const [policy] = Object.values(json).filter((r) => r.Type === "AWS::CloudFront::ResponseHeadersPolicy");
+    const csp: string = policy!.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy;
+    expect(csp).toContain("connect-src 'self' https://idp.example.com https://login.example.com;");
+    expect(csp).not.toContain("cognito");
+    const assets = Object.values(json).filter((r) => r.Type === "Custom::CDKBucketDeployment");
+    expect(assets).toHaveLength(2);
+  }, 180_000);
+
+  test("without the issuer's endpoints for the page, synthesis says what to give (or webSite=false)", () => {
+    expect(() => buildApp({ context: { "aws:cdk:bundling-stacks": [], jwtIssuer: "https://idp.example.com/", jwtAudience: "a" } })).toThrow(
+      /give webAuthorizationEndpoint, webTokenEndpoint and webEndSessionEndpoint.*webSite=false/,
+    );
+  });
 });

@@ -174,10 +174,9 @@ describe("the platform user id claim", () => {
     expect(client.Properties.ExplicitAuthFlows).toEqual(expect.arrayContaining(["ALLOW_ADMIN_USER_PASSWORD_AUTH"]));
   });
 
-  test("without callback URLs the app client offers no OAuth flow at all (no implicit flow, no example.com)", () => {
+  test("without callback URLs the app client offers the web page's code flow only (no implicit flow, no example.com)", () => {
     const [, client] = ofType("default", "AWS::Cognito::UserPoolClient")[0]!;
-    expect(client.Properties.AllowedOAuthFlowsUserPoolClient).toBe(false);
-    expect(client.Properties.AllowedOAuthFlows).toBeUndefined();
+    expect(client.Properties.AllowedOAuthFlows).toEqual(["code"]);
     expect(JSON.stringify(client.Properties)).not.toContain("example.com");
   });
 

@@ -11,11 +11,14 @@ import {
   asList,
   dynamoActionsOf,
   onTable,
+  refersTo,
   tableOperations,
   useDefaultApp,
 } from "./template.ts";
 
 const app = useDefaultApp();
+/** The policy of CDK's BucketDeployment handler (it copies the web page into its bucket during a deploy). */
+const BUCKET_DEPLOYMENT_POLICY = "CustomCDKBucketDeployment";
 
 const WRITE_ACTION = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL(Insert|Update|Delete)|\*)$/;
 /** What would let a role change or remove an activity record (or the whole log). */
@@ -69,7 +72,11 @@ describe("each role holds exactly its operation's actions", () => {
   });
 
   test("every statement names its resources and actions, except X-Ray's resource (no resource-level permissions)", () => {
-    for (const statement of app.allStatements()) {
+    const ours = app
+      .ofType("AWS::IAM::Policy")
+      .filter(([id]) => !id.startsWith(BUCKET_DEPLOYMENT_POLICY))
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    for (const statement of ours) {
       const actions = asList<string>(statement.Action);
       const wildcardResource = asList<unknown>(statement.Resource).some((r) => typeof r === "string" && r.includes("*"));
       if (wildcardResource) expect(actions.sort()).toEqual([...XRAY].sort());
@@ -78,6 +85,21 @@ describe("each role holds exactly its operation's actions", () => {
         actions.some((action) => action.includes("*")),
         actions.join(),
       ).toBe(false);
+    }
+  });
+
+  test("CDK's BucketDeployment handler (its grants are CDK's) may touch only S3: the CDK assets bucket and the site bucket", () => {
+    const policies = app.ofType("AWS::IAM::Policy").filter(([id]) => id.startsWith(BUCKET_DEPLOYMENT_POLICY));
+    expect(policies).toHaveLength(1);
+    const [siteBucketId] = app.ofType("AWS::S3::Bucket").find(([id]) => id.startsWith("WebSiteBucket"))!;
+    for (const statement of policies[0]![1].Properties.PolicyDocument.Statement as Record<string, any>[]) {
+      expect(asList<string>(statement.Action).every((action) => action.startsWith("s3:"))).toBe(true);
+      for (const resource of asList<unknown>(statement.Resource)) {
+        expect(
+          refersTo(resource, siteBucketId) || JSON.stringify(resource).includes("cdk-hnb659fds-assets-"),
+          JSON.stringify(resource),
+        ).toBe(true);
+      }
     }
   });
 

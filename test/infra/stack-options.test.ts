@@ -17,6 +17,7 @@ describe("defaults", () => {
       verifyCallerAccounts: [],
       sessionIssuer: { kind: "cognito", callbackUrls: [], logoutUrls: [], domainPrefix: undefined },
       userIdClaim: DEFAULT_POOL_USER_ID_CLAIM,
+      webSite: true,
       corsAllowOrigins: [],
       throttle: { rateLimit: 500, burstLimit: 1000 },
       alarmEmail: undefined,
@@ -29,9 +30,36 @@ describe("defaults", () => {
   });
 
   test("an external issuer's user id claim defaults to sub", () => {
-    const options = parse({ jwtIssuer: "https://idp.example.com/", jwtAudience: "a, b" });
+    const options = parse({ jwtIssuer: "https://idp.example.com/", jwtAudience: "a, b", webSite: "false" });
     expect(options.sessionIssuer).toEqual({ kind: "external", issuer: "https://idp.example.com/", audience: ["a", "b"] });
+    expect(options.webSite).toBe(false);
     expect(options.userIdClaim).toBe("sub");
+  });
+});
+
+describe("the web page's sign-in", () => {
+  test("a stage gets its own Cognito domain prefix: authDomainPrefix-<stage>", () => {
+    expect(parse({ authDomainPrefix: "acme-tokens", stage: "blue" }).sessionIssuer).toMatchObject({ domainPrefix: "acme-tokens-blue" });
+    expect(parse({ authDomainPrefix: "acme-tokens" }).sessionIssuer).toMatchObject({ domainPrefix: "acme-tokens" });
+  });
+
+  test("with an external issuer the page's client defaults to the one audience", () => {
+    const options = parse({
+      jwtIssuer: "https://idp.example.com/",
+      jwtAudience: "web-client",
+      webAuthorizationEndpoint: "https://idp.example.com/authorize",
+      webTokenEndpoint: "https://idp.example.com/token",
+      webEndSessionEndpoint: "https://idp.example.com/logout",
+    });
+    expect(options.webSite).toBe(true);
+    expect(options.sessionIssuer).toMatchObject({
+      webPage: {
+        clientId: "web-client",
+        authorizationEndpoint: "https://idp.example.com/authorize",
+        tokenEndpoint: "https://idp.example.com/token",
+        endSessionEndpoint: "https://idp.example.com/logout",
+      },
+    });
   });
 });
 
@@ -84,6 +112,29 @@ describe("refusals, each naming its key", () => {
     [{ apiThrottleRateLimit: "-1" }, /apiThrottleRateLimit must be a non-negative number/],
     [{ tokenAuthorizerCacheTtlSeconds: "soon" }, /tokenAuthorizerCacheTtlSeconds must be a non-negative number/],
     [{ logLevel: "TRACE" }, /logLevel must be DEBUG, INFO, WARN or ERROR/],
+    [{ webSite: "no" }, /webSite must be true or false/],
+    [{ authDomainPrefix: "Acme" }, /authDomainPrefix must make a Cognito domain prefix/],
+    [{ authDomainPrefix: "acme-" }, /authDomainPrefix must make a Cognito domain prefix/],
+    [{ authDomainPrefix: "a".repeat(59), stage: "blue" }, /authDomainPrefix must make a Cognito domain prefix \(with the stage/],
+    [{ authDomainPrefix: "my-amazon-tokens" }, /must not contain "amazon"/],
+    [
+      { jwtIssuer: "https://idp.example.com/", jwtAudience: "a" },
+      /give webAuthorizationEndpoint, webTokenEndpoint and webEndSessionEndpoint/,
+    ],
+    [
+      { jwtIssuer: "https://idp.example.com/", jwtAudience: "a, b", webAuthorizationEndpoint: "https://idp.example.com/a" },
+      /more than one jwtAudience, give webClientId/,
+    ],
+    [
+      {
+        jwtIssuer: "https://idp.example.com/",
+        jwtAudience: "a",
+        webAuthorizationEndpoint: "http://idp.example.com/a",
+        webTokenEndpoint: "https://idp.example.com/t",
+        webEndSessionEndpoint: "https://idp.example.com/l",
+      },
+      /webAuthorizationEndpoint must be an https:\/\/ URL/,
+    ],
     [{ createTestEventRegistry: "true" }, /createTestEventRegistry is gone.*lambda-testevent-schemas/],
   ] as const)("%j", (context, message) => {
     expect(() => parse(context)).toThrow(message);

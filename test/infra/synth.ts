@@ -74,8 +74,8 @@ export interface SynthesizedTemplate {
 }
 
 const REPOSITORY_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-/** Everything a synthesized template (without bundling) is made from. */
-const SOURCES = ["infra", "functions", "cdk.json", "package-lock.json", "test/infra/synth.ts"];
+/** Everything a synthesized template (without bundling, so without the page's own code) is made from. */
+const SOURCES = ["infra", "functions", "web/site-config.ts", "web/build.ts", "cdk.json", "package-lock.json", "test/infra/synth.ts"];
 const CACHE_DIR = path.join(tmpdir(), "api-token-service-synth-cache");
 
 function sourceDigest(context: Record<string, unknown>): string {
