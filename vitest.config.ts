@@ -7,6 +7,8 @@ export default defineConfig({
     globalSetup: ["test/support/dynamodb-local.global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits up to 5 s (default 1 s): a browser on this shared 2-core machine can take that long to settle.
+    expect: { poll: { timeout: 5_000 } },
     reporters: ["default", "./test/support/plain-summary-reporter.ts"],
   },
 });

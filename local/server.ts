@@ -142,15 +142,20 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
       if (!found) {
         await drainRequest(req);
         // The path is not echoed back: people paste tokens into URLs.
-        return send(res, localError(404, "not_found", "No such route. See docs/api.md for the routes this service serves.", requestId));
+        return send(
+          res,
+          localError(404, "not_found", "No such route. See docs/api.md for the routes this service serves.", requestId),
+          options.clock.now(),
+        );
       }
       const body = await readBody(req);
-      if (body === undefined) return send(res, localError(413, "payload_too_large", "The request body is too large.", requestId));
-      send(res, await (found.handler as unknown as Handle)(req, body, found.params, requestId));
+      if (body === undefined)
+        return send(res, localError(413, "payload_too_large", "The request body is too large.", requestId), options.clock.now());
+      send(res, await (found.handler as unknown as Handle)(req, body, found.params, requestId), options.clock.now());
     } catch (error) {
       if (error instanceof IdentityProviderError) {
         const status = error.code === "user_exists" ? 409 : error.code === "invalid_credentials" ? 401 : 400;
-        return send(res, localError(status, error.code, error.message, requestId));
+        return send(res, localError(status, error.code, error.message, requestId), options.clock.now());
       }
       lastResort(res, requestId, error);
     }
@@ -366,9 +371,11 @@ function localError(status: number, code: string, message: string, requestId: st
   return { status, body: { error: { code, message, requestId } } };
 }
 
-function send(res: ServerResponse, reply: Reply) {
+function send(res: ServerResponse, reply: Reply, now: Date = new Date()) {
   const body = reply.rawBody ?? (reply.body === undefined ? "" : JSON.stringify(reply.body));
   res.writeHead(reply.status, {
+    // The service's time is the test clock's: the web page counts "in N days" from it.
+    date: now.toUTCString(),
     ...(body.length > 0 ? { "content-type": reply.contentType ?? "application/json" } : {}),
     ...reply.headers,
   });

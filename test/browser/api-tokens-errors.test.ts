@@ -96,6 +96,7 @@ describe("organizations", () => {
     try {
       await signIn(page, TOKENS_PATH, person);
       const switcher = page.getByRole("combobox", { name: "Organization" });
+      await switcher.waitFor();
       const options = await switcher.getByRole("option").allTextContents();
       expect(options.sort()).toEqual([`Acme Corp (${plainOrg})`, `Globex SSO (${ssoOrg})`].sort());
       await switcher.selectOption(ssoOrg);

@@ -56,7 +56,7 @@ export function App({ api, auth, initialLanguage }: { api: Api; auth: Auth; init
         sessionStorage.setItem(ORGANIZATION_KEY, next);
         setOrgId(next);
       },
-      now: () => new Date(),
+      now: api.now,
     };
   }, [me, language, orgId]);
 

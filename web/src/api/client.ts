@@ -31,8 +31,20 @@ export interface ApiOptions {
   onUnauthenticated(): void;
 }
 
+/** A clock more than this far from the service's is corrected (the `Date` header has whole seconds). */
+const CLOCK_SKEW_TOLERANCE_MS = 60_000;
+
 export function createApi(options: ApiOptions) {
   const client = createClient<paths>({ baseUrl: options.baseUrl });
+  // "in N days" and "3 hours ago" are counted on the service's clock: a browser's clock can be wrong, and the
+  // local server's test clock may have been moved on (POST /local/clock).
+  let skewMs = 0;
+  const noteServerTime = (response: Response) => {
+    const served = Date.parse(response.headers.get("date") ?? "");
+    if (Number.isNaN(served)) return;
+    const skew = served - Date.now();
+    skewMs = Math.abs(skew) > CLOCK_SKEW_TOLERANCE_MS ? skew : 0;
+  };
   client.use({
     onRequest({ request }) {
       const session = options.session();
@@ -49,6 +61,7 @@ export function createApi(options: ApiOptions) {
       throw new ApiError(0, "network", "no answer");
     }
     const { response } = result;
+    noteServerTime(response);
     if (response.ok) return result.data as T;
     const body = result.error as { error?: { code?: string; message?: string; requestId?: string } } | undefined;
     const retryAfter = Number(response.headers.get("retry-after"));
@@ -65,6 +78,8 @@ export function createApi(options: ApiOptions) {
 
   const org = (orgId: string) => ({ params: { path: { orgId } } });
   return {
+    /** Now, on the service's clock. */
+    now: () => new Date(Date.now() + skewMs),
     me: () => call(() => client.GET("/v1/me")),
     listTokens: (orgId: string) => call(() => client.GET("/v1/orgs/{orgId}/tokens", org(orgId))),
     generateToken: (orgId: string, body: { name: string; password?: string }) =>
