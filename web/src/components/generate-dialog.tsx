@@ -8,6 +8,7 @@ import type { Organization, Token } from "../api/client.ts";
 import { useApp } from "../app-context.ts";
 import { ErrorAlert } from "./alert.tsx";
 import { Modal } from "./modal.tsx";
+import { TextField } from "./text-field.tsx";
 
 const MAX_NAME_LENGTH = 100;
 
@@ -62,37 +63,24 @@ export function GenerateDialog({ organization, tokens, onClose }: GenerateDialog
       <h2 id="generate-title">{t.generateApiToken}</h2>
       {secret === undefined ? (
         <form onSubmit={submit} noValidate>
-          <div class="field">
-            <label for="token-name">{t.name}</label>
-            <input
-              ref={nameInput}
-              id="token-name"
-              name="name"
-              type="text"
-              autocomplete="off"
-              maxLength={MAX_NAME_LENGTH * 2}
-              aria-describedby="token-name-hint"
-              required
-            />
-            <p id="token-name-hint" class="hint">
-              {t.nameHint}
-            </p>
-          </div>
+          <TextField
+            id="token-name"
+            name="name"
+            label={t.name}
+            hint={t.nameHint}
+            autocomplete="off"
+            maxLength={MAX_NAME_LENGTH * 2}
+            inputRef={nameInput}
+          />
           {needsPassword ? (
-            <div class="field">
-              <label for="token-password">{t.password}</label>
-              <input
-                id="token-password"
-                name="password"
-                type="password"
-                autocomplete="current-password"
-                aria-describedby="token-password-hint"
-                required
-              />
-              <p id="token-password-hint" class="hint">
-                {t.passwordHint}
-              </p>
-            </div>
+            <TextField
+              id="token-password"
+              name="password"
+              type="password"
+              label={t.password}
+              hint={t.passwordHint}
+              autocomplete="current-password"
+            />
           ) : (
             <p class="hint">{t.ssoNoPassword}</p>
           )}
