@@ -79,6 +79,7 @@ describe("keyboard only", () => {
       await page.keyboard.press("Escape");
       await expect.poll(() => focused(page)).toBe("Revoke Keyboard token");
       await page.keyboard.press("Enter");
+      await expect.poll(() => focused(page)).toBe("Cancel");
       await tabTo(page, "Revoke", { backwards: true });
       await page.keyboard.press("Enter");
       await expect.poll(() => page.getByRole("rowheader", { name: "Keyboard token" }).count()).toBe(0);

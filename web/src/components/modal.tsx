@@ -3,7 +3,7 @@
  * inside) and Escape cancels. Focus moves to `initialFocus` on opening and back to where it was on closing.
  */
 import type { ComponentChildren, RefObject } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 
 export interface ModalProps {
   /** The id of the heading that names the pop-up. */
@@ -21,6 +21,8 @@ export interface ModalProps {
 
 export function Modal({ labelledBy, describedBy, role = "dialog", onClose, initialFocus, fallbackFocus, children }: ModalProps) {
   const dialog = useRef<HTMLDialogElement>(null);
+  // Taken at the first render, right after the click or key that opened it: focus returns there.
+  const [opener] = useState(() => (document.activeElement instanceof HTMLElement ? document.activeElement : null));
   const closeRef = useRef(onClose);
   closeRef.current = onClose;
   const fallbackRef = useRef(fallbackFocus);
@@ -28,7 +30,6 @@ export function Modal({ labelledBy, describedBy, role = "dialog", onClose, initi
 
   useEffect(() => {
     const element = dialog.current!;
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     element.showModal();
     (initialFocus?.current ?? element.querySelector<HTMLElement>("input, button, [tabindex]"))?.focus();
     const cancel = (event: Event) => {
