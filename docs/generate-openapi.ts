@@ -48,6 +48,8 @@ import {
 import {
   createServiceUserRequestBody,
   generateServiceUserTokenRequestBody,
+  rotateServiceUserTokenRequestBody,
+  rotateUserTokenRequestBody,
   generateUserTokenRequestBody,
   updateServiceUserRequestBody,
   verifyRequestBody,
@@ -102,6 +104,8 @@ const REQUEST_COMPONENTS = {
   CreateServiceUserRequest: createServiceUserRequestBody,
   UpdateServiceUserRequest: updateServiceUserRequestBody,
   GenerateServiceUserTokenRequest: generateServiceUserTokenRequestBody,
+  RotateUserTokenRequest: rotateUserTokenRequestBody,
+  RotateServiceUserTokenRequest: rotateServiceUserTokenRequestBody,
   VerifyRequest: verifyRequestBody,
 } as const;
 

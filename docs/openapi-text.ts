@@ -57,6 +57,14 @@ export const DESCRIPTIONS: Record<OperationName, Described> = {
     summary: "List the caller's user tokens",
     description: "The caller's active user tokens in this organization, newest first, whole (at most 10).",
   },
+  "rotate-user-token": {
+    tag: "User tokens",
+    summary: "Regenerate (rotate) one of the caller's user tokens",
+    description:
+      "A new token with the same name; the old one keeps working for `graceSeconds` (0–86400, default 0: it stops at once), never past its own expiry, " +
+      "and is listed with `graceEndsAt` meanwhile without counting toward the limit. The password is needed as for generating (and locked alike). " +
+      "A token in its grace cannot be rotated (404); rotating ends at once the grace of the token it replaced.",
+  },
   "revoke-user-token": {
     tag: "User tokens",
     summary: "Revoke one of the caller's user tokens",
@@ -79,6 +87,13 @@ export const DESCRIPTIONS: Record<OperationName, Described> = {
     tag: "Service users",
     summary: "Generate a service-user token",
     description: "No password: service-user tokens are made by admins for systems. At most 20 active per organization.",
+  },
+  "rotate-service-user-token": {
+    tag: "Service users",
+    summary: "Regenerate (rotate) a service user's token",
+    description:
+      "A new token with the same name and service user; the old one keeps working for `graceSeconds` (0–86400, default 0), never past its own expiry. " +
+      "No password. A token in its grace cannot be rotated (404).",
   },
   "list-service-user-tokens": {
     tag: "Service users",
@@ -149,6 +164,11 @@ export const EXAMPLE_SERVICE_USER = {
 export const SUCCESS_EXAMPLES: Partial<Record<OperationName, Record<string, unknown>>> = {
   "generate-user-token": { token: EXAMPLE_TOKEN, secret: `atk_user_0mx2u3l5eUK94BJ5${"a".repeat(26)}b3Xy7Q` },
   "list-user-tokens": { tokens: [EXAMPLE_TOKEN] },
+  "rotate-user-token": { token: EXAMPLE_TOKEN, secret: `atk_user_0mx2u3l5eUK94BJ5${"e".repeat(26)}f5Xy7Q` },
+  "rotate-service-user-token": {
+    token: { ...EXAMPLE_TOKEN, kind: "service_user", ownerId: EXAMPLE_SERVICE_USER.id, name: "warehouse sync" },
+    secret: `atk_svc_0mx2u3l5eUK94BJ5${"g".repeat(26)}h6Xy7Q`,
+  },
   "create-service-user": { serviceUser: { ...EXAMPLE_SERVICE_USER, activeTokenCount: 0 } },
   "list-service-users": { serviceUsers: [EXAMPLE_SERVICE_USER], serviceTokens: { active: 1, limit: 20 }, nextCursor: null },
   "update-service-user": { serviceUser: EXAMPLE_SERVICE_USER },
@@ -192,6 +212,8 @@ export const REQUEST_EXAMPLES: Partial<Record<OperationName, Record<string, unkn
   "create-service-user": { name: "Nightly export", permissions: ["reports:read"] },
   "update-service-user": { permissions: ["reports:read", "exports:write"] },
   "generate-service-user-token": { name: "warehouse sync" },
+  "rotate-user-token": { password: "correct horse battery staple", graceSeconds: 3600 },
+  "rotate-service-user-token": { graceSeconds: 86400 },
   "verify-token": { token: "atk_user_…", orgId: "acme" },
 };
 

@@ -18,6 +18,8 @@ export interface RouteDefinition extends FunctionDefinition {
   readonly auth: RouteAuth;
   /** Every API route reads the tokens table; only the OpenAPI document's route has none. */
   readonly tableAccess: TableAccess;
+  /** Re-checks the person's password with the identity provider (its environment and its IAM permission). */
+  readonly checksPassword?: true;
 }
 
 /**
@@ -33,6 +35,7 @@ export const routes: readonly RouteDefinition[] = [
     auth: "session",
     tableAccess: "readWrite",
     activityAccess: "append",
+    checksPassword: true,
     // Simultaneous generates of one person wait for each other's password checks (up to MAX_WAIT_MS, 24 s,
     // in functions/domain/password-throttle.ts) instead of failing. Under API Gateway's 30 s, and no longer
     // than PENDING_TIMEOUT_MS (30 s), after which a check's throttle place counts as abandoned.
@@ -46,6 +49,18 @@ export const routes: readonly RouteDefinition[] = [
     auth: "session",
     tableAccess: "readWrite",
     activityAccess: "append",
+  },
+  {
+    operation: "rotate-user-token",
+    method: "POST",
+    path: "/v1/orgs/{orgId}/tokens/{tokenId}/rotate",
+    handlerModule: "functions/api/rotate-user-token.ts",
+    auth: "session",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+    checksPassword: true,
+    // Waits for the person's other password checks, as generate does.
+    timeoutSeconds: 29,
   },
   {
     operation: "revoke-user-token",
@@ -106,6 +121,15 @@ export const routes: readonly RouteDefinition[] = [
     method: "GET",
     path: "/v1/orgs/{orgId}/service-users/{serviceUserId}/tokens",
     handlerModule: "functions/api/list-service-user-tokens.ts",
+    auth: "session",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    operation: "rotate-service-user-token",
+    method: "POST",
+    path: "/v1/orgs/{orgId}/service-users/{serviceUserId}/tokens/{tokenId}/rotate",
+    handlerModule: "functions/api/rotate-service-user-token.ts",
     auth: "session",
     tableAccess: "readWrite",
     activityAccess: "append",

@@ -3,6 +3,7 @@ import {
   SYSTEM_ACTOR,
   isActive,
   needsExpiryRecord,
+  needsGraceEndRecord,
   type ActivityAction,
   type ActivityRecord,
   type Actor,
@@ -43,16 +44,27 @@ export const tokenDetail = (token: TokenRecord): Record<string, unknown> => ({
  * token. Each record is written with a conditional mark on the token, so racing requests write it once.
  */
 export async function recordExpiries(
-  deps: { store: Pick<TokenRepository, "recordExpiry">; clock: Clock },
+  deps: { store: Pick<TokenRepository, "recordExpiry" | "recordGraceEnd">; clock: Clock },
   tokens: readonly TokenRecord[],
 ): Promise<void> {
   const now = deps.clock.now();
-  await Promise.all(
-    tokens
+  await Promise.all([
+    ...tokens
       .filter((token) => needsExpiryRecord(token, now))
       .map((token) => deps.store.recordExpiry(token, now, expiryRecord(deps.clock, token))),
-  );
+    // API.md "Rotation": a replaced token's revocation is recorded when its grace ends, by the first request that finds it so.
+    ...tokens
+      .filter((token) => needsGraceEndRecord(token, now))
+      .map((token) => deps.store.recordGraceEnd(token, now, rotatedRecord(deps.clock, token))),
+  ]);
 }
+
+/** The `token.revoked` of a token replaced by a rotation, once its grace is over: the system's, reason `rotated`. */
+export const rotatedRecord = (clock: Clock, token: TokenRecord): ActivityRecord =>
+  activity(clock, token.orgId, "token.revoked", SYSTEM_ACTOR, {
+    tokenId: token.id,
+    detail: { ...tokenDetail(token), reason: "rotated", ...(token.replacedBy ? { replacedBy: token.replacedBy } : {}) },
+  });
 
 /**
  * A token TTL deleted before any request found it expired gets its `token.expired` here, once (stream
@@ -60,7 +72,9 @@ export async function recordExpiries(
  */
 export async function recordExpiryOfDeletedToken(deps: { store: TokenStore; clock: Clock }, token: TokenRecord): Promise<boolean> {
   if (token.status !== "active" || token.expiryRecorded) return false;
-  return deps.store.recordExpiryOfDeletedToken(token, expiryRecord(deps.clock, token));
+  // A replaced token's grace always ends before its expiry: what ended it was the rotation.
+  const record = token.graceEndsAt ? rotatedRecord(deps.clock, token) : expiryRecord(deps.clock, token);
+  return deps.store.recordExpiryOfDeletedToken(token, record);
 }
 
 /** The `token.expired` record every expiry path writes: the system's, for inactivity. */

@@ -32,6 +32,16 @@ export interface TokenRecord {
   /** Set once its `token.expired` activity is written, so that happens once per token. */
   readonly expiryRecorded?: boolean;
   readonly principal: PrincipalAccess;
+  /**
+   * Rotation: this token was replaced by `replacedBy` and keeps working until `graceEndsAt` (never past its own
+   * expiry); from then on it verifies as revoked. While in its grace it does not count toward the limit and
+   * cannot be rotated again. Its `token.revoked` (reason `rotated`) is recorded by the first request that
+   * finds the grace over (`revokedAt` = `graceEndsAt`).
+   */
+  readonly graceEndsAt?: string;
+  readonly replacedBy?: string;
+  /** Rotation: the token this one replaced (whose grace ends at once if this one is rotated in turn). */
+  readonly replaces?: string;
 }
 
 /**
@@ -126,6 +136,7 @@ export type ActivityAction =
   | "token.revoked"
   | "token.expired"
   | "token.login"
+  | "token.rotated"
   | "service_user.created"
   | "service_user.updated"
   | "service_user.deleted";
@@ -160,6 +171,8 @@ export const INACTIVITY_EXPIRY_SECONDS = 30 * DAY_SECONDS;
 /** A verification rewrites `lastUsedAt` only when the recorded use is older than this (API.md allows 5 min). */
 export const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 export const USER_TOKEN_LIMIT = 10;
+/** API.md "Rotation": `graceSeconds` is 0..86400. */
+export const MAX_GRACE_SECONDS = DAY_SECONDS;
 export const SERVICE_USER_TOKEN_LIMIT = 20;
 
 /** Rounded up so a token never expires before its full 30 days. */
@@ -167,11 +180,23 @@ export const expiryAfter = (lastUse: Date): number => Math.ceil(lastUse.getTime(
 
 export const isExpired = (token: Pick<TokenRecord, "expiresAt">, now: Date): boolean => token.expiresAt * 1000 <= now.getTime();
 
-export const isActive = (token: TokenRecord, now: Date): boolean => token.status === "active" && !isExpired(token, now);
+/** A rotated token whose grace has run out: it verifies as revoked from `graceEndsAt` on. */
+export const isPastGrace = (token: Pick<TokenRecord, "graceEndsAt">, now: Date): boolean =>
+  token.graceEndsAt !== undefined && Date.parse(token.graceEndsAt) <= now.getTime();
+
+/** Working: unrevoked, unexpired, and not past a rotation's grace. */
+export const isActive = (token: TokenRecord, now: Date): boolean =>
+  token.status === "active" && !isExpired(token, now) && !isPastGrace(token, now);
+
+/** Counts toward the limits: working and not in a rotation's grace (API.md "Rotation"). */
+export const countsTowardLimit = (token: TokenRecord): boolean => token.graceEndsAt === undefined;
+
+/** Past its grace but still recorded as active: the first request that finds it writes its revocation. */
+export const needsGraceEndRecord = (token: TokenRecord, now: Date): boolean => token.status === "active" && isPastGrace(token, now);
 
 /** Expired but not yet recorded as such: the first request that finds it writes its `token.expired`. */
 export const needsExpiryRecord = (token: TokenRecord, now: Date): boolean =>
-  token.status === "active" && isExpired(token, now) && !token.expiryRecorded;
+  token.status === "active" && isExpired(token, now) && !token.expiryRecorded && !isPastGrace(token, now);
 
 /** The public view of a token (API.md `Token`): never the hash. */
 export interface TokenView {
@@ -183,6 +208,8 @@ export interface TokenView {
   lastUsedAt: string | null;
   expiresAt: string;
   hint: string;
+  /** In a rotation's grace: when it stops working. */
+  graceEndsAt?: string;
 }
 
 export const toTokenView = (token: TokenRecord): TokenView => ({
@@ -194,6 +221,7 @@ export const toTokenView = (token: TokenRecord): TokenView => ({
   lastUsedAt: token.lastUsedAt,
   expiresAt: new Date(token.expiresAt * 1000).toISOString(),
   hint: token.hint,
+  ...(token.graceEndsAt ? { graceEndsAt: token.graceEndsAt } : {}),
 });
 
 /** Code-unit order, as DynamoDB sorts string keys (localeCompare would ignore case and disagree with the index). */

@@ -84,6 +84,32 @@ export interface TokenRepository {
    */
   revokeToken(token: TokenRecord, revokedAt: string, now: Date, activity: ActivityRecord): Promise<boolean>;
 
+  /**
+   * Rotation, in one transaction: the new token (with `replaces`) joins the set; the old one either enters its
+   * grace (`graceEndsAt`, `replacedBy`: still in the set, no longer counted) or, with no grace, is revoked and
+   * leaves the set; the token the old one replaced, if still in its grace (`endGraceOf`), is revoked and leaves
+   * the set (a chain has at most two working tokens). Only if the old token is still active and in no grace,
+   * the set is still at `tokenSet.version` and the owner unchanged (as `createToken`). False when the old token
+   * is no longer rotatable (the caller answers `not_found`); `WriteConflict` when the set or owner moved.
+   */
+  rotateToken(rotation: {
+    old: TokenRecord;
+    oldUpdate: { graceEndsAt: string } | { revokedAt: string };
+    token: TokenRecord;
+    tokenSet: TokenSet;
+    tokens: Readonly<Record<string, string>>;
+    owner: { membership: MembershipRecord } | { serviceUser: ServiceUserRecord };
+    endGraceOf?: TokenRecord;
+    now: Date;
+    activity: readonly ActivityRecord[];
+  }): Promise<boolean>;
+
+  /**
+   * Records the end of a replaced token's grace: revoked as of `graceEndsAt`, out of its set, with its
+   * `token.revoked` (reason `rotated`). False if it was recorded before (or the token is no longer active).
+   */
+  recordGraceEnd(token: TokenRecord, now: Date, activity: ActivityRecord): Promise<boolean>;
+
   /** Marks an expired token as recorded, with its `token.expired` activity. False if already recorded. */
   recordExpiry(token: TokenRecord, now: Date, activity: ActivityRecord): Promise<boolean>;
 

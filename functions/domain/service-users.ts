@@ -3,6 +3,7 @@ import { DomainError, notFound } from "./errors.ts";
 import { isValidId } from "./ids.ts";
 import {
   SERVICE_USER_TOKEN_LIMIT,
+  countsTowardLimit,
   idsOwnedBy,
   isActive,
   newestFirst,
@@ -17,6 +18,7 @@ import type { Clock, TokenStore } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
 import { revokeVisibleToken } from "./revocation.ts";
 import { newToken } from "./new-token.ts";
+import { rotateToken } from "./rotation.ts";
 import { randomBase62 } from "./token-secret.ts";
 import type { CreatedToken } from "./user-tokens.ts";
 
@@ -151,7 +153,8 @@ export class ServiceUsers {
       const serviceUser = await this.require(admin.orgId, serviceUserId);
       const tokenSet = await this.deps.store.getTokenSet(admin.orgId);
       const active = await this.liveTokens(Object.keys(tokenSet.tokens));
-      if (active.length >= SERVICE_USER_TOKEN_LIMIT) {
+      // Tokens in a rotation's grace are still in the set but do not count (API.md "Rotation").
+      if (active.filter(countsTowardLimit).length >= SERVICE_USER_TOKEN_LIMIT) {
         throw new DomainError(
           "token_limit_reached",
           `This organization already has ${SERVICE_USER_TOKEN_LIMIT} active service-user tokens. Revoke one to make another.`,
@@ -180,6 +183,22 @@ export class ServiceUsers {
         }),
       );
       return { token: toTokenView(token), secret };
+    });
+  }
+
+  /** API.md "Rotation" for a service user's token: no password (admins make them for systems). */
+  async rotateToken(admin: MembershipRecord, serviceUserId: string, tokenId: string, graceSeconds: number): Promise<CreatedToken> {
+    return retryOnConflict(async () => {
+      const serviceUser = await this.require(admin.orgId, serviceUserId);
+      return rotateToken(this.deps, {
+        tokenId,
+        visible: (token) => token.kind === "service_user" && token.orgId === admin.orgId && token.ownerId === serviceUserId,
+        tokenSet: await this.deps.store.getTokenSet(admin.orgId),
+        owner: { serviceUser },
+        principal: { name: serviceUser.name, permissions: serviceUser.permissions, groups: [], sites: [] },
+        actor: personActor(admin),
+        graceSeconds,
+      });
     });
   }
 
@@ -213,7 +232,7 @@ export class ServiceUsers {
   private async activeTokenCounts(orgId: string): Promise<Map<string, number>> {
     const tokenSet = await this.deps.store.getTokenSet(orgId);
     const counts = new Map<string, number>();
-    for (const token of await this.liveTokens(Object.keys(tokenSet.tokens))) {
+    for (const token of (await this.liveTokens(Object.keys(tokenSet.tokens))).filter(countsTowardLimit)) {
       counts.set(token.ownerId, (counts.get(token.ownerId) ?? 0) + 1);
     }
     return counts;

@@ -1,11 +1,12 @@
 import { activity, liveUserTokens, personActor, tokenDetail } from "./activity.ts";
 import { revokeVisibleToken } from "./revocation.ts";
 import { DomainError } from "./errors.ts";
-import { USER_TOKEN_LIMIT, newestFirst, toTokenView, type MembershipRecord, type TokenView } from "./model.ts";
+import { USER_TOKEN_LIMIT, countsTowardLimit, newestFirst, toTokenView, type MembershipRecord, type TokenView } from "./model.ts";
 import { PasswordThrottle } from "./password-throttle.ts";
 import type { Clock, PasswordCheck, SessionPerson, TokenStore } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
 import { newToken } from "./new-token.ts";
+import { rotateToken } from "./rotation.ts";
 
 export interface CreatedToken {
   readonly token: TokenView;
@@ -33,7 +34,8 @@ export class UserTokens {
       }
       const now = this.deps.clock.now();
       const { tokenSet, live: active } = await liveUserTokens(this.deps, input, { now });
-      if (active.length >= USER_TOKEN_LIMIT) {
+      // Tokens in a rotation's grace are still in the set but do not count (API.md "Rotation").
+      if (active.filter(countsTowardLimit).length >= USER_TOKEN_LIMIT) {
         throw new DomainError(
           "token_limit_reached",
           `You already have ${USER_TOKEN_LIMIT} active API tokens in this organization. Revoke one to make another.`,
@@ -65,6 +67,40 @@ export class UserTokens {
         }),
       );
       return { token: toTokenView(token), secret };
+    });
+  }
+
+  /** API.md "Rotation": the caller's own live token, with the password as for generating (and its lock). */
+  async rotate(input: {
+    orgId: string;
+    userId: string;
+    signInName?: string;
+    tokenId: string;
+    password?: string;
+    graceSeconds: number;
+  }): Promise<CreatedToken> {
+    const { store } = this.deps;
+    await this.checkPassword(input.orgId, { userId: input.userId, signInName: input.signInName }, input.password);
+    return retryOnConflict(async () => {
+      const membership = await store.getMembership(input.orgId, input.userId);
+      if (membership?.status !== "active") {
+        throw new DomainError("forbidden", "You are not an active member of this organization.");
+      }
+      return rotateToken(this.deps, {
+        tokenId: input.tokenId,
+        visible: (token) => token.kind === "user" && token.orgId === input.orgId && token.ownerId === input.userId,
+        tokenSet: await store.getTokenSet(input.orgId, input.userId),
+        owner: { membership },
+        principal: {
+          name: membership.name,
+          permissions: membership.permissions,
+          groups: membership.groups,
+          sites: membership.sites,
+          memberStatus: membership.status,
+        },
+        actor: personActor(membership),
+        graceSeconds: input.graceSeconds,
+      });
     });
   }
 
@@ -103,7 +139,7 @@ export class UserTokens {
     if (!right) {
       throw new DomainError(
         "invalid_password",
-        password ? "The password is wrong." : "Your password is required to generate an API token.",
+        password ? "The password is wrong." : "Your password is required to generate or regenerate an API token.",
       );
     }
   }

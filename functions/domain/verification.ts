@@ -1,6 +1,14 @@
 import { activity, recordExpiries } from "./activity.ts";
 import { DomainError } from "./errors.ts";
-import { LAST_USED_WRITE_INTERVAL_MS, expiryAfter, isExpired, type ActivityRecord, type TokenKind, type TokenRecord } from "./model.ts";
+import {
+  LAST_USED_WRITE_INTERVAL_MS,
+  expiryAfter,
+  isExpired,
+  isPastGrace,
+  type ActivityRecord,
+  type TokenKind,
+  type TokenRecord,
+} from "./model.ts";
 import type { Clock, TokenRepository } from "./ports.ts";
 import { MAX_TOKEN_LENGTH, parseTokenSecret, secretMatchesHash } from "./token-secret.ts";
 
@@ -81,18 +89,21 @@ export class TokenVerifier {
       return { ok: false, reason: "not_found" };
     }
     const judged = this.judge(token, orgId);
-    if (!judged.ok && judged.reason === "expired") await recordExpiries(this.deps, [token]);
+    // An expiry, or the end of a rotation's grace, is recorded by the first request that finds it.
+    if (!judged.ok && (judged.reason === "expired" || judged.reason === "revoked")) await recordExpiries(this.deps, [token]);
     return judged;
   }
 
   private judge(token: TokenRecord, orgId: string | undefined): Evaluation {
     if (orgId !== undefined && orgId !== token.orgId) return { ok: false, reason: "wrong_org" };
-    if (token.status === "revoked") return { ok: false, reason: "revoked" };
+    const now = this.deps.clock.now();
+    // A token replaced by a rotation stops at the end of its grace: revoked (API.md "Rotation").
+    if (token.status === "revoked" || isPastGrace(token, now)) return { ok: false, reason: "revoked" };
     // Defence in depth: the owner left or was deactivated, even if the revocation itself went astray.
     if (token.kind === "user" && token.principal.memberStatus && token.principal.memberStatus !== "active") {
       return { ok: false, reason: "revoked" };
     }
-    if (isExpired(token, this.deps.clock.now())) return { ok: false, reason: "expired" };
+    if (isExpired(token, now)) return { ok: false, reason: "expired" };
     return { ok: true, token };
   }
 

@@ -23,9 +23,6 @@ import { pascalCase } from "./operation-function.ts";
 import type { Sessions } from "./sessions.ts";
 import { StackPart } from "./stack-part.ts";
 
-/** The one operation that re-checks the caller's password, through the identity provider. */
-export const PASSWORD_CHECK_OPERATION = "generate-user-token";
-
 /** The lists that page with cursors (API.md "Conventions"): only their functions get the cursor key. */
 export const PAGINATED_OPERATIONS: readonly string[] = ["list-service-users", "list-organization-tokens", "list-activity"];
 
@@ -123,7 +120,7 @@ export class ServiceApi extends StackPart {
       // A CloudFormation dynamic reference: resolved when the function is deployed, never in the template.
       environment.CURSOR_KEY = this.cursorKey.secretValue.unsafeUnwrap();
     }
-    if (route.operation === PASSWORD_CHECK_OPERATION) Object.assign(environment, this.props.sessions.passwordCheckEnvironment());
+    if (route.checksPassword) Object.assign(environment, this.props.sessions.passwordCheckEnvironment());
     return environment;
   }
 
@@ -137,7 +134,7 @@ export class ServiceApi extends StackPart {
     };
     for (const route of this.props.routes) {
       const fn = functionOf(route.operation);
-      if (route.operation === PASSWORD_CHECK_OPERATION) this.props.sessions.grantPasswordCheck(fn);
+      if (route.checksPassword) this.props.sessions.grantPasswordCheck(fn);
       const [apiRoute] = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],

@@ -59,6 +59,7 @@ interface RouteSample {
 const ROUTE_SAMPLES: Readonly<Record<string, RouteSample>> = {
   "generate-user-token": { body: { name: "Power BI export", password: "<your account password>" } },
   "list-user-tokens": {},
+  "rotate-user-token": { body: { password: "<your account password>", graceSeconds: 3600 } },
   "revoke-user-token": {},
   "create-service-user": { body: { name: "Nightly BI sync", permissions: ["reports:read", "reports:export"] } },
   "list-service-users": { query: { limit: "50" } },
@@ -66,6 +67,7 @@ const ROUTE_SAMPLES: Readonly<Record<string, RouteSample>> = {
   "delete-service-user": {},
   "generate-service-user-token": { body: { name: "Airflow production" } },
   "list-service-user-tokens": {},
+  "rotate-service-user-token": { body: { graceSeconds: 3600 } },
   "revoke-service-user-token": {},
   "list-organization-tokens": { query: { limit: "50" } },
   "revoke-organization-token": {},

@@ -54,6 +54,12 @@ export const ADMIN_ROUTES: Route[] = [
   },
   { label: "GET service-user tokens", method: "GET", path: (i) => serviceUserTokensPath(i.orgId, i.serviceUserId) },
   {
+    label: "POST service-user token rotate",
+    method: "POST",
+    path: (i) => `${serviceUserTokenPath(i.orgId, i.serviceUserId, i.serviceUserTokenId)}/rotate`,
+    body: { graceSeconds: 60 },
+  },
+  {
     label: "DELETE service-user token",
     method: "DELETE",
     path: (i) => serviceUserTokenPath(i.orgId, i.serviceUserId, i.serviceUserTokenId),

@@ -34,7 +34,7 @@ describe("404 not_found: ids that this organization's admin may not act on", () 
     const before = await snapshot(admin);
     const unknownServiceUsers = [UNKNOWN_SERVICE_USER_ID, "no such id!", "a#b", "x".repeat(200)];
     const serviceUserRoutes = ADMIN_ROUTES.filter((r) => r.path(org.ids).includes("/service-users/"));
-    expect(serviceUserRoutes).toHaveLength(5);
+    expect(serviceUserRoutes).toHaveLength(6);
     for (const route of serviceUserRoutes) {
       for (const serviceUserId of unknownServiceUsers) {
         const response = await call(route, { ...org.ids, serviceUserId }, { bearer: admin.session });
@@ -49,6 +49,11 @@ describe("404 not_found: ids that this organization's admin may not act on", () 
         "not_found",
       );
       expectError(await api.request("DELETE", adminTokenPath(admin.orgId, tokenId), { bearer: admin.session }), 404, "not_found");
+      expectError(
+        await api.request("POST", `${serviceUserTokenPath(admin.orgId, org.robot.id, tokenId)}/rotate`, { bearer: admin.session, body: {} }),
+        404,
+        "not_found",
+      );
     }
     await expectUnchanged(org, before);
   });

@@ -32,7 +32,7 @@ const ctx = useSharedLocalService();
  * The routes a member without `api-tokens:admin` may use: their own user tokens (API.md "User API tokens").
  * Every other session route is an admin route, so a new route is admin-only until it is listed here.
  */
-const MEMBER_ROUTES = new Set(["generate-user-token", "list-user-tokens", "revoke-user-token"]);
+const MEMBER_ROUTES = new Set(["generate-user-token", "list-user-tokens", "rotate-user-token", "revoke-user-token"]);
 
 /**
  * Session routes about the person, under no organization (API.md "The caller"): a session is all they need, so
@@ -74,11 +74,14 @@ function pathOf(route: RouteDefinition, ids: Ids): string {
 
 /**
  * A body that the route would accept from someone allowed (so that a missing check shows as a success, not as
- * a 400): the user-token generate needs a password, service users need permissions, the rest a name.
+ * a 400): the user-token generate and rotate need a password, rotations take a grace, service users need
+ * permissions, the rest a name.
  */
 function bodyOf(route: RouteDefinition, password: string): unknown {
   if (route.method === "GET" || route.method === "DELETE") return undefined;
   if (route.operation === "generate-user-token") return { name: "sweep", password };
+  if (route.operation === "rotate-user-token") return { password, graceSeconds: 60 };
+  if (route.operation === "rotate-service-user-token") return { graceSeconds: 60 };
   if (route.operation === "create-service-user") return { name: "sweep", permissions: [] };
   return { name: "sweep" };
 }

@@ -59,7 +59,8 @@ const expectedActions = (operation: string): string[] => {
   if (definition.scan) actions.push("dynamodb:Scan");
   if (definition.tableAccess === "readWrite") actions.push(...READ_WRITE);
   actions.push(...ACTIVITY_ACTIONS[definition.activityAccess]);
-  if (operation === "generate-user-token") actions.push("cognito-idp:AdminInitiateAuth");
+  // Only the two routes that re-check a password (generate and rotate a user token) may ask the pool.
+  if (operation === "generate-user-token" || operation === "rotate-user-token") actions.push("cognito-idp:AdminInitiateAuth");
   if (eventRules.some((rule) => rule.operation === operation)) actions.push(...ON_FAILURE);
   if (operation === onTokenDeletedFunction.operation) actions.push(...STREAM_READ, ...ON_FAILURE);
   if (operation === redriveDeadLettersFunction.operation) actions.push(...REDRIVE_SQS, "lambda:InvokeFunction");

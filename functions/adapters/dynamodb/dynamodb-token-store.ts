@@ -50,6 +50,8 @@ export class DynamoDbTokenStore implements TokenStore {
   createToken: TokenStore["createToken"] = (...args) => this.tokens.createToken(...args);
   recordTokenUse: TokenStore["recordTokenUse"] = (...args) => this.tokens.recordTokenUse(...args);
   revokeToken: TokenStore["revokeToken"] = (...args) => this.tokens.revokeToken(...args);
+  rotateToken: TokenStore["rotateToken"] = (...args) => this.tokens.rotateToken(...args);
+  recordGraceEnd: TokenStore["recordGraceEnd"] = (...args) => this.tokens.recordGraceEnd(...args);
   recordExpiry: TokenStore["recordExpiry"] = (...args) => this.tokens.recordExpiry(...args);
   recordExpiryOfDeletedToken: TokenStore["recordExpiryOfDeletedToken"] = (...args) => this.tokens.recordExpiryOfDeletedToken(...args);
   listOrganizationTokens: TokenStore["listOrganizationTokens"] = (...args) => this.tokens.listOrganizationTokens(...args);

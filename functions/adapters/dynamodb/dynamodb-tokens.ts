@@ -11,6 +11,27 @@ import { unlessConditionFails, unlessUnavailable } from "./store-errors.ts";
 import { epochSeconds, mustExist, mustNotExist, StoreTable, type TableNames, type TransactItem, versionCondition } from "./table.ts";
 import { appendActivity, dropFromTokenSet, putNewToken, putTokenSet, revokeToken, stillActive } from "./writes.ts";
 
+/** The access copied onto a token is the owner's at the version read; a user must still be an active member. */
+function checkOwner(tables: TableNames, owner: { membership: MembershipRecord } | { serviceUser: ServiceUserRecord }): TransactItem {
+  return "membership" in owner
+    ? {
+        ConditionCheck: {
+          TableName: tables.tokens,
+          Key: membershipEntity.key(owner.membership),
+          ConditionExpression: `${membershipAttributes.version} = :expected AND #status = :active`,
+          ExpressionAttributeNames: { "#status": membershipAttributes.status },
+          ExpressionAttributeValues: { ":expected": owner.membership.version, ":active": ACTIVE_MEMBERSHIP },
+        },
+      }
+    : {
+        ConditionCheck: {
+          TableName: tables.tokens,
+          Key: serviceUserEntity.key(owner.serviceUser),
+          ...versionCondition(owner.serviceUser.version),
+        },
+      };
+}
+
 /** The DynamoDB adapter of `TokenRepository`: tokens and their sets, every invariant a condition. */
 export class DynamoDbTokens implements TokenRepository {
   constructor(
@@ -40,31 +61,105 @@ export class DynamoDbTokens implements TokenRepository {
     activity: ActivityRecord,
   ): Promise<void> {
     const { tables } = this.table;
-    // The access copied onto the token is the owner's at the version read; a user must still be an active member.
-    const ownerCheck: TransactItem =
-      "membership" in owner
-        ? {
-            ConditionCheck: {
-              TableName: tables.tokens,
-              Key: membershipEntity.key(owner.membership),
-              ConditionExpression: `${membershipAttributes.version} = :expected AND #status = :active`,
-              ExpressionAttributeNames: { "#status": membershipAttributes.status },
-              ExpressionAttributeValues: { ":expected": owner.membership.version, ":active": ACTIVE_MEMBERSHIP },
-            },
-          }
-        : {
-            ConditionCheck: {
-              TableName: tables.tokens,
-              Key: serviceUserEntity.key(owner.serviceUser),
-              ...versionCondition(owner.serviceUser.version),
-            },
-          };
     await this.table.transact([
       putNewToken(tables, token),
       putTokenSet(tables, tokenSet, tokens),
-      ownerCheck,
+      checkOwner(tables, owner),
       appendActivity(tables, activity),
     ]);
+  }
+
+  async rotateToken(rotation: Parameters<TokenRepository["rotateToken"]>[0]): Promise<boolean> {
+    const { tables } = this.table;
+    const { old, oldUpdate, token, now } = rotation;
+    const active = stillActive(now);
+    // First item: the old token, still active and in no grace; its failure means "not rotatable" (false).
+    const oldCondition = {
+      ConditionExpression: `${active.ConditionExpression} AND attribute_not_exists(${T.graceEndsAt})`,
+      ExpressionAttributeNames: active.ExpressionAttributeNames,
+    };
+    const oldWrite: TransactItem =
+      "graceEndsAt" in oldUpdate
+        ? {
+            Update: {
+              TableName: tables.tokens,
+              Key: tokenEntity.key(old.id),
+              UpdateExpression: `SET ${T.graceEndsAt} = :graceEndsAt, ${T.replacedBy} = :replacedBy`,
+              ...oldCondition,
+              ExpressionAttributeValues: {
+                ...active.ExpressionAttributeValues,
+                ":graceEndsAt": oldUpdate.graceEndsAt,
+                ":replacedBy": token.id,
+              },
+            },
+          }
+        : {
+            Update: {
+              TableName: tables.tokens,
+              Key: tokenEntity.key(old.id),
+              UpdateExpression:
+                `SET #status = :revoked, ${T.revokedAt} = :revokedAt, ${T.replacedBy} = :replacedBy ` +
+                `REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}`,
+              ...oldCondition,
+              ExpressionAttributeValues: {
+                ...active.ExpressionAttributeValues,
+                ":revoked": TOKEN_ITEM.revokedStatus,
+                ":revokedAt": oldUpdate.revokedAt,
+                ":replacedBy": token.id,
+              },
+            },
+          };
+    const items: TransactItem[] = [
+      oldWrite,
+      putNewToken(tables, token),
+      putTokenSet(tables, rotation.tokenSet, rotation.tokens),
+      checkOwner(tables, rotation.owner),
+      ...rotation.activity.map((record) => appendActivity(tables, record)),
+    ];
+    if (rotation.endGraceOf) {
+      // The token the old one replaced stops now: a chain has at most two working tokens.
+      const predecessor = stillActive(now);
+      items.push({
+        Update: {
+          TableName: tables.tokens,
+          Key: tokenEntity.key(rotation.endGraceOf.id),
+          UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = :revokedAt REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}`,
+          ConditionExpression: `${predecessor.ConditionExpression} AND attribute_exists(${T.graceEndsAt})`,
+          ExpressionAttributeNames: predecessor.ExpressionAttributeNames,
+          ExpressionAttributeValues: {
+            ...predecessor.ExpressionAttributeValues,
+            ":revoked": TOKEN_ITEM.revokedStatus,
+            ":revokedAt": now.toISOString(),
+          },
+        },
+      });
+    }
+    return unlessConditionFails(() => this.table.transact(items));
+  }
+
+  async recordGraceEnd(token: TokenRecord, now: Date, activity: ActivityRecord): Promise<boolean> {
+    const { tables } = this.table;
+    return unlessConditionFails(() =>
+      this.table.transact([
+        {
+          Update: {
+            TableName: tables.tokens,
+            Key: tokenEntity.key(token.id),
+            // Revoked as of the grace's end, out of the organization-wide index.
+            UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = ${T.graceEndsAt} REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}`,
+            ConditionExpression: `${mustExist.ConditionExpression} AND #status = :active AND ${T.graceEndsAt} <= :nowIso`,
+            ExpressionAttributeNames: { "#status": T.status },
+            ExpressionAttributeValues: {
+              ":revoked": TOKEN_ITEM.revokedStatus,
+              ":active": TOKEN_ITEM.activeStatus,
+              ":nowIso": now.toISOString(),
+            },
+          },
+        },
+        dropFromTokenSet(tables, token),
+        appendActivity(tables, activity),
+      ]),
+    );
   }
 
   async recordTokenUse(

@@ -21,9 +21,12 @@ export const putNewToken = (tables: TableNames, token: TokenRecord): TransactIte
 
 /** The token's condition for every change that only an active, unexpired token may take. */
 export const stillActive = (now: Date) => ({
-  ConditionExpression: `${mustExist.ConditionExpression} AND #status = :active AND ${T.expiresAt} > :now`,
+  // A replaced token works until its grace ends (ISO-8601 UTC strings compare as times).
+  ConditionExpression:
+    `${mustExist.ConditionExpression} AND #status = :active AND ${T.expiresAt} > :now AND ` +
+    `(attribute_not_exists(${T.graceEndsAt}) OR ${T.graceEndsAt} > :nowIso)`,
   ExpressionAttributeNames: { "#status": T.status },
-  ExpressionAttributeValues: { ":active": TOKEN_ITEM.activeStatus, ":now": epochSeconds(now) },
+  ExpressionAttributeValues: { ":active": TOKEN_ITEM.activeStatus, ":now": epochSeconds(now), ":nowIso": now.toISOString() },
 });
 
 export const revokeToken = (tables: TableNames, token: TokenRecord, revokedAt: string, now: Date): TransactItem => {

@@ -6,6 +6,8 @@ import {
   createServiceUserRequestBody,
   generateServiceUserTokenRequestBody,
   generateUserTokenRequestBody,
+  rotateServiceUserTokenRequestBody,
+  rotateUserTokenRequestBody,
   updateServiceUserRequestBody,
   verifyRequestBody,
 } from "./request-bodies.ts";
@@ -40,6 +42,8 @@ export const tokenSchema = z.strictObject({
   expiresAt: instant,
   /** The last 4 characters of the secret. */
   hint: z.string().check(z.regex(/^[0-9A-Za-z]{4}$/)),
+  /** Replaced by a rotation: it keeps working until then (API.md "Rotation"). */
+  graceEndsAt: z.optional(instant),
 });
 
 /** The organization-wide view's `Token & { ownerName }`. */
@@ -164,6 +168,12 @@ export const operations = {
     errors: [...SESSION, ...COMMON_ERRORS, "too_many_attempts", "invalid_password", "token_limit_reached"],
   },
   "list-user-tokens": { status: 200, response: tokenListSchema, errors: [...SESSION, ...COMMON_ERRORS] },
+  "rotate-user-token": {
+    status: 201,
+    request: rotateUserTokenRequestBody,
+    response: createdTokenSchema,
+    errors: [...SESSION, ...COMMON_ERRORS, "too_many_attempts", "invalid_password", "not_found"],
+  },
   "revoke-user-token": { status: 204, errors: [...SESSION, ...COMMON_ERRORS, "not_found"] },
   "create-service-user": {
     status: 201,
@@ -184,6 +194,12 @@ export const operations = {
     request: generateServiceUserTokenRequestBody,
     response: createdTokenSchema,
     errors: [...SESSION, ...COMMON_ERRORS, "not_found", "token_limit_reached"],
+  },
+  "rotate-service-user-token": {
+    status: 201,
+    request: rotateServiceUserTokenRequestBody,
+    response: createdTokenSchema,
+    errors: [...SESSION, ...COMMON_ERRORS, "not_found"],
   },
   "list-service-user-tokens": { status: 200, response: tokenListSchema, errors: [...SESSION, ...COMMON_ERRORS, "not_found"] },
   "revoke-service-user-token": { status: 204, errors: [...SESSION, ...COMMON_ERRORS, "not_found"] },

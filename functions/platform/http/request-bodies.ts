@@ -13,6 +13,16 @@ export const generateUserTokenRequestBody = z.strictObject({
   password: z.optional(z.string().check(z.maxLength(1024))),
 });
 
+/** API.md "Rotation": how long the old token keeps working, 0..86400 seconds (default 0: it stops at once). */
+const graceSeconds = z.optional(z.int().check(z.gte(0), z.lte(86_400)));
+
+export const rotateUserTokenRequestBody = z.strictObject({
+  password: z.optional(z.string().check(z.maxLength(1024))),
+  graceSeconds,
+});
+
+export const rotateServiceUserTokenRequestBody = z.strictObject({ graceSeconds });
+
 export const createServiceUserRequestBody = z.strictObject({ name: nameSchema, permissions: accessListSchema });
 
 export const updateServiceUserRequestBody = z

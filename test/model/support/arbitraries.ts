@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { PEOPLE, ORGS, ACCESS, ADMIN, ORG_NAMES, SERVICE_PERMISSIONS, type LifecycleEvent } from "./model.ts";
 
 import { type Cmd, Deliver, Generate, GenerateServiceToken, GuessPasswords, Redeliver, Revoke } from "./commands.ts";
+import { GRACES, Rotate } from "./rotation-commands.ts";
 import {
   Advance,
   CreateServiceUser,
@@ -106,6 +107,24 @@ export const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   w(
     1,
     fc.tuple(orgArb, indexArb).map(([o, t]) => new Revoke({ route: "admin", org: o }, t)),
+  ),
+  w(
+    2,
+    fc
+      .tuple(
+        personArb,
+        indexArb,
+        fc.constantFrom(...GRACES),
+        fc.constantFrom("right" as const, "right" as const, "wrong" as const),
+        fc.boolean(),
+      )
+      .map(([p, t, g, pw, recent]) => new Rotate({ route: "own", person: p }, t, g, pw, recent)),
+  ),
+  w(
+    1,
+    fc
+      .tuple(orgArb, indexArb, indexArb, fc.constantFrom(...GRACES))
+      .map(([o, s, t, g]) => new Rotate({ route: "serviceUser", org: o, su: s }, t, g)),
   ),
   w(
     1,

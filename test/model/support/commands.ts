@@ -18,6 +18,7 @@ import {
   applyEvent,
   isLocked,
   checkPassword,
+  counted,
 } from "./model.ts";
 import { type Real, outcome, requireAdmin, deliver, checkInvariants } from "./real.ts";
 
@@ -108,7 +109,7 @@ export class Generate extends Checked {
       m,
       m.tokens.filter((t) => t.kind === "user" && t.org === org && t.ownerId === user),
     );
-    if (liveUserTokens(m, org, user).length >= USER_TOKEN_LIMIT) {
+    if (liveUserTokens(m, org, user).filter(counted).length >= USER_TOKEN_LIMIT) {
       expect(result).toEqual({ ok: false, code: "token_limit_reached" });
       return;
     }
@@ -165,7 +166,7 @@ export class GenerateServiceToken extends Checked {
       m,
       m.tokens.filter((t) => t.kind === "service_user" && t.org === this.org && !m.serviceUsers.find((s) => s.id === t.ownerId)?.deleted),
     );
-    if (liveServiceTokens(m, this.org).length >= SERVICE_USER_TOKEN_LIMIT) {
+    if (liveServiceTokens(m, this.org).filter(counted).length >= SERVICE_USER_TOKEN_LIMIT) {
       return void expect(result).toEqual({ ok: false, code: "token_limit_reached" });
     }
     expect(result.ok).toBe(true);

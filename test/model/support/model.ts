@@ -48,6 +48,10 @@ export interface ModelToken {
   revoked: boolean;
   /** A request (verification, login, the owner's list or generate) found it expired: its record must exist. */
   expiryFound: boolean;
+  /** Rotation: replaced, working until then (ms); past it the token verifies as revoked. */
+  graceEndsAt?: number;
+  /** Rotation: the token this one replaced. */
+  replaces?: string;
 }
 export interface ModelServiceUser {
   id: string;
@@ -82,15 +86,24 @@ export const member = (m: Model, org: OrgLabel, user: string): ModelMember =>
     lastEventAt: -Infinity,
     access: { name: m.uid(user), permissions: [], groups: [], sites: [] },
   };
-export const isLive = (m: Model, token: ModelToken) => !token.revoked && token.expiresAt * 1000 > m.now;
-export const isExpiredUnrevoked = (m: Model, token: ModelToken) => !token.revoked && token.expiresAt * 1000 <= m.now;
+/** A rotated token past its grace: it verifies as revoked; its record is written by the first request that finds it. */
+export const isPastGrace = (m: Model, token: ModelToken) => token.graceEndsAt !== undefined && token.graceEndsAt <= m.now;
+export const isLive = (m: Model, token: ModelToken) => !token.revoked && token.expiresAt * 1000 > m.now && !isPastGrace(m, token);
+export const isExpiredUnrevoked = (m: Model, token: ModelToken) =>
+  !token.revoked && token.expiresAt * 1000 <= m.now && !isPastGrace(m, token);
+/** Counts toward the limits: not in a rotation's grace (API.md "Rotation"). */
+export const counted = (token: ModelToken) => token.graceEndsAt === undefined;
 export const liveUserTokens = (m: Model, org: OrgLabel, user: string) =>
   m.tokens.filter((t) => t.kind === "user" && t.org === org && t.ownerId === user && isLive(m, t));
 export const liveServiceTokens = (m: Model, org: OrgLabel) =>
   m.tokens.filter((t) => t.kind === "service_user" && t.org === org && isLive(m, t));
 export const adminIsActive = (m: Model, org: OrgLabel) => member(m, org, ADMIN).status === "active";
+/** A request that reads these tokens records what it finds: expiries, and the ends of rotations' graces. */
 export const findExpired = (m: Model, tokens: readonly ModelToken[]) => {
-  for (const token of tokens) if (isExpiredUnrevoked(m, token)) token.expiryFound = true;
+  for (const token of tokens) {
+    if (isExpiredUnrevoked(m, token)) token.expiryFound = true;
+    if (!token.revoked && isPastGrace(m, token)) token.revoked = true;
+  }
 };
 
 /** API.md "User-lifecycle events": what an event does to the model, if it applies. */

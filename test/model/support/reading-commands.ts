@@ -10,6 +10,8 @@ import {
   ORGS,
   member,
   isLive,
+  isPastGrace,
+  counted,
   liveUserTokens,
   liveServiceTokens,
   adminIsActive,
@@ -115,6 +117,10 @@ export class Verify extends Checked {
     const result = await r.verifier.verify({ token: token.secret, ...(orgId ? { orgId } : {}) });
     if (this.orgHint === "other") return void expect(result).toEqual({ valid: false, reason: "wrong_org" });
     if (token.revoked) return void expect(result).toEqual({ valid: false, reason: "revoked" });
+    if (isPastGrace(m, token)) {
+      token.revoked = true;
+      return void expect(result).toEqual({ valid: false, reason: "revoked" });
+    }
     if (!isLive(m, token)) {
       token.expiryFound = true;
       return void expect(result).toEqual({ valid: false, reason: "expired" });
@@ -150,6 +156,10 @@ export class Login extends Checked {
     const token = pick(m.tokens, this.token)!;
     const result = await outcome(() => r.verifier.login(token.secret));
     if (token.revoked) return void expect(result).toEqual({ ok: false, code: "unauthenticated" });
+    if (isPastGrace(m, token)) {
+      token.revoked = true;
+      return void expect(result).toEqual({ ok: false, code: "unauthenticated" });
+    }
     if (!isLive(m, token)) {
       token.expiryFound = true;
       return void expect(result).toEqual({ ok: false, code: "unauthenticated" });
@@ -213,7 +223,7 @@ export class List extends Checked {
           id: s.id,
           name: s.name,
           permissions: [...s.permissions],
-          activeTokenCount: liveServiceTokens(m, what.org).filter((t) => t.ownerId === s.id).length,
+          activeTokenCount: liveServiceTokens(m, what.org).filter((t) => t.ownerId === s.id && counted(t)).length,
         }));
       const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
       expect(

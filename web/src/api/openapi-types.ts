@@ -24,6 +24,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/orgs/{orgId}/tokens/{tokenId}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Regenerate (rotate) one of the caller's user tokens
+         * @description A new token with the same name; the old one keeps working for `graceSeconds` (0–86400, default 0: it stops at once), never past its own expiry, and is listed with `graceEndsAt` meanwhile without counting toward the limit. The password is needed as for generating (and locked alike). A token in its grace cannot be rotated (404); rotating ends at once the grace of the token it replaced.
+         */
+        post: operations["rotateUserToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orgs/{orgId}/tokens/{tokenId}": {
         parameters: {
             query?: never;
@@ -110,6 +130,26 @@ export type paths = {
          * @description No password: service-user tokens are made by admins for systems. At most 20 active per organization.
          */
         post: operations["generateServiceUserToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/orgs/{orgId}/service-users/{serviceUserId}/tokens/{tokenId}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Regenerate (rotate) a service user's token
+         * @description A new token with the same name and service user; the old one keeps working for `graceSeconds` (0–86400, default 0), never past its own expiry. No password. A token in its grace cannot be rotated (404).
+         */
+        post: operations["rotateServiceUserToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -309,6 +349,8 @@ export type components = {
             /** Format: date-time */
             expiresAt: string;
             hint: string;
+            /** Format: date-time */
+            graceEndsAt?: string;
             ownerName: string;
         };
         AdminTokenPage: {
@@ -458,6 +500,13 @@ export type components = {
         } & {
             [key: string]: unknown;
         };
+        RotateServiceUserTokenRequest: {
+            graceSeconds?: number;
+        };
+        RotateUserTokenRequest: {
+            password?: string;
+            graceSeconds?: number;
+        };
         ServiceUser: {
             id: string;
             name: string;
@@ -491,6 +540,8 @@ export type components = {
             /** Format: date-time */
             expiresAt: string;
             hint: string;
+            /** Format: date-time */
+            graceEndsAt?: string;
         };
         TokenList: {
             tokens: components["schemas"]["Token"][];
@@ -802,6 +853,204 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorTokenLimitReached"];
+                };
+            };
+            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
+                };
+            };
+            /** @description Too many wrong passwords: token generation is locked for a while (see `Retry-After`). `too_many_attempts`: too many wrong passwords for this person in a short window. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "too_many_attempts",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorTooManyAttempts"];
+                };
+            };
+            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorInternalError"];
+                };
+            };
+            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorUnavailable"];
+                };
+            };
+        };
+    };
+    rotateUserToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization (API.md id: 1–128 letters, digits and `. _ : @ | -`). */
+                orgId: string;
+                /** @description A token's `id` (as listed; never its secret). */
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "password": "correct horse battery staple",
+                 *       "graceSeconds": 3600
+                 *     }
+                 */
+                "application/json": components["schemas"]["RotateUserTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "token": {
+                     *         "id": "0mx2u3l5eUK94BJ5",
+                     *         "name": "Power BI export",
+                     *         "kind": "user",
+                     *         "ownerId": "auth0|5f1c2d",
+                     *         "createdAt": "2026-11-27T10:00:00.000Z",
+                     *         "lastUsedAt": null,
+                     *         "expiresAt": "2026-12-27T10:00:00.000Z",
+                     *         "hint": "Xy7Q"
+                     *       },
+                     *       "secret": "atk_user_0mx2u3l5eUK94BJ5eeeeeeeeeeeeeeeeeeeeeeeeeef5Xy7Q"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedToken"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorInvalidRequest"];
+                };
+            };
+            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthenticated",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
+                };
+            };
+            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route; `invalid_password`: the password given to generate a user token is wrong or missing (and the organization does not enforce SSO). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorForbiddenOrInvalidPassword"];
+                };
+            };
+            /** @description No such item among those this route lets the caller act on. `not_found`: no such token or service user among those this route lets the caller act on. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorNotFound"];
                 };
             };
             /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
@@ -1985,6 +2234,185 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorTokenLimitReached"];
+                };
+            };
+            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
+                };
+            };
+            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorInternalError"];
+                };
+            };
+            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorUnavailable"];
+                };
+            };
+        };
+    };
+    rotateServiceUserToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The organization (API.md id: 1–128 letters, digits and `. _ : @ | -`). */
+                orgId: string;
+                /** @description A service user of the organization. */
+                serviceUserId: string;
+                /** @description A token's `id` (as listed; never its secret). */
+                tokenId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "graceSeconds": 86400
+                 *     }
+                 */
+                "application/json": components["schemas"]["RotateServiceUserTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "token": {
+                     *         "id": "0mx2u3l5eUK94BJ5",
+                     *         "name": "warehouse sync",
+                     *         "kind": "service_user",
+                     *         "ownerId": "su_0mx2u3l5eUK94BJ5cbi",
+                     *         "createdAt": "2026-11-27T10:00:00.000Z",
+                     *         "lastUsedAt": null,
+                     *         "expiresAt": "2026-12-27T10:00:00.000Z",
+                     *         "hint": "Xy7Q"
+                     *       },
+                     *       "secret": "atk_svc_0mx2u3l5eUK94BJ5ggggggggggggggggggggggggggh6Xy7Q"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedToken"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorInvalidRequest"];
+                };
+            };
+            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthenticated",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
+                };
+            };
+            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "forbidden",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorForbidden"];
+                };
+            };
+            /** @description No such item among those this route lets the caller act on. `not_found`: no such token or service user among those this route lets the caller act on. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "not_found",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorNotFound"];
                 };
             };
             /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */

@@ -24,6 +24,8 @@ export const tokenAttributes = {
   revokedAt: "revokedAt",
   expiryRecorded: "expiryRecorded",
   principal: "principal",
+  graceEndsAt: "graceEndsAt",
+  replacedBy: "replacedBy",
   /** The organization-wide index's keys: removing them takes the token out of that list. */
   indexPartitionKey: keyAttributes.indexPartitionKey,
   indexSortKey: keyAttributes.indexSortKey,
@@ -57,6 +59,9 @@ export const tokenEntity = {
     ...(item.revokedAt ? { revokedAt: item.revokedAt as string } : {}),
     ...(item.expiryRecorded ? { expiryRecorded: true } : {}),
     principal: item.principal as PrincipalAccess,
+    ...(item.graceEndsAt ? { graceEndsAt: item.graceEndsAt as string } : {}),
+    ...(item.replacedBy ? { replacedBy: item.replacedBy as string } : {}),
+    ...(item.replaces ? { replaces: item.replaces as string } : {}),
   }),
   /**
    * The token an item image (a stream record's) holds, or undefined if it is no token item (TTL also removes
