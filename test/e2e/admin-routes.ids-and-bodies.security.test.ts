@@ -50,7 +50,10 @@ describe("404 not_found: ids that this organization's admin may not act on", () 
       );
       expectError(await api.request("DELETE", adminTokenPath(admin.orgId, tokenId), { bearer: admin.session }), 404, "not_found");
       expectError(
-        await api.request("POST", `${serviceUserTokenPath(admin.orgId, org.robot.id, tokenId)}/rotate`, { bearer: admin.session, body: {} }),
+        await api.request("POST", `${serviceUserTokenPath(admin.orgId, org.robot.id, tokenId)}/rotate`, {
+          bearer: admin.session,
+          body: {},
+        }),
         404,
         "not_found",
       );
