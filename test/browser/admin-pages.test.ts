@@ -7,7 +7,7 @@
  */
 import { describe, expect, test } from "vitest";
 import { ADMIN_PERMISSION, newAdmin, useSharedLocalService } from "../e2e/e2e-support.ts";
-import { newPage, screenshot, signIn, useBrowser } from "./support/browser.ts";
+import { newPage, screenshot, seriousAxeViolations, signIn, useBrowser } from "./support/browser.ts";
 import { expectClipboardServiceTokenVerifies, expectSecretNowhere, namedOrganization, newPerson } from "./support/people.ts";
 
 const ctx = useSharedLocalService();
@@ -176,6 +176,7 @@ test("a member without the admin permission sees no Integrations entry, and the 
     await page.getByRole("heading", { level: 1, name: "Custom integrations" }).waitFor();
     await page.getByText(`the permission "${ADMIN_PERMISSION}" in Acme Corp`).waitFor();
     expect(await page.getByRole("tab").count()).toBe(0);
+    expect(await seriousAxeViolations(page)).toEqual([]);
   } finally {
     await context.close();
   }
