@@ -9,15 +9,11 @@ import { useApp } from "../../app-context.ts";
 import { ErrorAlert } from "../../components/alert.tsx";
 import { Modal } from "../../components/modal.tsx";
 import { TextField } from "../../components/text-field.tsx";
+import { parsePermissions } from "./permissions.ts";
 
 const MAX_NAME_LENGTH = 100;
 const MAX_PERMISSIONS = 100;
 const MAX_PERMISSION_LENGTH = 100;
-
-/** "a, b ,, c" → ["a", "b", "c"]: trimmed, empty ones dropped, each once. */
-export function parsePermissions(text: string): string[] {
-  return [...new Set(text.split(",").map((permission) => permission.trim()))].filter((permission) => permission !== "");
-}
 
 export interface ServiceUserDialogProps {
   orgId: string;
