@@ -57,9 +57,9 @@ const WORDS = {
 } as const;
 
 describe("360 px wide and axe-core", () => {
+  // Narrow in both languages (German's words run longer); the wide page is checked in admin-pages.test.ts.
   test.each([
     ["en", 360],
-    ["en", 1440],
     ["de", 360],
   ] as const)("each tab and pop-up: no sideways scrolling, no serious or critical axe violation (%s, %i px)", async (language, width) => {
     const { api } = ctx;
