@@ -8,8 +8,9 @@ import { Shell } from "./components/shell.tsx";
 import { formatterFor } from "./i18n/format.ts";
 import { catalogs, type Language } from "./i18n/messages.ts";
 import { ApiTokensPage } from "./pages/api-tokens-page.tsx";
+import { INTEGRATIONS_PATH, IntegrationsPage } from "./pages/integrations/integrations-page.tsx";
 import { HomePage, NotFoundPage, PATHS, ProfilePage, SettingsPage } from "./pages/profile-pages.tsx";
-import { usePath } from "./router.tsx";
+import { navigate, usePath } from "./router.tsx";
 
 const LANGUAGE_KEY = "api-tokens.language";
 const ORGANIZATION_KEY = "api-tokens.organization";
@@ -75,6 +76,14 @@ export function App({ api, auth, initialLanguage }: { api: Api; auth: Auth; init
   );
 }
 
+/** Integrations has one section so far: its path leads there. */
+const INTEGRATIONS_ROOT = "/integrations";
+
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(`${to}${location.search}`, { replace: true }), []);
+  return null;
+}
+
 function pageFor(path: string) {
   switch (path.replace(/\/+$/, "") || "/") {
     case PATHS.home:
@@ -85,6 +94,10 @@ function pageFor(path: string) {
       return <SettingsPage />;
     case PATHS.apiTokens:
       return <ApiTokensPage />;
+    case INTEGRATIONS_PATH:
+      return <IntegrationsPage />;
+    case INTEGRATIONS_ROOT:
+      return <Redirect to={INTEGRATIONS_PATH} />;
     default:
       return <NotFoundPage />;
   }
@@ -100,6 +113,9 @@ function titleFor(path: string, t: (typeof catalogs)[Language]): string {
       return t.settings;
     case PATHS.apiTokens:
       return t.apiTokens;
+    case INTEGRATIONS_PATH:
+    case INTEGRATIONS_ROOT:
+      return t.customIntegrations;
     default:
       return t.notFoundTitle;
   }

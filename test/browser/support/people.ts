@@ -42,3 +42,23 @@ export async function expectSecretNowhere(page: Page, secret: string) {
   expect(kept).not.toContain(secret);
   expect(kept).not.toContain(secret.slice(-20));
 }
+
+/** POST /v1/verify with the service-user token the page put on the clipboard: it works, with those permissions. */
+export async function expectClipboardServiceTokenVerifies(
+  page: Page,
+  api: ApiClient,
+  expected: { orgId: string; name: string; permissions: string[] },
+): Promise<string> {
+  const copied = await page.evaluate<string>("navigator.clipboard.readText()");
+  expect(copied).toMatch(/^atk_svc_[A-Za-z0-9]+$/);
+  const verified = await api.request<{ valid: boolean }>("POST", "/v1/verify", { body: { token: copied } });
+  expect(verified.body).toMatchObject({
+    valid: true,
+    orgId: expected.orgId,
+    kind: "service_user",
+    principal: { type: "service_user", name: expected.name },
+    permissions: expected.permissions,
+    canLogin: false,
+  });
+  return copied;
+}

@@ -8,6 +8,17 @@ import type { components, paths } from "./openapi-types.ts";
 export type Token = components["schemas"]["Token"];
 export type Me = components["schemas"]["Me"];
 export type Organization = Me["organizations"][number];
+export type CreatedToken = components["schemas"]["CreatedToken"];
+export type ServiceUser = components["schemas"]["ServiceUser"];
+export type ServiceUserPage = components["schemas"]["ServiceUserPage"];
+export type AdminToken = components["schemas"]["AdminToken"];
+export type ActivityEvent = components["schemas"]["ActivityEvent"];
+
+/** API.md: lists that can grow take `limit` (1–200, default 50) and the previous page's `nextCursor`. */
+export interface Paging {
+  limit?: number;
+  cursor?: string;
+}
 
 export class ApiError extends Error {
   constructor(
@@ -77,6 +88,8 @@ export function createApi(options: ApiOptions) {
   }
 
   const org = (orgId: string) => ({ params: { path: { orgId } } });
+  const paged = (orgId: string, query: Paging) => ({ params: { path: { orgId }, query } });
+  const serviceUser = (orgId: string, serviceUserId: string) => ({ params: { path: { orgId, serviceUserId } } });
   return {
     /** Now, on the service's clock. */
     now: () => new Date(Date.now() + skewMs),
@@ -86,6 +99,31 @@ export function createApi(options: ApiOptions) {
       call(() => client.POST("/v1/orgs/{orgId}/tokens", { ...org(orgId), body })),
     revokeToken: (orgId: string, tokenId: string) =>
       call(() => client.DELETE("/v1/orgs/{orgId}/tokens/{tokenId}", { params: { path: { orgId, tokenId } } })),
+
+    // The admin pages (API.md: each needs `api-tokens:admin` in the organization).
+    listServiceUsers: (orgId: string, paging: Paging = {}) =>
+      call(() => client.GET("/v1/orgs/{orgId}/service-users", paged(orgId, paging))),
+    createServiceUser: (orgId: string, body: { name: string; permissions: string[] }) =>
+      call(() => client.POST("/v1/orgs/{orgId}/service-users", { ...org(orgId), body })),
+    updateServiceUser: (orgId: string, serviceUserId: string, body: { name?: string; permissions?: string[] }) =>
+      call(() => client.PATCH("/v1/orgs/{orgId}/service-users/{serviceUserId}", { ...serviceUser(orgId, serviceUserId), body })),
+    deleteServiceUser: (orgId: string, serviceUserId: string) =>
+      call(() => client.DELETE("/v1/orgs/{orgId}/service-users/{serviceUserId}", serviceUser(orgId, serviceUserId))),
+    listServiceUserTokens: (orgId: string, serviceUserId: string) =>
+      call(() => client.GET("/v1/orgs/{orgId}/service-users/{serviceUserId}/tokens", serviceUser(orgId, serviceUserId))),
+    generateServiceUserToken: (orgId: string, serviceUserId: string, body: { name: string }) =>
+      call(() => client.POST("/v1/orgs/{orgId}/service-users/{serviceUserId}/tokens", { ...serviceUser(orgId, serviceUserId), body })),
+    revokeServiceUserToken: (orgId: string, serviceUserId: string, tokenId: string) =>
+      call(() =>
+        client.DELETE("/v1/orgs/{orgId}/service-users/{serviceUserId}/tokens/{tokenId}", {
+          params: { path: { orgId, serviceUserId, tokenId } },
+        }),
+      ),
+    listOrganizationTokens: (orgId: string, paging: Paging = {}) =>
+      call(() => client.GET("/v1/orgs/{orgId}/admin/tokens", paged(orgId, paging))),
+    revokeOrganizationToken: (orgId: string, tokenId: string) =>
+      call(() => client.DELETE("/v1/orgs/{orgId}/admin/tokens/{tokenId}", { params: { path: { orgId, tokenId } } })),
+    listActivity: (orgId: string, paging: Paging = {}) => call(() => client.GET("/v1/orgs/{orgId}/activity", paged(orgId, paging))),
   };
 }
 

@@ -4,6 +4,10 @@ import type { Messages } from "../i18n/messages.ts";
 import { ApiError, type Token } from "./client.ts";
 
 export const USER_TOKEN_LIMIT = 10;
+/** API.md: an organization has at most 20 active service-user tokens. */
+export const SERVICE_TOKEN_LIMIT = 20;
+/** The permission the admin pages need (API.md). */
+export const ADMIN_PERMISSION = "api-tokens:admin";
 
 export interface ErrorContext {
   t: Messages;
@@ -11,9 +15,11 @@ export interface ErrorContext {
   now: Date;
   /** The person's tokens, to name those that could be revoked when the limit is reached. */
   tokens?: readonly Token[];
+  /** `admin`: an admin route answered (service users, the organization's tokens, its activity). */
+  scope?: "own" | "admin";
 }
 
-export function errorWords(error: unknown, { t, format, now, tokens = [] }: ErrorContext): string {
+export function errorWords(error: unknown, { t, format, now, tokens = [], scope = "own" }: ErrorContext): string {
   if (!(error instanceof ApiError)) return t.errorUnavailable(undefined);
   switch (error.code) {
     case "network":
@@ -21,6 +27,7 @@ export function errorWords(error: unknown, { t, format, now, tokens = [] }: Erro
     case "invalid_password":
       return t.errorWrongPassword;
     case "token_limit_reached":
+      if (scope === "admin") return t.errorServiceLimit(SERVICE_TOKEN_LIMIT);
       return t.errorLimit(USER_TOKEN_LIMIT, leastRecentlyUsed(tokens, 3));
     case "too_many_attempts": {
       const seconds = error.retryAfterSeconds ?? 15 * 60;
@@ -30,9 +37,9 @@ export function errorWords(error: unknown, { t, format, now, tokens = [] }: Erro
     case "invalid_request":
       return t.errorNameInvalid;
     case "forbidden":
-      return t.errorForbidden;
+      return scope === "admin" ? t.errorAdminForbidden(ADMIN_PERMISSION) : t.errorForbidden;
     case "not_found":
-      return t.errorNotFoundAnymore;
+      return scope === "admin" ? t.errorAdminNotFound : t.errorNotFoundAnymore;
     default:
       return t.errorUnavailable(error.requestId);
   }

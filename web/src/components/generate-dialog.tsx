@@ -1,10 +1,11 @@
 /**
- * "Generate API token": the name and, unless the organization enforces SSO, the password; then the secret,
- * shown once with click-to-copy. Closing the pop-up (Done, Escape) forgets the secret: it leaves the page.
+ * "Generate API token": the name and, where one is needed, the password; then the secret, shown once with
+ * click-to-copy. Closing the pop-up (Done, Escape) forgets the secret: it leaves the page. The same pop-up
+ * makes a person's own tokens (password unless SSO) and a service user's (no password, the organization's limit):
+ * the owner passes how to generate and how to put failures into words.
  */
 import { useEffect, useRef, useState } from "preact/hooks";
-import { errorWords } from "../api/error-words.ts";
-import type { Organization, Token } from "../api/client.ts";
+import type { CreatedToken } from "../api/client.ts";
 import { useApp } from "../app-context.ts";
 import { ErrorAlert } from "./alert.tsx";
 import { Modal } from "./modal.tsx";
@@ -13,19 +14,25 @@ import { TextField } from "./text-field.tsx";
 const MAX_NAME_LENGTH = 100;
 
 export interface GenerateDialogProps {
-  organization: Organization;
-  tokens: readonly Token[];
+  /** Makes the token; `password` is given only when `needsPassword`. */
+  generate(input: { name: string; password?: string }): Promise<CreatedToken>;
+  needsPassword: boolean;
+  /** Said instead of the password field when none is needed (SSO, a service user). */
+  noPasswordNote: string;
+  /** The words before the secret; "Your new API token:" unless given. */
+  secretIntro?: string;
+  /** An API failure as a sentence (the limit, the password lock, ...), in the page's language. */
+  describeError(failure: unknown): string;
   /** Closed; `generated` says whether a token was made (the list reloads). */
   onClose(generated: boolean): void;
 }
 
-export function GenerateDialog({ organization, tokens, onClose }: GenerateDialogProps) {
-  const { t, api, format, now } = useApp();
+export function GenerateDialog({ generate, needsPassword, noPasswordNote, secretIntro, describeError, onClose }: GenerateDialogProps) {
+  const { t } = useApp();
   const nameInput = useRef<HTMLInputElement>(null);
   const [secret, setSecret] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
-  const needsPassword = !organization.ssoEnforced;
 
   const close = () => {
     // The secret goes with the pop-up: state cleared, nothing kept.
@@ -45,14 +52,14 @@ export function GenerateDialog({ organization, tokens, onClose }: GenerateDialog
     setBusy(true);
     setError(undefined);
     try {
-      const created = await api.generateToken(organization.orgId, needsPassword ? { name, password } : { name });
+      const created = await generate(needsPassword ? { name, password } : { name });
       form.reset();
       setSecret(created.secret);
     } catch (failure) {
       // The password field is emptied after a failure: it is never kept longer than one attempt.
       const field = form.elements.namedItem("password");
       if (field instanceof HTMLInputElement) field.value = "";
-      setError(errorWords(failure, { t, format, now: now(), tokens }));
+      setError(describeError(failure));
     } finally {
       setBusy(false);
     }
@@ -82,7 +89,7 @@ export function GenerateDialog({ organization, tokens, onClose }: GenerateDialog
               autocomplete="current-password"
             />
           ) : (
-            <p class="hint">{t.ssoNoPassword}</p>
+            <p class="hint">{noPasswordNote}</p>
           )}
           <ErrorAlert message={error} />
           <div class="actions">
@@ -95,13 +102,13 @@ export function GenerateDialog({ organization, tokens, onClose }: GenerateDialog
           </div>
         </form>
       ) : (
-        <SecretView secret={secret} onDone={close} />
+        <SecretView secret={secret} intro={secretIntro ?? t.secretIntro} onDone={close} />
       )}
     </Modal>
   );
 }
 
-function SecretView({ secret, onDone }: { secret: string; onDone(): void }) {
+function SecretView({ secret, intro, onDone }: { secret: string; intro: string; onDone(): void }) {
   const { t } = useApp();
   const [copyState, setCopyState] = useState<"idle" | "copied" | "failed">("idle");
   const copyButton = useRef<HTMLButtonElement>(null);
@@ -127,7 +134,7 @@ function SecretView({ secret, onDone }: { secret: string; onDone(): void }) {
       <p class="warning" id="secret-warning">
         {t.secretWarning}
       </p>
-      <p>{t.secretIntro}</p>
+      <p>{intro}</p>
       <button ref={copyButton} type="button" class="secret" onClick={copy} aria-describedby="secret-warning">
         <span class="secret-label">{t.copyToken}</span> <code>{secret}</code>
       </button>

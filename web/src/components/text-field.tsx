@@ -11,9 +11,22 @@ export interface TextFieldProps {
   maxLength?: number;
   inputRef?: Ref<HTMLInputElement>;
   defaultValue?: string;
+  /** Announced as required (default); an optional field says so by leaving it out. */
+  required?: boolean;
 }
 
-export function TextField({ id, name, label, hint, type = "text", autocomplete, maxLength, inputRef, defaultValue }: TextFieldProps) {
+export function TextField({
+  id,
+  name,
+  label,
+  hint,
+  type = "text",
+  autocomplete,
+  maxLength,
+  inputRef,
+  defaultValue,
+  required = true,
+}: TextFieldProps) {
   const common = {
     ref: inputRef,
     id,
@@ -22,7 +35,7 @@ export function TextField({ id, name, label, hint, type = "text", autocomplete, 
     maxLength,
     defaultValue,
     "aria-describedby": hint ? `${id}-hint` : undefined,
-    required: true,
+    required,
   };
   return (
     <div class="field">

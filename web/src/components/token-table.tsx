@@ -1,12 +1,22 @@
 /**
  * One row per active token: the name as the row header, created, last used ("Never" until first use), expires
- * ("in N days", marked when under 7 days), and the Revoke button named after the token (UI.md).
+ * ("in N days", marked when under 7 days), and the Revoke button named after the token (UI.md). The
+ * organization-wide view adds each token's kind and owner.
  */
 import type { Token } from "../api/client.ts";
 import { useApp } from "../app-context.ts";
 import { EXPIRY_WARNING_MS } from "../i18n/format.ts";
 
-export function TokenTable({ tokens, onRevoke }: { tokens: readonly Token[]; onRevoke(token: Token): void }) {
+export interface TokenTableProps<T extends Token> {
+  tokens: readonly T[];
+  onRevoke(token: T): void;
+  /** Read by screen readers; the person's own tokens unless given. */
+  caption?: string;
+  /** Kind and owner columns (the organization-wide view). */
+  withOwner?: boolean;
+}
+
+export function TokenTable<T extends Token>({ tokens, onRevoke, caption, withOwner = false }: TokenTableProps<T>) {
   const { t, format, now } = useApp();
   const current = now();
   // Two rows of one name (a rotation keeps it) tell their buttons apart by the secret's last characters.
@@ -16,10 +26,12 @@ export function TokenTable({ tokens, onRevoke }: { tokens: readonly Token[]; onR
 
   return (
     <table class="tokens">
-      <caption class="visually-hidden">{t.tableCaption}</caption>
+      <caption class="visually-hidden">{caption ?? t.tableCaption}</caption>
       <thead>
         <tr>
           <th scope="col">{t.columnName}</th>
+          {withOwner && <th scope="col">{t.columnKind}</th>}
+          {withOwner && <th scope="col">{t.columnOwner}</th>}
           <th scope="col">{t.columnCreated}</th>
           <th scope="col">{t.columnLastUsed}</th>
           <th scope="col">{t.columnExpires}</th>
@@ -37,6 +49,12 @@ export function TokenTable({ tokens, onRevoke }: { tokens: readonly Token[]; onR
               <th scope="row" class="token-name">
                 {token.name}
               </th>
+              {withOwner && <td data-label={t.columnKind}>{token.kind === "service_user" ? t.kindServiceUser : t.kindUser}</td>}
+              {withOwner && (
+                <td data-label={t.columnOwner} class="wrap">
+                  {"ownerName" in token && typeof token.ownerName === "string" ? token.ownerName : token.ownerId}
+                </td>
+              )}
               <td data-label={t.columnCreated}>
                 <time dateTime={token.createdAt}>{format.date(token.createdAt)}</time>
               </td>

@@ -3,12 +3,14 @@
  * screen readers find) are marked "UI.md"; the German ones are the help article's own. Counts go through
  * `Intl.PluralRules` (see format.ts), so each catalog says its plural forms itself.
  */
+import { type AdminMessages, deAdmin, enAdmin } from "./admin-messages.ts";
+
 export type Language = "en" | "de";
 
 /** Plural forms for `Intl.PluralRules`; "#" is the count. English and German need only these two. */
 export type Plural = { one: string; other: string };
 
-export interface Messages {
+export interface Messages extends AdminMessages {
   languageName: string;
   languageLabel: string;
   skipToContent: string;
@@ -88,6 +90,7 @@ export interface Messages {
 }
 
 const en: Messages = {
+  ...enAdmin,
   languageName: "English",
   languageLabel: "Language",
   skipToContent: "Skip to content",
@@ -167,6 +170,7 @@ const en: Messages = {
 };
 
 const de: Messages = {
+  ...deAdmin,
   languageName: "Deutsch",
   languageLabel: "Sprache",
   skipToContent: "Zum Inhalt springen",

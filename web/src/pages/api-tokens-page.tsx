@@ -78,8 +78,10 @@ export function ApiTokensPage() {
           )}
           {generating && (
             <GenerateDialog
-              organization={organization}
-              tokens={tokens}
+              generate={(input) => api.generateToken(organization.orgId, input)}
+              needsPassword={!organization.ssoEnforced}
+              noPasswordNote={t.ssoNoPassword}
+              describeError={(failure) => errorWords(failure, { t, format, now: now(), tokens })}
               onClose={(generated) => {
                 setGenerating(false);
                 if (generated) void reload();
