@@ -99,6 +99,8 @@ export function createApi(options: ApiOptions) {
       call(() => client.POST("/v1/orgs/{orgId}/tokens", { ...org(orgId), body })),
     revokeToken: (orgId: string, tokenId: string) =>
       call(() => client.DELETE("/v1/orgs/{orgId}/tokens/{tokenId}", { params: { path: { orgId, tokenId } } })),
+    rotateToken: (orgId: string, tokenId: string, body: { password?: string; graceSeconds: number }) =>
+      call(() => client.POST("/v1/orgs/{orgId}/tokens/{tokenId}/rotate", { params: { path: { orgId, tokenId } }, body })),
 
     // The admin pages (API.md: each needs `api-tokens:admin` in the organization).
     listServiceUsers: (orgId: string, paging: Paging = {}) =>

@@ -108,7 +108,8 @@ export function GenerateDialog({ generate, needsPassword, noPasswordNote, secret
   );
 }
 
-function SecretView({ secret, intro, onDone }: { secret: string; intro: string; onDone(): void }) {
+/** The new secret, once: click to copy, then Done (the owner forgets it). */
+export function SecretView({ secret, intro, onDone }: { secret: string; intro: string; onDone(): void }) {
   const { t } = useApp();
   const [copyState, setCopyState] = useState<"idle" | "copied" | "failed">("idle");
   const copyButton = useRef<HTMLButtonElement>(null);

@@ -10,13 +10,15 @@ import { EXPIRY_WARNING_MS } from "../i18n/format.ts";
 export interface TokenTableProps<T extends Token> {
   tokens: readonly T[];
   onRevoke(token: T): void;
+  /** A person's own tokens: "Regenerate" on each that is not itself replaced already (in a rotation's grace). */
+  onRegenerate?(token: T): void;
   /** Read by screen readers; the person's own tokens unless given. */
   caption?: string;
   /** Kind and owner columns (the organization-wide view). */
   withOwner?: boolean;
 }
 
-export function TokenTable<T extends Token>({ tokens, onRevoke, caption, withOwner = false }: TokenTableProps<T>) {
+export function TokenTable<T extends Token>({ tokens, onRevoke, onRegenerate, caption, withOwner = false }: TokenTableProps<T>) {
   const { t, format, now } = useApp();
   const current = now();
   // Two rows of one name (a rotation keeps it) tell their buttons apart by the secret's last characters.
@@ -67,16 +69,30 @@ export function TokenTable<T extends Token>({ tokens, onRevoke, caption, withOwn
                   t.never
                 )}
               </td>
-              <td data-label={t.columnExpires} class={soon ? "expires-soon" : undefined}>
-                <time dateTime={token.expiresAt} title={format.dateTime(token.expiresAt)}>
-                  {format.inFuture(expires, current)}
-                </time>
-                {soon && <span class="badge">{t.expiresSoon}</span>}
+              <td data-label={t.columnExpires} class={soon && !token.graceEndsAt ? "expires-soon" : undefined}>
+                {token.graceEndsAt ? (
+                  // Replaced by a rotation: it stops when its grace ends, whatever its inactivity expiry says.
+                  <span class="badge grace">{t.replacedUntil(format.dateTime(token.graceEndsAt))}</span>
+                ) : (
+                  <>
+                    <time dateTime={token.expiresAt} title={format.dateTime(token.expiresAt)}>
+                      {format.inFuture(expires, current)}
+                    </time>
+                    {soon && <span class="badge">{t.expiresSoon}</span>}
+                  </>
+                )}
               </td>
               <td class="row-actions">
-                <button type="button" class="danger-quiet" aria-label={t.revokeNamed(label(token))} onClick={() => onRevoke(token)}>
-                  {t.revoke}
-                </button>
+                <div class="row-buttons">
+                  {onRegenerate && !token.graceEndsAt && (
+                    <button type="button" aria-label={t.regenerateNamed(label(token))} onClick={() => onRegenerate(token)}>
+                      {t.regenerate}
+                    </button>
+                  )}
+                  <button type="button" class="danger-quiet" aria-label={t.revokeNamed(label(token))} onClick={() => onRevoke(token)}>
+                    {t.revoke}
+                  </button>
+                </div>
               </td>
             </tr>
           );

@@ -70,6 +70,18 @@ export interface Messages extends AdminMessages {
   revokeTitle: (name: string) => string;
   revokeWarning: string;
   revoked: (name: string) => string;
+  // Regenerating (a rotation; UI.md)
+  regenerate: string;
+  regenerateNamed: (name: string) => string;
+  regenerateApiToken: string;
+  regenerateIntro: (name: string) => string;
+  keepOldWorking: string;
+  graceNone: string;
+  graceHour: string;
+  graceDay: string;
+  graceHint: string;
+  replacedUntil: (time: string) => string;
+  regenerateSecretIntro: string;
   // Errors a person can act on
   errorWrongPassword: string;
   errorPasswordMissing: string;
@@ -147,6 +159,17 @@ const en: Messages = {
   revokeTitle: (name) => `Revoke "${name}"?`,
   revokeWarning: "Anything that uses this token stops working at once. This cannot be undone.",
   revoked: (name) => `"${name}" was revoked.`,
+  regenerate: "Regenerate",
+  regenerateNamed: (name) => `Regenerate ${name}`,
+  regenerateApiToken: "Regenerate API token",
+  regenerateIntro: (name) => `A new token replaces "${name}", with the same name. Paste it into the integration that uses the old one.`,
+  keepOldWorking: "Keep the old token working",
+  graceNone: "No",
+  graceHour: "1 hour",
+  graceDay: "24 hours",
+  graceHint: "Time to switch the integration over. Choose No if the old token may have leaked: it then stops at once.",
+  replacedUntil: (time) => `Replaced, works until ${time}`,
+  regenerateSecretIntro: "Your new API token (it replaces the old one):",
   errorWrongPassword: "The password is wrong. Enter the password you use to sign in.",
   errorPasswordMissing: "Enter your password to confirm it is you.",
   errorLimit: (limit, oldest) =>
@@ -230,6 +253,19 @@ const de: Messages = {
   revokeTitle: (name) => `„${name}“ widerrufen?`,
   revokeWarning: "Alles, was dieses Token verwendet, funktioniert sofort nicht mehr. Das lässt sich nicht rückgängig machen.",
   revoked: (name) => `„${name}“ wurde widerrufen.`,
+  regenerate: "Neu generieren",
+  regenerateNamed: (name) => `${name} neu generieren`,
+  regenerateApiToken: "API-Token neu generieren",
+  regenerateIntro: (name) =>
+    `Ein neues Token mit demselben Namen ersetzt „${name}“. Fügen Sie es in die Integration ein, die das alte verwendet.`,
+  keepOldWorking: "Altes Token weiter gültig",
+  graceNone: "Nein",
+  graceHour: "1 Stunde",
+  graceDay: "24 Stunden",
+  graceHint:
+    "Zeit, um die Integration umzustellen. Wählen Sie Nein, falls das alte Token in falsche Hände geraten sein kann: Es funktioniert dann sofort nicht mehr.",
+  replacedUntil: (time) => `Ersetzt, gültig bis ${time}`,
+  regenerateSecretIntro: "Ihr neues API-Token (es ersetzt das alte):",
   errorWrongPassword: "Das Passwort ist falsch. Geben Sie das Passwort ein, mit dem Sie sich anmelden.",
   errorPasswordMissing: "Geben Sie zur Bestätigung Ihr Passwort ein.",
   errorLimit: (limit, oldest) =>

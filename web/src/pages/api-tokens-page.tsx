@@ -5,6 +5,7 @@ import type { Token } from "../api/client.ts";
 import { useApp } from "../app-context.ts";
 import { ErrorAlert } from "../components/alert.tsx";
 import { GenerateDialog } from "../components/generate-dialog.tsx";
+import { RegenerateDialog } from "../components/regenerate-dialog.tsx";
 import { OrganizationSwitcher } from "../components/organization-switcher.tsx";
 import { RevokeDialog } from "../components/revoke-dialog.tsx";
 import { TokenTable } from "../components/token-table.tsx";
@@ -17,6 +18,7 @@ export function ApiTokensPage() {
   const [load, setLoad] = useState<Load>({ state: "loading" });
   const [generating, setGenerating] = useState(false);
   const [revoking, setRevoking] = useState<Token | undefined>();
+  const [regenerating, setRegenerating] = useState<Token | undefined>();
   const [announcement, setAnnouncement] = useState("");
   const heading = useRef<HTMLHeadingElement>(null);
   const generateButton = useRef<HTMLButtonElement>(null);
@@ -39,6 +41,8 @@ export function ApiTokensPage() {
   }, [orgId]);
 
   const tokens = load.state === "loaded" ? load.tokens : [];
+  // Tokens replaced by a rotation keep working until their grace ends, but no longer count toward the limit.
+  const counted = tokens.filter((token) => !token.graceEndsAt).length;
   return (
     <>
       <header class="page-header">
@@ -66,13 +70,13 @@ export function ApiTokensPage() {
           {load.state === "loaded" && (
             <>
               <p>
-                {format.plural(tokens.length, t.tokensInUse)} {t.tokensLimit(USER_TOKEN_LIMIT)}
-                {tokens.length >= USER_TOKEN_LIMIT && <strong class="limit-note"> {t.limitReachedNote}</strong>}
+                {format.plural(counted, t.tokensInUse)} {t.tokensLimit(USER_TOKEN_LIMIT)}
+                {counted >= USER_TOKEN_LIMIT && <strong class="limit-note"> {t.limitReachedNote}</strong>}
               </p>
               {tokens.length === 0 ? (
                 <p class="empty">{t.emptyList(t.generateApiToken)}</p>
               ) : (
-                <TokenTable tokens={tokens} onRevoke={setRevoking} />
+                <TokenTable tokens={tokens} onRevoke={setRevoking} onRegenerate={setRegenerating} />
               )}
             </>
           )}
@@ -85,6 +89,20 @@ export function ApiTokensPage() {
               onClose={(generated) => {
                 setGenerating(false);
                 if (generated) void reload();
+              }}
+            />
+          )}
+          {regenerating && (
+            <RegenerateDialog
+              token={regenerating}
+              needsPassword={!organization.ssoEnforced}
+              noPasswordNote={t.ssoNoPassword}
+              rotate={(input) => api.rotateToken(organization.orgId, regenerating.id, input)}
+              describeError={(failure) => errorWords(failure, { t, format, now: now(), tokens })}
+              fallbackFocus={() => generateButton.current}
+              onClose={(rotated) => {
+                setRegenerating(undefined);
+                if (rotated) void reload();
               }}
             />
           )}
