@@ -3,7 +3,7 @@
  * the password, copy the new secret once; the old token is marked as replaced and still verifies during its grace.
  */
 import { describe, expect, test } from "vitest";
-import { generateOk, useSharedLocalService } from "../e2e/e2e-support.ts";
+import { createServiceUserOk, generateOk, generateServiceUserTokenOk, newAdmin, useSharedLocalService } from "../e2e/e2e-support.ts";
 import { newPage, screenshot, seriousAxeViolations, signIn, useBrowser } from "./support/browser.ts";
 import { newPerson } from "./support/people.ts";
 
@@ -78,6 +78,31 @@ describe("Regenerate", () => {
       expect(await verify(old.secret)).toMatchObject({ valid: false });
       await expect.poll(() => page.getByRole("rowheader", { name: "Nachtlauf" }).count()).toBe(1);
       expect(await page.getByText(/Ersetzt, gültig bis/).count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test("an admin regenerates a service user's token from its token list, with 24 hours of grace and no password", async () => {
+    const { api } = ctx;
+    const admin = await newAdmin(api, { name: "Ada Admin" });
+    const robot = await createServiceUserOk(api, admin, "Warehouse sync", ["reports:read"]);
+    const old = await generateServiceUserTokenOk(api, admin, robot.id, "Nightly export");
+    const { context, page } = await newPage(chromium.browser, { baseUrl: api.baseUrl });
+    try {
+      await signIn(page, "/integrations/custom", admin);
+      await page.getByRole("button", { name: "Show tokens of Warehouse sync" }).click();
+      await page.getByRole("button", { name: "Regenerate Nightly export" }).click();
+      const dialog = page.getByRole("dialog", { name: "Regenerate API token" });
+      expect(await dialog.getByLabel("Password", { exact: true }).count()).toBe(0);
+      await dialog.getByRole("radiogroup", { name: "Keep the old token working" }).getByRole("radio", { name: "24 hours" }).check();
+      await dialog.getByRole("button", { name: "Regenerate", exact: true }).click();
+      await dialog.getByRole("button", { name: /^Copy token/ }).click();
+      const secret = await page.evaluate<string>("navigator.clipboard.readText()");
+      await dialog.getByRole("button", { name: "Done" }).click();
+      expect(await verify(secret)).toMatchObject({ valid: true, kind: "service_user", permissions: ["reports:read"] });
+      expect(await verify(old.secret)).toMatchObject({ valid: true, tokenId: old.token.id });
+      await page.getByText(/Replaced, works until/).waitFor();
     } finally {
       await context.close();
     }

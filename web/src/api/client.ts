@@ -121,6 +121,13 @@ export function createApi(options: ApiOptions) {
           params: { path: { orgId, serviceUserId, tokenId } },
         }),
       ),
+    rotateServiceUserToken: (orgId: string, serviceUserId: string, tokenId: string, body: { graceSeconds: number }) =>
+      call(() =>
+        client.POST("/v1/orgs/{orgId}/service-users/{serviceUserId}/tokens/{tokenId}/rotate", {
+          params: { path: { orgId, serviceUserId, tokenId } },
+          body,
+        }),
+      ),
     listOrganizationTokens: (orgId: string, paging: Paging = {}) =>
       call(() => client.GET("/v1/orgs/{orgId}/admin/tokens", paged(orgId, paging))),
     revokeOrganizationToken: (orgId: string, tokenId: string) =>

@@ -4,6 +4,7 @@ import type { Organization, ServiceUser, Token } from "../../api/client.ts";
 import { errorWords } from "../../api/error-words.ts";
 import { useApp } from "../../app-context.ts";
 import { ErrorAlert } from "../../components/alert.tsx";
+import { RegenerateDialog } from "../../components/regenerate-dialog.tsx";
 import { RevokeDialog } from "../../components/revoke-dialog.tsx";
 import { TokenTable } from "../../components/token-table.tsx";
 
@@ -21,6 +22,8 @@ export function ServiceUserTokens({ organization, serviceUser, version, onRevoke
   const [tokens, setTokens] = useState<Token[] | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [revoking, setRevoking] = useState<Token | undefined>();
+  const [regenerating, setRegenerating] = useState<Token | undefined>();
+  const [reloads, setReloads] = useState(0);
   const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -38,7 +41,7 @@ export function ServiceUserTokens({ organization, serviceUser, version, onRevoke
     return () => {
       current = false;
     };
-  }, [serviceUser.id, version]);
+  }, [serviceUser.id, version, reloads]);
 
   return (
     <section id="service-user-tokens" class="detail" aria-labelledby="service-user-tokens-title">
@@ -51,8 +54,22 @@ export function ServiceUserTokens({ organization, serviceUser, version, onRevoke
         (tokens.length === 0 ? (
           <p class="empty">{t.noServiceUserTokens}</p>
         ) : (
-          <TokenTable tokens={tokens} caption={t.tokensOf(serviceUser.name)} onRevoke={setRevoking} />
+          <TokenTable tokens={tokens} caption={t.tokensOf(serviceUser.name)} onRevoke={setRevoking} onRegenerate={setRegenerating} />
         ))}
+      {regenerating && (
+        <RegenerateDialog
+          token={regenerating}
+          needsPassword={false}
+          noPasswordNote={t.serviceUserNoPassword}
+          rotate={(input) => api.rotateServiceUserToken(organization.orgId, serviceUser.id, regenerating.id, input)}
+          describeError={(failure) => errorWords(failure, { t, format, now: now(), scope: "admin" })}
+          fallbackFocus={() => heading.current}
+          onClose={(rotated) => {
+            setRegenerating(undefined);
+            if (rotated) setReloads((count) => count + 1);
+          }}
+        />
+      )}
       {revoking && (
         <RevokeDialog
           token={revoking}
