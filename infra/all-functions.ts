@@ -8,6 +8,7 @@ import {
   tokenAuthorizerFunction,
 } from "./ops/operator-functions.ts";
 import { routes } from "./routes.ts";
+import { schedules } from "./schedules.ts";
 
 /**
  * Every function the stack makes, grouped by how it is invoked. The stack makes its function plans from these
@@ -18,6 +19,8 @@ export const functionGroups = {
   routes,
   /** EventBridge rules (asynchronous, with an on-failure queue). */
   eventHandlers: eventRules,
+  /** EventBridge Scheduler (asynchronous, with an on-failure queue): the hourly job. */
+  scheduled: schedules,
   /** The tokens table's stream (an event source mapping). */
   streamConsumers: [onTokenDeletedFunction],
   /** The token authorizer (API Gateway) and the operator functions (the console): synchronous. */

@@ -4,6 +4,7 @@ import { StreamViewType } from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
 import { tableDefinitions } from "../functions/adapters/dynamodb/table-definition.ts";
 import { functionGroups } from "./all-functions.ts";
+import { ScheduledJobs } from "./constructs/scheduled-jobs.ts";
 import { LifecycleEvents } from "./constructs/lifecycle-events.ts";
 import { createOperationFunctions, type FunctionPlan } from "./constructs/operation-functions.ts";
 import { RetainExceptOnCreate } from "./constructs/retain-except-on-create.ts";
@@ -93,12 +94,17 @@ export class ApiTokenServiceStack extends Stack {
       eventSourceAccounts: options.eventSourceAccounts,
     });
 
+    const jobs = new ScheduledJobs(this, "ScheduledJobs", { jobs: functionGroups.scheduled });
+
     const plans: FunctionPlan[] = [
       ...functionGroups.routes.map(
         (route): FunctionPlan => ({ definition: route, invocation: "synchronous", environment: http.environmentFor(route) }),
       ),
       ...functionGroups.eventHandlers.map(
         (rule): FunctionPlan => ({ definition: rule, invocation: "asynchronous", onFailure: events.onFailureFor(rule.operation) }),
+      ),
+      ...functionGroups.scheduled.map(
+        (job): FunctionPlan => ({ definition: job, invocation: "asynchronous", onFailure: jobs.onFailureFor(job.operation) }),
       ),
       ...functionGroups.streamConsumers.map((definition): FunctionPlan => ({ definition, invocation: "event-source-mapping" })),
       // Invoked by API Gateway (the authorizer) or from the console (the operator functions).
@@ -122,6 +128,7 @@ export class ApiTokenServiceStack extends Stack {
     // Then the parts that use the functions.
     http.addRoutes((operation) => functionOf(operation).function);
     events.connect((operation) => functionOf(operation).function, functionOf(redriveDeadLettersFunction.operation));
+    jobs.connect((operation) => functionOf(operation).function);
     const stream = new TokenDeletionStream(this, "TokenDeletionStream", {
       table,
       handler: functionOf(onTokenDeletedFunction.operation).function,
@@ -136,7 +143,7 @@ export class ApiTokenServiceStack extends Stack {
     this.monitoring = new ServiceMonitoring(this, "Monitoring", {
       api: http.api,
       functions: [...functions].map(([operation, made]) => ({ operation, function: made.function })),
-      deadLetterQueues: [...events.deadLetterQueues, stream.deadLetters],
+      deadLetterQueues: [...events.deadLetterQueues, ...jobs.deadLetterQueues, stream.deadLetters],
       alarmEmail: options.alarmEmail,
       metricsNamespace: options.metricsNamespace,
     });

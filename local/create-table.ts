@@ -88,8 +88,13 @@ async function addMissingIndexes(
         ],
       }),
     );
+    // One index at a time, as DynamoDB allows.
+    await indexesActive(client, tableName);
   }
-  // DynamoDB Local builds an added index for a moment (CREATING), and a query of it fails meanwhile: wait for it.
+}
+
+/** DynamoDB Local builds an added index for a moment (CREATING), and a query of it fails meanwhile: wait for it. */
+async function indexesActive(client: DynamoDBClient, tableName: string) {
   for (let waited = 0; ; waited += 100) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if ((Table?.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === "ACTIVE")) return;

@@ -11,6 +11,7 @@ import { parseBearer } from "../functions/platform/http/bearer.ts";
 import { hasLoneSurrogate } from "../functions/platform/http/request-body.ts";
 import { routes, type RouteDefinition } from "../infra/routes.ts";
 import { eventRules } from "../infra/event-rules.ts";
+import { schedules } from "../infra/schedules.ts";
 import { LocalEventBus, type PlatformEvent } from "./eventbridge.ts";
 import { IdentityProviderError, type LocalIdentityProvider } from "./identity-provider.ts";
 import { oidcRoutes } from "./oidc.ts";
@@ -112,6 +113,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   // unthrottled password oracle.
   registerLocalIdentityProvider(idp);
 
+  // The scheduled jobs: run after every clock move, as if the skipped hours had passed (each looks back far enough).
+  const jobs = await Promise.all(
+    schedules.map(async (job) => ({
+      job,
+      handler: await loadHandler<Record<string, never>, unknown>(options.repositoryRoot, job.handlerModule),
+    })),
+  );
   add("POST", "/local/clock", async (_req, body) => {
     const input = clockAdvance.safeParse(parseJson(body));
     if (!input.success) {
@@ -124,6 +132,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
     const seconds = input.data.advanceSeconds;
     const now = options.clock.advance(seconds);
     await options.onClockAdvanced?.();
+    for (const { job, handler } of jobs) await handler({}, lambdaContext(job.operation, randomUUID(), job.timeoutSeconds));
     options.log({ level: "info", message: "test clock advanced", advanceSeconds: seconds, now: now.toISOString() });
     return { status: 200, body: { now: now.toISOString() } };
   });

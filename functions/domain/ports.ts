@@ -110,6 +110,12 @@ export interface TokenRepository {
    */
   recordGraceEnd(token: TokenRecord, now: Date, activity: ActivityRecord): Promise<boolean>;
 
+  /**
+   * The tokens with work due in the hour that `hour` (an ISO-8601 time) falls in: replaced tokens whose grace
+   * ends then. From an index that lags a moment; the tokens themselves are read strongly consistent.
+   */
+  listTokensDueIn(hour: string): Promise<TokenRecord[]>;
+
   /** Marks an expired token as recorded, with its `token.expired` activity. False if already recorded. */
   recordExpiry(token: TokenRecord, now: Date, activity: ActivityRecord): Promise<boolean>;
 

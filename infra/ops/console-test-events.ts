@@ -11,6 +11,7 @@ import { keys } from "../../functions/adapters/dynamodb/keys.ts";
 import { TOKEN_ITEM, tokenEntity } from "../../functions/adapters/dynamodb/entities/token.ts";
 import { expiryAfter } from "../../functions/domain/model.ts";
 import { eventRules, type EventRuleDefinition } from "../event-rules.ts";
+import { schedules } from "../schedules.ts";
 import { routes, type RouteDefinition } from "../routes.ts";
 import {
   backfillPersonIndexFunction,
@@ -348,6 +349,10 @@ export function consoleTestEvents(options: { userIdClaim?: string } = {}): Reado
     name: "dry-run",
     event: { handler: "on-user-deactivated", maxMessages: 10, dryRun: true },
   });
+  for (const job of schedules) {
+    // What EventBridge Scheduler sends: the job reads nothing from it, so running it from the console is a run.
+    add(job.operation, { name: "scheduled-run", event: {} });
+  }
   add(backfillPersonIndexFunction.operation, {
     // A dry run counts the memberships without the person index's attributes; set dryRun to false to set them.
     name: "dry-run",

@@ -128,8 +128,8 @@ describe("rotating service-user tokens", () => {
       tokenId: response.body.token.id,
       detail: { oldTokenId: old.token.id, newTokenId: response.body.token.id },
     });
+    // Moving the clock runs the hourly job: the grace's end is recorded before any request reads the token.
     await api.advanceClock(60);
-    expect((await verify(api, { token: old.secret })).body).toEqual({ valid: false, reason: "revoked" });
     admin.session = await api.signIn(admin.email, admin.password);
     const after = (await api.request<{ events: ActivityEvent[] }>("GET", activityPath(admin.orgId), { bearer: admin.session })).body.events;
     expect(after.filter((e) => e.action === "token.revoked" && e.tokenId === old.token.id)).toEqual([
@@ -138,5 +138,6 @@ describe("rotating service-user tokens", () => {
         detail: expect.objectContaining({ reason: "rotated" }),
       }),
     ]);
+    expect((await verify(api, { token: old.secret })).body).toEqual({ valid: false, reason: "revoked" });
   });
 });

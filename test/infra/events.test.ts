@@ -1,5 +1,6 @@
 /** Lifecycle events: one rule per entry on its handler, retries, dead-letter queues, and the redrive operator. */
 import { describe, expect, test } from "vitest";
+import { schedules } from "../../infra/schedules.ts";
 import { eventRules } from "../../infra/event-rules.ts";
 import { redriveDeadLettersFunction } from "../../infra/ops/operator-functions.ts";
 import { asList, dynamoActionsOf, useDefaultApp } from "./template.ts";
@@ -46,8 +47,8 @@ describe("event rules", () => {
     }
   });
 
-  test("dead-letter queues (the handlers' and on-token-deleted's) refuse plain HTTP", () => {
-    app.template.resourceCountIs("AWS::SQS::Queue", eventRules.length + 1);
+  test("dead-letter queues (the handlers', the scheduled jobs' and on-token-deleted's) refuse plain HTTP", () => {
+    app.template.resourceCountIs("AWS::SQS::Queue", eventRules.length + schedules.length + 1);
     for (const [queueId] of app.ofType("AWS::SQS::Queue")) {
       const statements = app
         .ofType("AWS::SQS::QueuePolicy")

@@ -1,6 +1,7 @@
 /** Least privilege: each function's role holds exactly its operation's actions, on named resources. */
 import { describe, expect, test } from "vitest";
 import { tableDefinitions } from "../../functions/adapters/dynamodb/table-definition.ts";
+import { schedules } from "../../infra/schedules.ts";
 import { eventRules } from "../../infra/event-rules.ts";
 import { onTokenDeletedFunction, redriveDeadLettersFunction } from "../../infra/ops/operator-functions.ts";
 import {
@@ -61,7 +62,8 @@ const expectedActions = (operation: string): string[] => {
   actions.push(...ACTIVITY_ACTIONS[definition.activityAccess]);
   // Only the two routes that re-check a password (generate and rotate a user token) may ask the pool.
   if (operation === "generate-user-token" || operation === "rotate-user-token") actions.push("cognito-idp:AdminInitiateAuth");
-  if (eventRules.some((rule) => rule.operation === operation)) actions.push(...ON_FAILURE);
+  // Asynchronous invocations (event rules, scheduled jobs) send their failures to their own queue.
+  if ([...eventRules, ...schedules].some((definition) => definition.operation === operation)) actions.push(...ON_FAILURE);
   if (operation === onTokenDeletedFunction.operation) actions.push(...STREAM_READ, ...ON_FAILURE);
   if (operation === redriveDeadLettersFunction.operation) actions.push(...REDRIVE_SQS, "lambda:InvokeFunction");
   return [...new Set(actions)].sort();

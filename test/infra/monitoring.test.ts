@@ -1,6 +1,7 @@
 /** What an operator watches: the alarm topic, an alarm per queue, function and the API, the dashboard. */
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, test } from "vitest";
+import { schedules } from "../../infra/schedules.ts";
 import { eventRules } from "../../infra/event-rules.ts";
 import { tokenAuthorizerFunction } from "../../infra/ops/operator-functions.ts";
 import { allOperations, useDefaultApp } from "./template.ts";
@@ -12,6 +13,7 @@ const topicId = () => app.ofType("AWS::SNS::Topic")[0]![0];
 /** Every dead-letter queue: the event handlers' and on-token-deleted's (the event source mapping's). */
 const deadLetterQueueIds = () => [
   ...eventRules.map(({ operation }) => app.deadLetterQueueOf(operation)),
+  ...schedules.map(({ operation }) => app.deadLetterQueueOf(operation)),
   app.ofType("AWS::Lambda::EventSourceMapping")[0]![1].Properties.DestinationConfig.OnFailure.Destination["Fn::GetAtt"][0] as string,
 ];
 

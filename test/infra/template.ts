@@ -8,6 +8,7 @@ import { eventRules } from "../../infra/event-rules.ts";
 import type { FunctionDefinition } from "../../infra/function-definition.ts";
 import { onTokenDeletedFunction, operatorFunctions, tokenAuthorizerFunction } from "../../infra/ops/operator-functions.ts";
 import { routes } from "../../infra/routes.ts";
+import { schedules } from "../../infra/schedules.ts";
 import { synthesizeShared, type SynthesizedTemplate } from "./synth.ts";
 
 export interface Resource {
@@ -21,7 +22,7 @@ export interface Resource {
 /** The functions that are neither a route nor an event handler. */
 export const extraFunctions = [tokenAuthorizerFunction, onTokenDeletedFunction, ...operatorFunctions];
 /** Every function definition of the stack, in the order the stack makes them. */
-export const allDefinitions: readonly FunctionDefinition[] = [...routes, ...eventRules, ...extraFunctions];
+export const allDefinitions: readonly FunctionDefinition[] = [...routes, ...eventRules, ...schedules, ...extraFunctions];
 export const allOperations = allDefinitions.map((definition) => definition.operation);
 /** The functions that use the tables. */
 export const tableOperations = allDefinitions.filter(

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, test } from "vitest";
+import { recordDueWork } from "../../functions/domain/due-work.ts";
 import { ServiceUsers } from "../../functions/domain/service-users.ts";
 import { code, createDomainHarness } from "../support/domain-harness.ts";
 
@@ -156,5 +157,37 @@ describe("rotating a service-user token", () => {
     expect(await code(serviceUsers.rotateToken(admin, "su_unknown", made[1]!.token.id, 0))).toBe("not_found");
     h.clock.advance(HOUR);
     expect(await h.verifier.verify({ token: made[0]!.secret })).toEqual({ valid: false, reason: "revoked" });
+  });
+});
+
+describe("the hourly job", () => {
+  test("records a grace's end that no request found, once; a token revoked during its grace leaves the index", async () => {
+    const m = await h.addMember(uniqueOrg(), "jo");
+    const first = await h.userTokens.generate({ ...m, name: "left alone" });
+    const second = await h.userTokens.generate({ ...m, name: "revoked in grace" });
+    await h.userTokens.rotate({ ...m, tokenId: first.token.id, graceSeconds: HOUR });
+    const rotatedSecond = await h.userTokens.rotate({ ...m, tokenId: second.token.id, graceSeconds: HOUR });
+    await h.revoke({ ...m, tokenId: second.token.id });
+    const due = new Date(h.clock.now().getTime() + HOUR * 1000).toISOString();
+    expect((await h.store.listTokensDueIn(due)).map((t) => t.id)).toEqual([first.token.id]);
+
+    // Before the grace ends the job records nothing.
+    await recordDueWork({ store: h.store, clock: h.clock });
+    expect((await h.store.getToken(first.token.id))?.status).toBe("active");
+    h.clock.advance(HOUR + 60);
+    const run = await recordDueWork({ store: h.store, clock: h.clock });
+    expect(run.tokensRead).toBe(1);
+    expect((await h.store.getToken(first.token.id))?.status).toBe("revoked");
+    expect(await h.store.listTokensDueIn(due)).toEqual([]);
+    expect((await recordDueWork({ store: h.store, clock: h.clock })).tokensRead).toBe(0);
+    const revocations = (await activityOf(m.orgId)).filter((r) => r.action === "token.revoked");
+    expect(revocations.map((r) => [r.tokenId, r.actor.type, r.detail?.reason])).toEqual(
+      expect.arrayContaining([
+        [first.token.id, "system", "rotated"],
+        [second.token.id, "user", undefined],
+      ]),
+    );
+    expect(revocations.filter((r) => r.tokenId === first.token.id)).toHaveLength(1);
+    expect(await h.verifier.verify({ token: rotatedSecond.secret })).toMatchObject({ valid: true });
   });
 });

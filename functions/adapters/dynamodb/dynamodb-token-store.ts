@@ -52,6 +52,7 @@ export class DynamoDbTokenStore implements TokenStore {
   revokeToken: TokenStore["revokeToken"] = (...args) => this.tokens.revokeToken(...args);
   rotateToken: TokenStore["rotateToken"] = (...args) => this.tokens.rotateToken(...args);
   recordGraceEnd: TokenStore["recordGraceEnd"] = (...args) => this.tokens.recordGraceEnd(...args);
+  listTokensDueIn: TokenStore["listTokensDueIn"] = (...args) => this.tokens.listTokensDueIn(...args);
   recordExpiry: TokenStore["recordExpiry"] = (...args) => this.tokens.recordExpiry(...args);
   recordExpiryOfDeletedToken: TokenStore["recordExpiryOfDeletedToken"] = (...args) => this.tokens.recordExpiryOfDeletedToken(...args);
   listOrganizationTokens: TokenStore["listOrganizationTokens"] = (...args) => this.tokens.listOrganizationTokens(...args);

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { ActivityRecord, MembershipRecord, Page, ServiceUserRecord, TokenRecord, TokenSet } from "../../domain/model.ts";
 import type { TokenRepository } from "../../domain/ports.ts";
 import { expiryRecordedMarkerEntity } from "./entities/expiry-recorded-marker.ts";
@@ -6,6 +6,7 @@ import { ACTIVE_MEMBERSHIP, membershipAttributes, membershipEntity } from "./ent
 import { serviceUserEntity } from "./entities/service-user.ts";
 import { TOKEN_ITEM, tokenAttributes as T, tokenEntity } from "./entities/token.ts";
 import { tokenSetEntity } from "./entities/token-set.ts";
+import { keyAttributes, keys, queries } from "./keys.ts";
 import { Pager } from "./paging.ts";
 import { unlessConditionFails, unlessUnavailable } from "./store-errors.ts";
 import { epochSeconds, mustExist, mustNotExist, StoreTable, type TableNames, type TransactItem, versionCondition } from "./table.ts";
@@ -78,18 +79,24 @@ export class DynamoDbTokens implements TokenRepository {
       ConditionExpression: `${active.ConditionExpression} AND attribute_not_exists(${T.graceEndsAt})`,
       ExpressionAttributeNames: active.ExpressionAttributeNames,
     };
+    const due: Record<string, string> = "graceEndsAt" in oldUpdate ? keys.tokenDue(old.id, oldUpdate.graceEndsAt) : {};
     const oldWrite: TransactItem =
       "graceEndsAt" in oldUpdate
         ? {
             Update: {
               TableName: tables.tokens,
               Key: tokenEntity.key(old.id),
-              UpdateExpression: `SET ${T.graceEndsAt} = :graceEndsAt, ${T.replacedBy} = :replacedBy`,
+              // In the index of work due until the grace's end is recorded (the hourly job finds it there).
+              UpdateExpression:
+                `SET ${T.graceEndsAt} = :graceEndsAt, ${T.replacedBy} = :replacedBy, ` +
+                `${T.dueIndexPartitionKey} = :dueHour, ${T.dueIndexSortKey} = :dueSort`,
               ...oldCondition,
               ExpressionAttributeValues: {
                 ...active.ExpressionAttributeValues,
                 ":graceEndsAt": oldUpdate.graceEndsAt,
                 ":replacedBy": token.id,
+                ":dueHour": due[T.dueIndexPartitionKey],
+                ":dueSort": due[T.dueIndexSortKey],
               },
             },
           }
@@ -99,7 +106,7 @@ export class DynamoDbTokens implements TokenRepository {
               Key: tokenEntity.key(old.id),
               UpdateExpression:
                 `SET #status = :revoked, ${T.revokedAt} = :revokedAt, ${T.replacedBy} = :replacedBy ` +
-                `REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}`,
+                `REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}, ${T.dueIndexPartitionKey}, ${T.dueIndexSortKey}`,
               ...oldCondition,
               ExpressionAttributeValues: {
                 ...active.ExpressionAttributeValues,
@@ -123,7 +130,7 @@ export class DynamoDbTokens implements TokenRepository {
         Update: {
           TableName: tables.tokens,
           Key: tokenEntity.key(rotation.endGraceOf.id),
-          UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = :revokedAt REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}`,
+          UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = :revokedAt REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}, ${T.dueIndexPartitionKey}, ${T.dueIndexSortKey}`,
           ConditionExpression: `${predecessor.ConditionExpression} AND attribute_exists(${T.graceEndsAt})`,
           ExpressionAttributeNames: predecessor.ExpressionAttributeNames,
           ExpressionAttributeValues: {
@@ -146,7 +153,7 @@ export class DynamoDbTokens implements TokenRepository {
             TableName: tables.tokens,
             Key: tokenEntity.key(token.id),
             // Revoked as of the grace's end, out of the organization-wide index.
-            UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = ${T.graceEndsAt} REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}`,
+            UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = ${T.graceEndsAt} REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}, ${T.dueIndexPartitionKey}, ${T.dueIndexSortKey}`,
             ConditionExpression: `${mustExist.ConditionExpression} AND #status = :active AND ${T.graceEndsAt} <= :nowIso`,
             ExpressionAttributeNames: { "#status": T.status },
             ExpressionAttributeValues: {
@@ -205,7 +212,7 @@ export class DynamoDbTokens implements TokenRepository {
             TableName: tables.tokens,
             Key: tokenEntity.key(token.id),
             // Out of the organization-wide index too: it lists unrevoked, unexpired tokens.
-            UpdateExpression: `SET ${T.expiryRecorded} = :true REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}`,
+            UpdateExpression: `SET ${T.expiryRecorded} = :true REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}, ${T.dueIndexPartitionKey}, ${T.dueIndexSortKey}`,
             ConditionExpression:
               `${mustExist.ConditionExpression} AND attribute_not_exists(${T.expiryRecorded}) AND ` +
               `#status = :active AND ${T.expiresAt} <= :now`,
@@ -232,6 +239,22 @@ export class DynamoDbTokens implements TokenRepository {
         appendActivity(tables, activity),
       ]),
     );
+  }
+
+  async listTokensDueIn(hour: string): Promise<TokenRecord[]> {
+    const ids: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await unlessUnavailable(() =>
+        this.table.client.send(
+          new QueryCommand({ TableName: this.table.tables.tokens, ...queries.tokensDueIn(hour), ExclusiveStartKey: startKey }),
+        ),
+      );
+      for (const item of page.Items ?? []) ids.push(String(item[keyAttributes.partitionKey]).replace(/^TOKEN#/, ""));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    // The index lags and holds keys only: the tokens themselves, read strongly consistent, say what is due.
+    return this.getTokens(ids);
   }
 
   async listOrganizationTokens(

@@ -6,9 +6,10 @@ import { activityTableDefinition, tokensTableDefinition } from "./table-definiti
  */
 const PK = tokensTableDefinition.partitionKey.name;
 const SK = tokensTableDefinition.sortKey.name;
-const [byOrganization, byPerson] = tokensTableDefinition.globalSecondaryIndexes;
+const [byOrganization, byPerson, byDueHour] = tokensTableDefinition.globalSecondaryIndexes;
 export const BY_ORGANIZATION_INDEX = byOrganization.indexName;
 export const BY_PERSON_INDEX = byPerson.indexName;
+export const BY_DUE_HOUR_INDEX = byDueHour.indexName;
 
 export type Key = Record<string, string>;
 
@@ -21,6 +22,11 @@ export const keys = {
   tokenByOrganization: (orgId: string, createdAt: string, tokenId: string): Key => ({
     [byOrganization.partitionKey.name]: tokensOfOrganization(orgId),
     [byOrganization.sortKey.name]: `${createdAt}#${tokenId}`,
+  }),
+  /** A token's place in the index of work due (the hour its grace ends): `dueAt` is an ISO-8601 UTC time. */
+  tokenDue: (tokenId: string, dueAt: string): Key => ({
+    [byDueHour.partitionKey.name]: dueHour(dueAt),
+    [byDueHour.sortKey.name]: `${dueAt}#${tokenId}`,
   }),
   membership: (orgId: string, userId: string): Key => ({ [PK]: organization(orgId), [SK]: `${MEMBER_PREFIX}${userId}` }),
   /** A membership's place in the person's index (every membership item carries it; the backfill adds it to older ones). */
@@ -57,6 +63,8 @@ const MEMBER_PREFIX = "MEMBER#";
 const SETTINGS = "SETTINGS";
 const person = (userId: string) => `PERSON#${userId}`;
 const tokensOfOrganization = (orgId: string) => `ORG#${orgId}#TOKENS`;
+/** `2026-11-30T09:15:00.000Z` → `DUE#2026-11-30T09`: the hour a time falls in. */
+export const dueHour = (at: string) => `DUE#${at.slice(0, 13)}`;
 export const SERVICE_USER_PREFIX = "SERVICE_USER#";
 
 /** Key conditions for the queries, built here with the keys. */
@@ -79,6 +87,12 @@ export const queries = {
     IndexName: BY_ORGANIZATION_INDEX,
     KeyConditionExpression: `${byOrganization.partitionKey.name} = :pk`,
     ExpressionAttributeValues: { ":pk": tokensOfOrganization(orgId) },
+  }),
+  /** The keys of the tokens whose work falls due in one hour (the `byDueHour` index, keys only). */
+  tokensDueIn: (hour: string) => ({
+    IndexName: BY_DUE_HOUR_INDEX,
+    KeyConditionExpression: `${byDueHour.partitionKey.name} = :pk`,
+    ExpressionAttributeValues: { ":pk": dueHour(hour) },
   }),
   activity: (orgId: string) => ({
     KeyConditionExpression: `${activityTableDefinition.partitionKey.name} = :pk`,
@@ -111,6 +125,8 @@ export const keyAttributes = {
   indexSortKey: byOrganization.sortKey.name,
   personIndexPartitionKey: byPerson.partitionKey.name,
   personIndexSortKey: byPerson.sortKey.name,
+  dueIndexPartitionKey: byDueHour.partitionKey.name,
+  dueIndexSortKey: byDueHour.sortKey.name,
   /** The tokens table's TTL attribute (epoch seconds). */
   timeToLive: tokensTableDefinition.timeToLiveAttribute,
 } as const;

@@ -48,6 +48,18 @@ export const tokensTableDefinition = {
       projection: "KEYS_ONLY",
       grantedByName: true,
     },
+    {
+      /**
+       * Sparse: tokens with work due at a time (the end of a rotation's grace), by the hour it falls in, so the
+       * hourly job finds what came due without scanning. Only keys: the job then reads the tokens themselves.
+       * Writes that settle the work (the grace's end recorded, a revocation) take the token out.
+       */
+      indexName: "byDueHour",
+      partitionKey: { name: "gsi3pk", type: "S" },
+      sortKey: { name: "gsi3sk", type: "S" },
+      projection: "KEYS_ONLY",
+      grantedByName: true,
+    },
   ],
 } as const satisfies TableDefinition;
 

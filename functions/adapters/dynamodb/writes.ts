@@ -36,7 +36,7 @@ export const revokeToken = (tables: TableNames, token: TokenRecord, revokedAt: s
       TableName: tables.tokens,
       Key: tokenEntity.key(token.id),
       // Out of the organization-wide index (sparse), which lists unrevoked tokens only.
-      UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = :revokedAt REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}`,
+      UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = :revokedAt REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}, ${T.dueIndexPartitionKey}, ${T.dueIndexSortKey}`,
       ...active,
       ExpressionAttributeValues: { ":revoked": TOKEN_ITEM.revokedStatus, ":revokedAt": revokedAt, ...active.ExpressionAttributeValues },
     },

@@ -29,7 +29,17 @@ export const tokenAttributes = {
   /** The organization-wide index's keys: removing them takes the token out of that list. */
   indexPartitionKey: keyAttributes.indexPartitionKey,
   indexSortKey: keyAttributes.indexSortKey,
-} as const satisfies Record<string, keyof TokenRecord | typeof keyAttributes.indexPartitionKey | typeof keyAttributes.indexSortKey>;
+  /** The index of work due: set while a replaced token's grace runs, removed when it is settled. */
+  dueIndexPartitionKey: keyAttributes.dueIndexPartitionKey,
+  dueIndexSortKey: keyAttributes.dueIndexSortKey,
+} as const satisfies Record<
+  string,
+  | keyof TokenRecord
+  | typeof keyAttributes.indexPartitionKey
+  | typeof keyAttributes.indexSortKey
+  | typeof keyAttributes.dueIndexPartitionKey
+  | typeof keyAttributes.dueIndexSortKey
+>;
 
 export const tokenEntity = {
   type: TOKEN_ITEM.type,
