@@ -33,6 +33,7 @@ import {
   errorSchema,
   loginSchema,
   meSchema,
+  ownTokenSchema,
   openApiDocumentSchema,
   operations,
   serviceUserPageSchema,
@@ -53,6 +54,9 @@ import {
   verifyRequestBody,
 } from "../functions/platform/http/request-bodies.ts";
 import { type RouteAuth, routes } from "../infra/routes.ts";
+
+/** Routes anyone may call without credentials of any kind: the document itself. */
+const PUBLIC_OPERATIONS = new Set(["get-openapi"]);
 
 export const OPENAPI_PATH = fileURLToPath(new URL("../docs/openapi.json", import.meta.url));
 /** The reference in Markdown, rendered from the document (openapi-markdown.ts). */
@@ -95,6 +99,7 @@ const RESPONSE_COMPONENTS = {
   VerifyInvalid: verifyInvalidSchema,
   Login: loginSchema,
   Me: meSchema,
+  OwnToken: ownTokenSchema,
   OpenApiDocument: openApiDocumentSchema,
 } as const;
 const REQUEST_COMPONENTS = {
@@ -195,8 +200,7 @@ export function buildOpenApiDocument(): JsonObject {
       tags: [described.tag],
       summary: described.summary,
       ...(described.description ? { description: described.description } : {}),
-      // The document itself is public: no credentials of any kind.
-      security: route.operation === "get-openapi" ? [] : SECURITY[route.auth],
+      security: PUBLIC_OPERATIONS.has(route.operation) ? [] : SECURITY[route.auth],
       ...(pathParameters.length > 0 || contract.paged
         ? { parameters: [...pathParameters, ...(contract.paged ? PAGE_PARAMETERS : [])] }
         : {}),

@@ -114,6 +114,19 @@ export const DESCRIPTIONS: Record<OperationName, Described> = {
     summary: "Log in with a user API token",
     description: "Takes no body or `{}`. A service-user token gets 403 `login_not_allowed`; anything invalid 401. Counts as use.",
   },
+  "get-own-token": {
+    tag: "Using a token",
+    summary: "What am I: the API token's own view",
+    description:
+      "Authenticated by the API token itself (`Authorization: Bearer <API token>`), of either kind. Counts as use, as a verification does. " +
+      "Anything that is not a live API token (malformed, unknown, revoked, expired, a session JWT) gets 401.",
+  },
+  "revoke-own-token": {
+    tag: "Using a token",
+    summary: "Revoke the API token itself",
+    description:
+      'Authenticated by the API token itself. The activity log records `token.revoked` with the token\'s owner as actor and `detail.reason: "self"`. 401 for anything not live.',
+  },
   "get-openapi": {
     tag: "The API",
     summary: "This OpenAPI document",
@@ -182,6 +195,11 @@ export const SUCCESS_EXAMPLES: Partial<Record<OperationName, Record<string, unkn
     canLogin: true,
   },
   "login-with-token": { orgId: "acme", user: { id: "auth0|5f1c2d", name: "Ada Lovelace" } },
+  "get-own-token": {
+    token: { ...EXAMPLE_TOKEN, lastUsedAt: "2026-11-28T08:00:00.000Z", expiresAt: "2026-12-28T08:00:00.000Z" },
+    orgId: "acme",
+    principal: { type: "user", id: "auth0|5f1c2d", name: "Ada Lovelace" },
+  },
   "get-me": {
     user: { id: "auth0|5f1c2d", name: "Ada Lovelace" },
     organizations: [{ orgId: "acme", name: "Acme", ssoEnforced: false, admin: true }],

@@ -177,6 +177,26 @@ export const routes: readonly RouteDefinition[] = [
     activityAccess: "append",
   },
   {
+    // An integration's own token (API.md): authenticated by the API token in the header, like login. Counts as
+    // use (a write), and records an expiry it finds.
+    operation: "get-own-token",
+    method: "GET",
+    path: "/v1/token",
+    handlerModule: "functions/api/get-own-token.ts",
+    auth: "none",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    operation: "revoke-own-token",
+    method: "DELETE",
+    path: "/v1/token",
+    handlerModule: "functions/api/revoke-own-token.ts",
+    auth: "none",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
     // The OpenAPI document (docs/openapi.json, bundled into the function), for anyone: the public contract.
     operation: "get-openapi",
     method: "GET",

@@ -73,6 +73,8 @@ const ROUTE_SAMPLES: Readonly<Record<string, RouteSample>> = {
   "get-me": {},
   "verify-token": { body: { token: "<API token>", orgId: SAMPLE.orgId } },
   "login-with-token": {},
+  "get-own-token": {},
+  "revoke-own-token": {},
   "get-openapi": {},
 };
 
@@ -165,7 +167,7 @@ const AUTHORIZATION_HEADERS: Readonly<Record<RouteDefinition["auth"], string>> =
   iam:
     `AWS4-HMAC-SHA256 Credential=<access key id>/20260527/${SAMPLE.region}/execute-api/aws4_request, ` +
     "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature=<signature>",
-  // login-with-token authenticates the API token in the header itself.
+  // login-with-token and the own-token routes authenticate the API token in the header themselves.
   none: "Bearer <API token>",
 };
 

@@ -108,6 +108,13 @@ export const verifyResultSchema = z.union([verifyValidSchema, verifyInvalidSchem
 
 export const loginSchema = z.strictObject({ orgId: id, user: z.strictObject({ id, name: text }) });
 
+/** `GET /v1/token` (API.md "An integration's own token"). */
+export const ownTokenSchema = z.strictObject({
+  token: tokenSchema,
+  orgId: id,
+  principal: z.strictObject({ type: tokenKind, id, name: text }),
+});
+
 /** `GET /v1/me` (API.md "The caller"). */
 export const meSchema = z.strictObject({
   user: z.strictObject({ id, name: z.nullable(text) }),
@@ -192,6 +199,8 @@ export const operations = {
   "list-activity": { status: 200, response: activityPageSchema, paged: true, errors: [...SESSION, ...COMMON_ERRORS] },
   "verify-token": { status: 200, request: verifyRequestBody, response: verifyResultSchema, errors: [...COMMON_ERRORS] },
   "login-with-token": { status: 200, response: loginSchema, errors: ["unauthenticated", "login_not_allowed", ...COMMON_ERRORS] },
+  "get-own-token": { status: 200, response: ownTokenSchema, errors: ["unauthenticated", ...COMMON_ERRORS] },
+  "revoke-own-token": { status: 204, errors: ["unauthenticated", ...COMMON_ERRORS] },
   "get-openapi": { status: 200, response: openApiDocumentSchema, errors: [] },
   "get-me": { status: 200, response: meSchema, errors: ["unauthenticated", ...COMMON_ERRORS] },
 } as const satisfies Record<string, OperationContract>;
