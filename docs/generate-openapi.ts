@@ -34,6 +34,7 @@ import {
   loginSchema,
   meSchema,
   ownTokenSchema,
+  leakReportReceivedSchema,
   openApiDocumentSchema,
   operations,
   serviceUserPageSchema,
@@ -50,13 +51,14 @@ import {
   createServiceUserRequestBody,
   generateServiceUserTokenRequestBody,
   generateUserTokenRequestBody,
+  revokeLeakedRequestBody,
   updateServiceUserRequestBody,
   verifyRequestBody,
 } from "../functions/platform/http/request-bodies.ts";
 import { type RouteAuth, routes } from "../infra/routes.ts";
 
-/** Routes anyone may call without credentials of any kind: the document itself. */
-const PUBLIC_OPERATIONS = new Set(["get-openapi"]);
+/** Routes anyone may call without credentials of any kind: the document itself, and leaked-token reports. */
+const PUBLIC_OPERATIONS = new Set(["get-openapi", "revoke-leaked"]);
 
 export const OPENAPI_PATH = fileURLToPath(new URL("../docs/openapi.json", import.meta.url));
 /** The reference in Markdown, rendered from the document (openapi-markdown.ts). */
@@ -100,6 +102,7 @@ const RESPONSE_COMPONENTS = {
   Login: loginSchema,
   Me: meSchema,
   OwnToken: ownTokenSchema,
+  LeakReportReceived: leakReportReceivedSchema,
   OpenApiDocument: openApiDocumentSchema,
 } as const;
 const REQUEST_COMPONENTS = {
@@ -108,6 +111,7 @@ const REQUEST_COMPONENTS = {
   UpdateServiceUserRequest: updateServiceUserRequestBody,
   GenerateServiceUserTokenRequest: generateServiceUserTokenRequestBody,
   VerifyRequest: verifyRequestBody,
+  RevokeLeakedRequest: revokeLeakedRequestBody,
 } as const;
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });

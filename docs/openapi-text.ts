@@ -12,6 +12,7 @@ type JsonObject = Record<string, unknown>;
 export const STATUS_TEXT: Record<number, string> = {
   200: "OK",
   201: "Created",
+  202: "Accepted",
   204: "No Content: no body",
   400: "The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`",
   401: "No valid session or API token",
@@ -127,6 +128,14 @@ export const DESCRIPTIONS: Record<OperationName, Described> = {
     description:
       'Authenticated by the API token itself. The activity log records `token.revoked` with the token\'s owner as actor and `detail.reason: "self"`. 401 for anything not live.',
   },
+  "revoke-leaked": {
+    tag: "Using a token",
+    summary: "Report leaked API tokens",
+    description:
+      "No authentication: anyone who finds a leaked token (a secret scanner, a stranger) can stop it. Always 202 `{ received }` for a well-formed report, " +
+      'whatever each string was: the answer comes before any lookup. Each live token is then revoked within seconds (activity actor System, `detail.reason: "leaked"`). ' +
+      "Throttled: 10 reports a minute per source address, 100 a minute per relaying address (a CloudFront edge), 1000 a minute for the route; beyond, 429 with `Retry-After`.",
+  },
   "get-openapi": {
     tag: "The API",
     summary: "This OpenAPI document",
@@ -195,6 +204,7 @@ export const SUCCESS_EXAMPLES: Partial<Record<OperationName, Record<string, unkn
     canLogin: true,
   },
   "login-with-token": { orgId: "acme", user: { id: "auth0|5f1c2d", name: "Ada Lovelace" } },
+  "revoke-leaked": { received: 2 },
   "get-own-token": {
     token: { ...EXAMPLE_TOKEN, lastUsedAt: "2026-11-28T08:00:00.000Z", expiresAt: "2026-12-28T08:00:00.000Z" },
     orgId: "acme",
@@ -211,6 +221,7 @@ export const REQUEST_EXAMPLES: Partial<Record<OperationName, Record<string, unkn
   "update-service-user": { permissions: ["reports:read", "exports:write"] },
   "generate-service-user-token": { name: "warehouse sync" },
   "verify-token": { token: "atk_user_…", orgId: "acme" },
+  "revoke-leaked": { tokens: ["atk_user_…", "atk_svc_…"] },
 };
 
 export const SECURITY: Record<RouteAuth, JsonObject[]> = {

@@ -1,9 +1,10 @@
-import { Aspects, CfnOutput, Lazy, Stack, type CfnElement } from "aws-cdk-lib";
+import { Aspects, CfnOutput, Duration, Lazy, Stack, type CfnElement } from "aws-cdk-lib";
 import type { HttpApi, HttpStage } from "aws-cdk-lib/aws-apigatewayv2";
 import { StreamViewType } from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
 import { tableDefinitions } from "../functions/adapters/dynamodb/table-definition.ts";
 import { functionGroups } from "./all-functions.ts";
+import { LeakReports } from "./constructs/leak-reports.ts";
 import { LifecycleEvents } from "./constructs/lifecycle-events.ts";
 import { createOperationFunctions, type FunctionPlan } from "./constructs/operation-functions.ts";
 import { RetainExceptOnCreate } from "./constructs/retain-except-on-create.ts";
@@ -19,6 +20,7 @@ import { WebSite } from "./constructs/web-site.ts";
 import { eventRules } from "./event-rules.ts";
 import { consoleTestEvents } from "./ops/console-test-events.ts";
 import {
+  onLeakReportFunction,
   onTokenDeletedFunction,
   redriveDeadLettersFunction,
   revokeUserTokensFunction,
@@ -27,6 +29,9 @@ import {
 } from "./ops/operator-functions.ts";
 import { routes } from "./routes.ts";
 import { parseStackOptions, type ApiTokenServiceStackProps } from "./stack-options.ts";
+
+/** The route whose function sends leak reports to the queue (and only it may). */
+const LEAK_REPORT_ROUTE = "revoke-leaked";
 
 export { PAGINATED_OPERATIONS } from "./constructs/service-api.ts";
 export { assertStageName, DEFAULT_POOL_USER_ID_CLAIM, type ApiTokenServiceStackProps } from "./stack-options.ts";
@@ -93,14 +98,27 @@ export class ApiTokenServiceStack extends Stack {
       eventSourceAccounts: options.eventSourceAccounts,
     });
 
+    // Leaked-token reports: the route's function queues them, on-leak-report revokes (queue, DLQ, alarm).
+    const leakReports = new LeakReports(this, "LeakReports", {
+      operation: onLeakReportFunction.operation,
+      workerTimeout: Duration.seconds(onLeakReportFunction.timeoutSeconds),
+    });
+    const leakReportsEnvironment = (operation: string): Record<string, string> =>
+      operation === LEAK_REPORT_ROUTE ? { LEAK_REPORTS_QUEUE_URL: leakReports.queue.queueUrl } : {};
+
     const plans: FunctionPlan[] = [
       ...functionGroups.routes.map(
-        (route): FunctionPlan => ({ definition: route, invocation: "synchronous", environment: http.environmentFor(route) }),
+        (route): FunctionPlan => ({
+          definition: route,
+          invocation: "synchronous",
+          environment: { ...http.environmentFor(route), ...leakReportsEnvironment(route.operation) },
+        }),
       ),
       ...functionGroups.eventHandlers.map(
         (rule): FunctionPlan => ({ definition: rule, invocation: "asynchronous", onFailure: events.onFailureFor(rule.operation) }),
       ),
       ...functionGroups.streamConsumers.map((definition): FunctionPlan => ({ definition, invocation: "event-source-mapping" })),
+      ...functionGroups.queueConsumers.map((definition): FunctionPlan => ({ definition, invocation: "event-source-mapping" })),
       // Invoked by API Gateway (the authorizer) or from the console (the operator functions).
       ...functionGroups.invokedDirectly.map((definition): FunctionPlan => ({ definition, invocation: "synchronous" })),
     ];
@@ -127,6 +145,7 @@ export class ApiTokenServiceStack extends Stack {
       handler: functionOf(onTokenDeletedFunction.operation).function,
       operation: onTokenDeletedFunction.operation,
     });
+    leakReports.connect(functionOf(LEAK_REPORT_ROUTE).function, functionOf(onLeakReportFunction.operation).function);
     // The Lambda authorizer other APIs attach to accept API tokens (see TokenAuthorizer for the cache bound).
     const tokenAuthorizerFn = functionOf(tokenAuthorizerFunction.operation);
     this.tokenAuthorizer = new TokenAuthorizer(this, "ApiTokenAuthorizer", {
@@ -136,7 +155,7 @@ export class ApiTokenServiceStack extends Stack {
     this.monitoring = new ServiceMonitoring(this, "Monitoring", {
       api: http.api,
       functions: [...functions].map(([operation, made]) => ({ operation, function: made.function })),
-      deadLetterQueues: [...events.deadLetterQueues, stream.deadLetters],
+      deadLetterQueues: [...events.deadLetterQueues, stream.deadLetters, leakReports.deadLetters],
       alarmEmail: options.alarmEmail,
       metricsNamespace: options.metricsNamespace,
     });

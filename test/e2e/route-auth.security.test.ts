@@ -41,8 +41,11 @@ const MEMBER_ROUTES = new Set(["generate-user-token", "list-user-tokens", "revok
  */
 const PERSON_ROUTES = new Set(["get-me"]);
 
-/** Routes that need no credentials of any kind (the OpenAPI document); swept by no 401 test. */
-const PUBLIC_ROUTES = new Set(["get-openapi"]);
+/**
+ * Routes that need no credentials of any kind (the OpenAPI document, leaked-token reports), so no 401 sweep:
+ * revoke-leaked's indifference to credentials is in revoke-leaked.test.ts.
+ */
+const PUBLIC_ROUTES = new Set(["get-openapi", "revoke-leaked"]);
 /** Routes authenticated by the API token in the header (login, an integration's own token): their own 401 sweep. */
 const API_TOKEN_ROUTES = routes.filter((route) => route.auth === "none" && !PUBLIC_ROUTES.has(route.operation));
 

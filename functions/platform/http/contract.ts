@@ -6,6 +6,7 @@ import {
   createServiceUserRequestBody,
   generateServiceUserTokenRequestBody,
   generateUserTokenRequestBody,
+  revokeLeakedRequestBody,
   updateServiceUserRequestBody,
   verifyRequestBody,
 } from "./request-bodies.ts";
@@ -115,6 +116,9 @@ export const ownTokenSchema = z.strictObject({
   principal: z.strictObject({ type: tokenKind, id, name: text }),
 });
 
+/** `POST /v1/revoke-leaked`: how many strings the report held, whatever they were. */
+export const leakReportReceivedSchema = z.strictObject({ received: z.int().check(z.gte(1), z.lte(100)) });
+
 /** `GET /v1/me` (API.md "The caller"). */
 export const meSchema = z.strictObject({
   user: z.strictObject({ id, name: z.nullable(text) }),
@@ -154,7 +158,7 @@ const SESSION = ["unauthenticated", "forbidden"] as const;
 
 export interface OperationContract {
   /** The success status and its body (none for 204). */
-  readonly status: 200 | 201 | 204;
+  readonly status: 200 | 201 | 202 | 204;
   readonly response?: z.ZodMiniType;
   readonly request?: z.ZodMiniType;
   /** `?limit=` and `?cursor=` (API.md "Conventions"). */
@@ -201,6 +205,12 @@ export const operations = {
   "login-with-token": { status: 200, response: loginSchema, errors: ["unauthenticated", "login_not_allowed", ...COMMON_ERRORS] },
   "get-own-token": { status: 200, response: ownTokenSchema, errors: ["unauthenticated", ...COMMON_ERRORS] },
   "revoke-own-token": { status: 204, errors: ["unauthenticated", ...COMMON_ERRORS] },
+  "revoke-leaked": {
+    status: 202,
+    request: revokeLeakedRequestBody,
+    response: leakReportReceivedSchema,
+    errors: [...COMMON_ERRORS, "too_many_attempts"],
+  },
   "get-openapi": { status: 200, response: openApiDocumentSchema, errors: [] },
   "get-me": { status: 200, response: meSchema, errors: ["unauthenticated", ...COMMON_ERRORS] },
 } as const satisfies Record<string, OperationContract>;

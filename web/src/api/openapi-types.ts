@@ -277,6 +277,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/revoke-leaked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report leaked API tokens
+         * @description No authentication: anyone who finds a leaked token (a secret scanner, a stranger) can stop it. Always 202 `{ received }` for a well-formed report, whatever each string was: the answer comes before any lookup. Each live token is then revoked within seconds (activity actor System, `detail.reason: "leaked"`). Throttled: 10 reports a minute per source address, 100 a minute per relaying address (a CloudFront edge), 1000 a minute for the route; beyond, 429 with `Retry-After`.
+         */
+        post: operations["revokeLeaked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -449,6 +469,9 @@ export type components = {
             name: string;
             password?: string;
         };
+        LeakReportReceived: {
+            received: number;
+        };
         Login: {
             orgId: string;
             user: {
@@ -491,6 +514,9 @@ export type components = {
                 id: string;
                 name: string;
             };
+        };
+        RevokeLeakedRequest: {
+            tokens: string[];
         };
         ServiceUser: {
             id: string;
@@ -3301,6 +3327,137 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorPayloadTooLarge"];
+                };
+            };
+            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorInternalError"];
+                };
+            };
+            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorUnavailable"];
+                };
+            };
+        };
+    };
+    revokeLeaked: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tokens": [
+                 *         "atk_user_…",
+                 *         "atk_svc_…"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["RevokeLeakedRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "received": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LeakReportReceived"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorInvalidRequest"];
+                };
+            };
+            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
+                };
+            };
+            /** @description Too many wrong passwords: token generation is locked for a while (see `Retry-After`). `too_many_attempts`: too many wrong passwords for this person in a short window. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "too_many_attempts",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorTooManyAttempts"];
                 };
             };
             /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
