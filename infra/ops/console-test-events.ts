@@ -6,12 +6,12 @@
  * No real secret appears anywhere: session, API token, password and signature are placeholders in angle
  * brackets, which the functions reject as malformed until an operator pastes a real value.
  */
-import { createHash } from "node:crypto";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { keys } from "../../functions/adapters/dynamodb/keys.ts";
 import { TOKEN_ITEM, tokenEntity } from "../../functions/adapters/dynamodb/entities/token.ts";
 import { expiryAfter } from "../../functions/domain/model.ts";
 import { eventRules, type EventRuleDefinition } from "../event-rules.ts";
+import { leakReportQueueEvent } from "./queue-test-events.ts";
 import { routes, type RouteDefinition } from "../routes.ts";
 import {
   backfillPersonIndexFunction,
@@ -322,34 +322,6 @@ export function tokenDeletedStreamEvent(): Record<string, unknown> {
 }
 
 /** Every function's console test events, keyed by its operation name (the function's description). */
-/**
- * The SQS event the leak reports' queue hands on-leak-report: one report, as `POST /v1/revoke-leaked` queues it
- * (token ids and SHA-256 hashes, never a secret). Running it changes nothing unless that token exists.
- */
-export function leakReportQueueEvent(): Record<string, unknown> {
-  const body = JSON.stringify({ tokens: [{ tokenId: "0mx2u3l5eUK94BJ5", kind: "user", secretHash: "0".repeat(64) }] });
-  return {
-    Records: [
-      {
-        messageId: "059f36b4-87a3-44ab-83d2-661975830a7d",
-        receiptHandle: "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
-        body,
-        attributes: {
-          ApproximateReceiveCount: "1",
-          SentTimestamp: String(epoch),
-          SenderId: "AROAEXAMPLEEXAMPLE00:revoke-leaked",
-          ApproximateFirstReceiveTimestamp: String(epoch),
-        },
-        messageAttributes: {},
-        md5OfBody: createHash("md5").update(body).digest("hex"),
-        eventSource: "aws:sqs",
-        eventSourceARN: `arn:aws:sqs:${SAMPLE.region}:${SAMPLE.accountId}:api-token-service-LeakReportsQueue`,
-        awsRegion: SAMPLE.region,
-      },
-    ],
-  };
-}
-
 export function consoleTestEvents(options: { userIdClaim?: string } = {}): Readonly<Record<string, readonly ConsoleTestEvent[]>> {
   const events: Record<string, ConsoleTestEvent[]> = {};
   const add = (operation: string, ...list: ConsoleTestEvent[]) => {
@@ -363,7 +335,7 @@ export function consoleTestEvents(options: { userIdClaim?: string } = {}): Reado
   for (const rule of eventRules) add(rule.operation, { name: "eventbridge-event", event: eventBridgeEvent(rule) });
   add(tokenAuthorizerFunction.operation, { name: "authorizer-request", event: authorizerEvent() });
   add(onTokenDeletedFunction.operation, { name: "ttl-deletion", event: tokenDeletedStreamEvent() });
-  add(onLeakReportFunction.operation, { name: "leak-report", event: leakReportQueueEvent() });
+  add(onLeakReportFunction.operation, { name: "leak-report", event: leakReportQueueEvent(SAMPLE) });
   add(revokeUserTokensFunction.operation, {
     // A dry run lists what would be revoked; set dryRun to false to revoke.
     name: "dry-run",

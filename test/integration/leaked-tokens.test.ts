@@ -13,7 +13,8 @@ import { LEAK_REPORT_LIMITS, LEAK_REPORT_WINDOW_SECONDS, admitLeakReport } from 
 import { revokeLeakedTokens, toLeakedTokens } from "../../functions/domain/leaked-tokens.ts";
 import { SYSTEM_ACTOR } from "../../functions/domain/model.ts";
 import { hashSecret } from "../../functions/domain/token-secret.ts";
-import { createDomainHarness } from "../support/domain-harness.ts";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { configureHandlersFor, createDomainHarness } from "../support/domain-harness.ts";
 
 let h: Awaited<ReturnType<typeof createDomainHarness>>;
 beforeAll(async () => {
@@ -140,5 +141,24 @@ describe("the counters", () => {
     await expect(admitLeakReport(deps, [{ scope: "source", address: "192.0.2.1" }])).rejects.toMatchObject({
       code: "too_many_attempts",
     });
+  });
+});
+
+describe("on-leak-report, the queue's handler", () => {
+  test("revokes what a message names; a message that is no report is failed alone (batchItemFailures)", async () => {
+    configureHandlersFor(h);
+    const { handler } = await import("../../functions/queues/on-leak-report.ts");
+    const { orgId, m } = await person();
+    const live = await h.userTokens.generate({ ...m, name: "queued" });
+    const record = (messageId: string, body: string) => ({ messageId, body }) as SQSRecord;
+    const event = {
+      Records: [record("good", JSON.stringify({ tokens: toLeakedTokens([live.secret]) })), record("bad", '{"tokens":"x"}')],
+    };
+    const context = { awsRequestId: "test", getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+    expect(await handler(event as SQSEvent, context)).toEqual({ batchItemFailures: [{ itemIdentifier: "bad" }] });
+    expect(await h.verifier.verify({ token: live.secret })).toEqual({ valid: false, reason: "revoked" });
+    // Redelivered: nothing more, and no failure.
+    expect(await handler({ Records: [event.Records[0]!] } as SQSEvent, context)).toEqual({ batchItemFailures: [] });
+    expect((await activityOf(orgId)).filter((e) => e.action === "token.revoked")).toHaveLength(1);
   });
 });
