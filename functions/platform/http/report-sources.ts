@@ -6,9 +6,9 @@ import type { HttpEvent } from "./http-handler.ts";
  * - `requestContext.http.sourceIp` is the TCP peer API Gateway saw: it cannot be forged. Called directly, that
  *   is the client; called through the stack's CloudFront distribution (which forwards `/v1/*`), it is a
  *   CloudFront edge that many viewers share.
- * - `CloudFront-Viewer-Address` (`ip:port`) is the viewer's address, which CloudFront adds itself (the API
- *   behaviour's origin request policy forwards CloudFront's headers). A client calling API Gateway directly can
- *   send the header too, with any value.
+ * - `CloudFront-Viewer-Address` (`ip:port`) is the viewer's address, which CloudFront adds itself when the
+ *   behaviour's origin request policy forwards it (README: to check on a deployment). A client calling API
+ *   Gateway directly can send the header too, with any value.
  * - `X-Forwarded-For` is never used: API Gateway passes on whatever the client put in it.
  *
  * So with a viewer address the report counts against the viewer (`source`, the strict per-source limit) *and*
