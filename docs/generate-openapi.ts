@@ -33,6 +33,8 @@ import {
   errorSchema,
   loginSchema,
   meSchema,
+  ownTokenSchema,
+  leakReportReceivedSchema,
   openApiDocumentSchema,
   operations,
   serviceUserPageSchema,
@@ -51,10 +53,14 @@ import {
   rotateServiceUserTokenRequestBody,
   rotateUserTokenRequestBody,
   generateUserTokenRequestBody,
+  revokeLeakedRequestBody,
   updateServiceUserRequestBody,
   verifyRequestBody,
 } from "../functions/platform/http/request-bodies.ts";
 import { type RouteAuth, routes } from "../infra/routes.ts";
+
+/** Routes anyone may call without credentials of any kind: the document itself, and leaked-token reports. */
+const PUBLIC_OPERATIONS = new Set(["get-openapi", "revoke-leaked"]);
 
 export const OPENAPI_PATH = fileURLToPath(new URL("../docs/openapi.json", import.meta.url));
 /** The reference in Markdown, rendered from the document (openapi-markdown.ts). */
@@ -97,6 +103,8 @@ const RESPONSE_COMPONENTS = {
   VerifyInvalid: verifyInvalidSchema,
   Login: loginSchema,
   Me: meSchema,
+  OwnToken: ownTokenSchema,
+  LeakReportReceived: leakReportReceivedSchema,
   OpenApiDocument: openApiDocumentSchema,
 } as const;
 const REQUEST_COMPONENTS = {
@@ -107,6 +115,7 @@ const REQUEST_COMPONENTS = {
   RotateUserTokenRequest: rotateUserTokenRequestBody,
   RotateServiceUserTokenRequest: rotateServiceUserTokenRequestBody,
   VerifyRequest: verifyRequestBody,
+  RevokeLeakedRequest: revokeLeakedRequestBody,
 } as const;
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -199,8 +208,7 @@ export function buildOpenApiDocument(): JsonObject {
       tags: [described.tag],
       summary: described.summary,
       ...(described.description ? { description: described.description } : {}),
-      // The document itself is public: no credentials of any kind.
-      security: route.operation === "get-openapi" ? [] : SECURITY[route.auth],
+      security: PUBLIC_OPERATIONS.has(route.operation) ? [] : SECURITY[route.auth],
       ...(pathParameters.length > 0 || contract.paged
         ? { parameters: [...pathParameters, ...(contract.paged ? PAGE_PARAMETERS : [])] }
         : {}),

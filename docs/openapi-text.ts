@@ -12,6 +12,7 @@ type JsonObject = Record<string, unknown>;
 export const STATUS_TEXT: Record<number, string> = {
   200: "OK",
   201: "Created",
+  202: "Accepted",
   204: "No Content: no body",
   400: "The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`",
   401: "No valid session or API token",
@@ -129,6 +130,27 @@ export const DESCRIPTIONS: Record<OperationName, Described> = {
     summary: "Log in with a user API token",
     description: "Takes no body or `{}`. A service-user token gets 403 `login_not_allowed`; anything invalid 401. Counts as use.",
   },
+  "get-own-token": {
+    tag: "Using a token",
+    summary: "What am I: the API token's own view",
+    description:
+      "Authenticated by the API token itself (`Authorization: Bearer <API token>`), of either kind. Counts as use, as a verification does. " +
+      "Anything that is not a live API token (malformed, unknown, revoked, expired, a session JWT) gets 401.",
+  },
+  "revoke-own-token": {
+    tag: "Using a token",
+    summary: "Revoke the API token itself",
+    description:
+      'Authenticated by the API token itself. The activity log records `token.revoked` with the token\'s owner as actor and `detail.reason: "self"`. 401 for anything not live.',
+  },
+  "revoke-leaked": {
+    tag: "Using a token",
+    summary: "Report leaked API tokens",
+    description:
+      "No authentication: anyone who finds a leaked token (a secret scanner, a stranger) can stop it. Always 202 `{ received }` for a well-formed report, " +
+      'whatever each string was: the answer comes before any lookup. Each live token is then revoked within seconds (activity actor System, `detail.reason: "leaked"`). ' +
+      "Throttled: 10 reports a minute per source address, 100 a minute per relaying address (a CloudFront edge), 1000 a minute for the route; beyond, 429 with `Retry-After`.",
+  },
   "get-openapi": {
     tag: "The API",
     summary: "This OpenAPI document",
@@ -202,6 +224,12 @@ export const SUCCESS_EXAMPLES: Partial<Record<OperationName, Record<string, unkn
     canLogin: true,
   },
   "login-with-token": { orgId: "acme", user: { id: "auth0|5f1c2d", name: "Ada Lovelace" } },
+  "revoke-leaked": { received: 2 },
+  "get-own-token": {
+    token: { ...EXAMPLE_TOKEN, lastUsedAt: "2026-11-28T08:00:00.000Z", expiresAt: "2026-12-28T08:00:00.000Z" },
+    orgId: "acme",
+    principal: { type: "user", id: "auth0|5f1c2d", name: "Ada Lovelace" },
+  },
   "get-me": {
     user: { id: "auth0|5f1c2d", name: "Ada Lovelace" },
     organizations: [{ orgId: "acme", name: "Acme", ssoEnforced: false, admin: true }],
@@ -215,6 +243,7 @@ export const REQUEST_EXAMPLES: Partial<Record<OperationName, Record<string, unkn
   "rotate-user-token": { password: "correct horse battery staple", graceSeconds: 3600 },
   "rotate-service-user-token": { graceSeconds: 86400 },
   "verify-token": { token: "atk_user_…", orgId: "acme" },
+  "revoke-leaked": { tokens: ["atk_user_…", "atk_svc_…"] },
 };
 
 export const SECURITY: Record<RouteAuth, JsonObject[]> = {

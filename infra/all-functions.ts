@@ -2,6 +2,7 @@ import { eventRules } from "./event-rules.ts";
 import type { FunctionDefinition } from "./function-definition.ts";
 import {
   backfillPersonIndexFunction,
+  onLeakReportFunction,
   onTokenDeletedFunction,
   redriveDeadLettersFunction,
   revokeUserTokensFunction,
@@ -23,6 +24,8 @@ export const functionGroups = {
   scheduled: schedules,
   /** The tokens table's stream (an event source mapping). */
   streamConsumers: [onTokenDeletedFunction],
+  /** The leak reports' queue (an event source mapping). */
+  queueConsumers: [onLeakReportFunction],
   /** The token authorizer (API Gateway) and the operator functions (the console): synchronous. */
   invokedDirectly: [tokenAuthorizerFunction, revokeUserTokensFunction, redriveDeadLettersFunction, backfillPersonIndexFunction],
 } as const satisfies Record<string, readonly FunctionDefinition[]>;

@@ -1,10 +1,11 @@
-import { Aspects, CfnOutput, Lazy, Stack, type CfnElement } from "aws-cdk-lib";
+import { Aspects, CfnOutput, Duration, Lazy, Stack, type CfnElement } from "aws-cdk-lib";
 import type { HttpApi, HttpStage } from "aws-cdk-lib/aws-apigatewayv2";
 import { StreamViewType } from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
 import { tableDefinitions } from "../functions/adapters/dynamodb/table-definition.ts";
 import { functionGroups } from "./all-functions.ts";
 import { ScheduledJobs } from "./constructs/scheduled-jobs.ts";
+import { LeakReports } from "./constructs/leak-reports.ts";
 import { LifecycleEvents } from "./constructs/lifecycle-events.ts";
 import { createOperationFunctions, type FunctionPlan } from "./constructs/operation-functions.ts";
 import { RetainExceptOnCreate } from "./constructs/retain-except-on-create.ts";
@@ -20,6 +21,7 @@ import { WebSite } from "./constructs/web-site.ts";
 import { eventRules } from "./event-rules.ts";
 import { consoleTestEvents } from "./ops/console-test-events.ts";
 import {
+  onLeakReportFunction,
   onTokenDeletedFunction,
   redriveDeadLettersFunction,
   revokeUserTokensFunction,
@@ -28,6 +30,9 @@ import {
 } from "./ops/operator-functions.ts";
 import { routes } from "./routes.ts";
 import { parseStackOptions, type ApiTokenServiceStackProps } from "./stack-options.ts";
+
+/** The route whose function sends leak reports to the queue (and only it may). */
+const LEAK_REPORT_ROUTE = "revoke-leaked";
 
 export { PAGINATED_OPERATIONS } from "./constructs/service-api.ts";
 export { assertStageName, DEFAULT_POOL_USER_ID_CLAIM, type ApiTokenServiceStackProps } from "./stack-options.ts";
@@ -96,9 +101,21 @@ export class ApiTokenServiceStack extends Stack {
 
     const jobs = new ScheduledJobs(this, "ScheduledJobs", { jobs: functionGroups.scheduled });
 
+    // Leaked-token reports: the route's function queues them, on-leak-report revokes (queue, DLQ, alarm).
+    const leakReports = new LeakReports(this, "LeakReports", {
+      operation: onLeakReportFunction.operation,
+      workerTimeout: Duration.seconds(onLeakReportFunction.timeoutSeconds),
+    });
+    const leakReportsEnvironment = (operation: string): Record<string, string> =>
+      operation === LEAK_REPORT_ROUTE ? { LEAK_REPORTS_QUEUE_URL: leakReports.queue.queueUrl } : {};
+
     const plans: FunctionPlan[] = [
       ...functionGroups.routes.map(
-        (route): FunctionPlan => ({ definition: route, invocation: "synchronous", environment: http.environmentFor(route) }),
+        (route): FunctionPlan => ({
+          definition: route,
+          invocation: "synchronous",
+          environment: { ...http.environmentFor(route), ...leakReportsEnvironment(route.operation) },
+        }),
       ),
       ...functionGroups.eventHandlers.map(
         (rule): FunctionPlan => ({ definition: rule, invocation: "asynchronous", onFailure: events.onFailureFor(rule.operation) }),
@@ -107,6 +124,7 @@ export class ApiTokenServiceStack extends Stack {
         (job): FunctionPlan => ({ definition: job, invocation: "asynchronous", onFailure: jobs.onFailureFor(job.operation) }),
       ),
       ...functionGroups.streamConsumers.map((definition): FunctionPlan => ({ definition, invocation: "event-source-mapping" })),
+      ...functionGroups.queueConsumers.map((definition): FunctionPlan => ({ definition, invocation: "event-source-mapping" })),
       // Invoked by API Gateway (the authorizer) or from the console (the operator functions).
       ...functionGroups.invokedDirectly.map((definition): FunctionPlan => ({ definition, invocation: "synchronous" })),
     ];
@@ -134,6 +152,7 @@ export class ApiTokenServiceStack extends Stack {
       handler: functionOf(onTokenDeletedFunction.operation).function,
       operation: onTokenDeletedFunction.operation,
     });
+    leakReports.connect(functionOf(LEAK_REPORT_ROUTE).function, functionOf(onLeakReportFunction.operation).function);
     // The Lambda authorizer other APIs attach to accept API tokens (see TokenAuthorizer for the cache bound).
     const tokenAuthorizerFn = functionOf(tokenAuthorizerFunction.operation);
     this.tokenAuthorizer = new TokenAuthorizer(this, "ApiTokenAuthorizer", {
@@ -143,7 +162,7 @@ export class ApiTokenServiceStack extends Stack {
     this.monitoring = new ServiceMonitoring(this, "Monitoring", {
       api: http.api,
       functions: [...functions].map(([operation, made]) => ({ operation, function: made.function })),
-      deadLetterQueues: [...events.deadLetterQueues, ...jobs.deadLetterQueues, stream.deadLetters],
+      deadLetterQueues: [...events.deadLetterQueues, ...jobs.deadLetterQueues, stream.deadLetters, leakReports.deadLetters],
       alarmEmail: options.alarmEmail,
       metricsNamespace: options.metricsNamespace,
     });

@@ -40,7 +40,9 @@ export interface FunctionDefinition {
 
 /**
  * "lookup": read items by key only (GetItem, BatchGetItem), no Query of the table or of its indexes (add the
- * indexes it queries in `indexes`); "read" adds Query; "readWrite" adds the writes.
+ * indexes it queries in `indexes`); "read" adds Query; "readWrite" adds the writes. "revoke": GetItem and UpdateItem
+ * only (read a token, revoke it and drop it from its set, or mark its expiry). "leakReportCounters": UpdateItem
+ * of the leaked-token report counters only (items whose key begins with LEAK_REPORT_COUNTER_PREFIX), nothing else.
  */
-export type TableAccess = "none" | "lookup" | "read" | "readWrite";
+export type TableAccess = "none" | "lookup" | "read" | "readWrite" | "revoke" | "leakReportCounters";
 export type ActivityAccess = "none" | "append" | "read";

@@ -16,7 +16,10 @@ export interface RouteDefinition extends FunctionDefinition {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE";
   readonly path: string;
   readonly auth: RouteAuth;
-  /** Every API route reads the tokens table; only the OpenAPI document's route has none. */
+  /**
+   * Every API route reads the tokens table, but two: the OpenAPI document's route has none, and revoke-leaked
+   * only counts reports in it (`leakReportCounters`).
+   */
   readonly tableAccess: TableAccess;
   /** Re-checks the person's password with the identity provider (its environment and its IAM permission). */
   readonly checksPassword?: true;
@@ -199,6 +202,38 @@ export const routes: readonly RouteDefinition[] = [
     auth: "none",
     tableAccess: "readWrite",
     activityAccess: "append",
+  },
+  {
+    // An integration's own token (API.md): authenticated by the API token in the header, like login. Counts as
+    // use (a write), and records an expiry it finds.
+    operation: "get-own-token",
+    method: "GET",
+    path: "/v1/token",
+    handlerModule: "functions/api/get-own-token.ts",
+    auth: "none",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    operation: "revoke-own-token",
+    method: "DELETE",
+    path: "/v1/token",
+    handlerModule: "functions/api/revoke-own-token.ts",
+    auth: "none",
+    tableAccess: "readWrite",
+    activityAccess: "append",
+  },
+  {
+    // Leaked-token reports (API.md): no authentication, answered 202 before any lookup. The function reads no
+    // token: it writes its throttle counters (the tokens table, counter items only) and sends to the queue that
+    // on-leak-report works through (the stack adds both grants).
+    operation: "revoke-leaked",
+    method: "POST",
+    path: "/v1/revoke-leaked",
+    handlerModule: "functions/api/revoke-leaked.ts",
+    auth: "none",
+    tableAccess: "leakReportCounters",
+    activityAccess: "none",
   },
   {
     // The OpenAPI document (docs/openapi.json, bundled into the function), for anyone: the public contract.

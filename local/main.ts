@@ -91,6 +91,8 @@ async function main() {
     CURSOR_KEY: process.env.CURSOR_KEY ?? LOCAL_CURSOR_KEY,
     AWS_REGION: process.env.AWS_REGION ?? "local",
     SERVICE_NAME: "api-token-service",
+    // No SQS locally: POST /v1/revoke-leaked runs the queue worker's code in this process right after answering.
+    LEAK_REPORTS_SINK: "in-process",
     // Metrics are CloudWatch EMF lines: in AWS they become metrics, locally they would only be noise.
     METRICS_DISABLED: process.env.METRICS_DISABLED ?? "true",
   });

@@ -12,7 +12,7 @@ import { TOKEN_ID_PATTERN } from "./token-secret.ts";
  */
 export async function revokeVisibleToken(
   deps: { store: TokenStore; clock: Clock },
-  input: { tokenId: string; visible: (token: TokenRecord) => boolean; actor: Actor },
+  input: { tokenId: string; visible: (token: TokenRecord) => boolean; actor: Actor; reason?: string },
 ): Promise<void> {
   if (!TOKEN_ID_PATTERN.test(input.tokenId)) throw notFound("token");
   await retryOnConflict(async () => {
@@ -25,7 +25,7 @@ export async function revokeVisibleToken(
     }
     const record = activity(deps.clock, token.orgId, "token.revoked", input.actor, {
       tokenId: token.id,
-      detail: tokenDetail(token),
+      detail: input.reason === undefined ? tokenDetail(token) : { ...tokenDetail(token), reason: input.reason },
     });
     if (!(await deps.store.revokeToken(token, now.toISOString(), now, record))) throw notFound("token");
   });

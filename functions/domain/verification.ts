@@ -80,6 +80,23 @@ export class TokenVerifier {
     return this.completeLogin(await this.authenticateLogin(presented));
   }
 
+  /**
+   * `GET` / `DELETE /v1/token`: the API token in the header, of either kind, while it is live; 401 for anything
+   * else. Nothing is recorded yet (beyond an expiry found on the way).
+   */
+  async authenticateOwnToken(presented: string | undefined): Promise<TokenRecord> {
+    const evaluation = presented === undefined ? undefined : await this.evaluate(presented, undefined);
+    if (!evaluation?.ok) throw ownTokenUnauthenticated();
+    return evaluation.token;
+  }
+
+  /** `GET /v1/token` counts as use, by verification's rules: 401 if the token stopped being live meanwhile. */
+  async useOwnToken(token: TokenRecord): Promise<TokenRecord> {
+    const used = await this.recordUse(token);
+    if (!used.ok) throw ownTokenUnauthenticated();
+    return used.token;
+  }
+
   /** Reasons in API.md's order: malformed, not_found, wrong_org, revoked, expired. */
   private async evaluate(presented: string, orgId: string | undefined): Promise<Evaluation> {
     const parsed = presented.length <= MAX_TOKEN_LENGTH ? parseTokenSecret(presented) : undefined;
@@ -127,6 +144,8 @@ export class TokenVerifier {
 }
 
 const unauthenticated = () => new DomainError("unauthenticated", "Send a valid user API token as `Authorization: Bearer <token>`.");
+
+const ownTokenUnauthenticated = () => new DomainError("unauthenticated", "Send a live API token as `Authorization: Bearer <token>`.");
 
 function toValidResult(token: TokenRecord): VerifyResult {
   const isUser = token.kind === "user";

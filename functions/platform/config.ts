@@ -79,3 +79,20 @@ export function requireCursorKey(): string {
   if (!CURSOR_KEY) throw invalid("cursor", ["CURSOR_KEY"]);
   return CURSOR_KEY;
 }
+
+/**
+ * Where `POST /v1/revoke-leaked` sends its reports (the function that takes them, read at its cold start):
+ * `LEAK_REPORTS_QUEUE_URL`, the SQS queue the CDK stack makes (in AWS); or `LEAK_REPORTS_SINK=in-process`,
+ * the local server's stand-in, which runs the worker in the same process right after the answer.
+ */
+export type LeakReportConfig = { readonly queueUrl: string } | { readonly inProcess: true };
+
+export function readLeakReportConfig(env: Env = process.env): LeakReportConfig {
+  const queueUrl = env.LEAK_REPORTS_QUEUE_URL;
+  if (queueUrl !== undefined) {
+    if (!/^https:\/\//.test(queueUrl) || !isUrl(queueUrl)) throw invalid("leak report", ["LEAK_REPORTS_QUEUE_URL"]);
+    return { queueUrl };
+  }
+  if (env.LEAK_REPORTS_SINK === "in-process") return { inProcess: true };
+  throw invalid("leak report", ["LEAK_REPORTS_QUEUE_URL"]);
+}

@@ -9,6 +9,7 @@ import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { LEAK_REPORT_COUNTER_PREFIX } from "../../functions/adapters/dynamodb/keys.ts";
 import { LAMBDA_RUNTIME, lambdaBundling } from "../bundling.ts";
 
 /** Handler modules in the route table and event rules are relative to the repository root. */
@@ -48,6 +49,10 @@ export const TABLE_ACTIONS = {
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
   ],
+  /** on-leak-report: read a token; revoke it (the token and its set) or mark its expiry, all UpdateItem. */
+  revoke: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+  /** revoke-leaked: its report counters only (the statement is limited to their keys), no read of anything. */
+  leakReportCounters: ["dynamodb:UpdateItem"],
 } as const;
 
 /**
@@ -65,9 +70,9 @@ const LAMBDA_DLQ_REASONS: Readonly<Record<OperationFunctionProps["invocation"], 
     "Failed asynchronous invocations go to the on-failure destination (an SQS queue, redriven by the " +
     "redrive-dead-letters operator function), which keeps more context than a DeadLetterConfig would.",
   "event-source-mapping":
-    "Invoked by an event source mapping (a DynamoDB stream), whose poller invokes synchronously: a " +
-    "DeadLetterConfig would never receive anything. Batches that fail every retry go to the mapping's own " +
-    "on-failure destination (an SQS queue, alarmed).",
+    "Invoked by an event source mapping (a DynamoDB stream, or an SQS queue), whose poller invokes synchronously: a " +
+    "DeadLetterConfig would never receive anything. What fails every retry goes to the mapping's own on-failure " +
+    "destination (the stream's) or the queue's redrive dead-letter queue (the SQS queue's): SQS queues, alarmed.",
 };
 
 /** A table and the names of its global secondary indexes (Query on an index is authorized on the index's ARN). */
@@ -237,7 +242,18 @@ export class OperationFunction extends Construct {
         );
       }
     };
-    tableStatement(tables.tokens, TABLE_ACTIONS[tables.tableAccess]);
+    if (tables.tableAccess === "leakReportCounters") {
+      // Only items whose partition key is a report counter's: the function can neither read nor change a token.
+      this.role.addToPolicy(
+        new PolicyStatement({
+          actions: [...TABLE_ACTIONS.leakReportCounters],
+          resources: [tables.tokens.table.tableArn],
+          conditions: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${LEAK_REPORT_COUNTER_PREFIX}*`] } },
+        }),
+      );
+    } else {
+      tableStatement(tables.tokens, TABLE_ACTIONS[tables.tableAccess]);
+    }
     const named = tables.indexes ?? [];
     if (named.length > 0) {
       const known = tables.tokens.indexesGrantedByName ?? [];

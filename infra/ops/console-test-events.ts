@@ -12,9 +12,11 @@ import { TOKEN_ITEM, tokenEntity } from "../../functions/adapters/dynamodb/entit
 import { expiryAfter } from "../../functions/domain/model.ts";
 import { eventRules, type EventRuleDefinition } from "../event-rules.ts";
 import { schedules } from "../schedules.ts";
+import { leakReportQueueEvent } from "./queue-test-events.ts";
 import { routes, type RouteDefinition } from "../routes.ts";
 import {
   backfillPersonIndexFunction,
+  onLeakReportFunction,
   onTokenDeletedFunction,
   redriveDeadLettersFunction,
   revokeUserTokensFunction,
@@ -76,6 +78,9 @@ const ROUTE_SAMPLES: Readonly<Record<string, RouteSample>> = {
   "get-me": {},
   "verify-token": { body: { token: "<API token>", orgId: SAMPLE.orgId } },
   "login-with-token": {},
+  "get-own-token": {},
+  "revoke-own-token": {},
+  "revoke-leaked": { body: { tokens: ["<a leaked API token>"] } },
   "get-openapi": {},
 };
 
@@ -168,7 +173,7 @@ const AUTHORIZATION_HEADERS: Readonly<Record<RouteDefinition["auth"], string>> =
   iam:
     `AWS4-HMAC-SHA256 Credential=<access key id>/20260527/${SAMPLE.region}/execute-api/aws4_request, ` +
     "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature=<signature>",
-  // login-with-token authenticates the API token in the header itself.
+  // login-with-token and the own-token routes authenticate the API token in the header themselves.
   none: "Bearer <API token>",
 };
 
@@ -333,6 +338,7 @@ export function consoleTestEvents(options: { userIdClaim?: string } = {}): Reado
   for (const rule of eventRules) add(rule.operation, { name: "eventbridge-event", event: eventBridgeEvent(rule) });
   add(tokenAuthorizerFunction.operation, { name: "authorizer-request", event: authorizerEvent() });
   add(onTokenDeletedFunction.operation, { name: "ttl-deletion", event: tokenDeletedStreamEvent() });
+  add(onLeakReportFunction.operation, { name: "leak-report", event: leakReportQueueEvent(SAMPLE) });
   add(revokeUserTokensFunction.operation, {
     // A dry run lists what would be revoked; set dryRun to false to revoke.
     name: "dry-run",

@@ -36,6 +36,20 @@ export const onTokenDeletedFunction = {
   timeoutSeconds: 60,
 } as const satisfies ExtraFunctionDefinition;
 
+/**
+ * The leak reports' queue (SQS, through an event source mapping): revokes each live token a
+ * `POST /v1/revoke-leaked` report named. Reads a token, revokes it (the token and its set: UpdateItem) with its
+ * activity, or records its expiry; nothing more.
+ */
+export const onLeakReportFunction = {
+  operation: "on-leak-report",
+  handlerModule: "functions/queues/on-leak-report.ts",
+  tableAccess: "revoke",
+  activityAccess: "append",
+  // Up to 10 reports of up to 100 tokens each, one read and at most one transaction per token.
+  timeoutSeconds: 60,
+} as const satisfies ExtraFunctionDefinition;
+
 /** Operator: revoke every active user token of one person in one organization (recorded in the activity log). */
 export const revokeUserTokensFunction = {
   operation: "revoke-user-tokens",

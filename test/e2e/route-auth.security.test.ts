@@ -17,6 +17,7 @@ import {
   ADMIN_PERMISSION,
   expectError,
   expectOrganizationUnchanged,
+  generateOk,
   newAdmin,
   newPerson,
   organizationSnapshot,
@@ -39,6 +40,14 @@ const MEMBER_ROUTES = new Set(["generate-user-token", "list-user-tokens", "rotat
  * they are swept for 401 only; what they show is in me.test.ts. Any other session route must be under an organization.
  */
 const PERSON_ROUTES = new Set(["get-me"]);
+
+/**
+ * Routes that need no credentials of any kind (the OpenAPI document, leaked-token reports), so no 401 sweep:
+ * revoke-leaked's indifference to credentials is in revoke-leaked.test.ts.
+ */
+const PUBLIC_ROUTES = new Set(["get-openapi", "revoke-leaked"]);
+/** Routes authenticated by the API token in the header (login, an integration's own token): their own 401 sweep. */
+const API_TOKEN_ROUTES = routes.filter((route) => route.auth === "none" && !PUBLIC_ROUTES.has(route.operation));
 
 /** Every session route: the 401 sweep. */
 const ALL_SESSION_ROUTES = routes.filter((route) => route.auth === "session");
@@ -149,6 +158,34 @@ describe("401 unauthenticated on every session route", () => {
     for (const route of ALL_SESSION_ROUTES) {
       for (const [label, headers] of sessions) {
         const response = await call(route, org.ids, headers, org.admin.password);
+        expect.soft(response.status, `${route.method} ${route.path} with ${label}`).toBe(401);
+        expectError(response, 401, "unauthenticated");
+      }
+    }
+    await expectUnchanged(org, before);
+  });
+});
+
+describe("401 unauthenticated on every route authenticated by an API token", () => {
+  test("no header, garbage, a session instead of an API token, a revoked token; nothing changes", async () => {
+    expect(API_TOKEN_ROUTES.map((route) => route.operation)).toEqual(
+      expect.arrayContaining(["login-with-token", "get-own-token", "revoke-own-token"]),
+    );
+    const org = await organization();
+    const gone = await generateOk(ctx.api, org.admin, "gone");
+    expect((await ctx.api.request("DELETE", "/v1/token", { headers: bearer(gone.secret) })).status).toBe(204);
+    const before = await snapshot(org);
+    const headers: Array<[string, Record<string, string>]> = [
+      ["no Authorization header", {}],
+      ["a garbage bearer", bearer("garbage")],
+      ["a session (ID token)", bearer(org.admin.session)],
+      ["an API token without Bearer", { authorization: org.memberToken.secret }],
+      ["a forged API token", bearer(changeCharAt(org.memberToken.secret, org.memberToken.secret.length - 3))],
+      ["a revoked API token", bearer(gone.secret)],
+    ];
+    for (const route of API_TOKEN_ROUTES) {
+      for (const [label, header] of headers) {
+        const response = await call(route, org.ids, header, org.admin.password);
         expect.soft(response.status, `${route.method} ${route.path} with ${label}`).toBe(401);
         expectError(response, 401, "unauthenticated");
       }

@@ -1,7 +1,7 @@
 /**
  * API.md: "No response after the 201 ever contains the secret or its hash", error bodies carry "never a
  * secret", and the service logs none. A busy scenario (generate, verify, login, list, revoke, wrong passwords,
- * lock-out, malformed requests of every kind) collects every secret, its SHA-256 and every password; then the
+ * lock-out, an integration's own token, leaked-token reports, malformed requests of every kind) collects every secret, its SHA-256 and every password; then the
  * server's whole output and every response body the client saw are searched for them.
  */
 import { createHash, randomUUID } from "node:crypto";
@@ -145,11 +145,23 @@ describe("secrets never leak", () => {
       [401, api.request("POST", "/v1/login", { headers: { authorization: `Bearer ${changeCharAt(c1.secret, 20)}` } })],
       [401, api.request("POST", "/v1/login", { headers: { authorization: a1.secret } })],
       [401, api.request("POST", "/v1/login", { headers: { authorization: `Bearer ${alice.session}` } })],
+      // An integration's own token, and leaked-token reports (whose worker runs after the answer; see below).
+      [200, api.request("GET", "/v1/token", { bearer: a1.secret })],
+      [401, api.request("GET", "/v1/token", { bearer: changeCharAt(a2.secret, 30) })],
+      [400, api.request("DELETE", "/v1/token", { bearer: c2.secret, body: { token: c2.secret } })],
+      [202, api.request("POST", "/v1/revoke-leaked", { body: { tokens: [b1.secret, a3.secret, changeCharAt(c1.secret, 20)] } })],
+      [400, api.request("POST", "/v1/revoke-leaked", { body: { tokens: [b1.secret], note: a1.secret } })],
+      [413, api.request("POST", "/v1/revoke-leaked", { body: { tokens: Array(400).fill(a2.secret) } })],
     ];
     for (const [status, attempt] of attempts) {
       const response = await attempt;
       expect(response.status, response.text).toBe(status);
     }
+
+    expect((await api.request("DELETE", "/v1/token", { bearer: c2.secret })).status).toBe(204);
+    // The leak report's worker has run (and logged) once the reported token verifies as revoked.
+    for (let waited = 0; (await verify(api, { token: b1.secret })).body.valid && waited < 5_000; waited += 50) await sleep(50);
+    expect((await verify(api, { token: b1.secret })).body).toEqual({ valid: false, reason: "revoked" });
 
     // Wait until the server has written its log line for a last, marked request.
     const marker = await verify(api, {});

@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { tableDefinitions } from "../../functions/adapters/dynamodb/table-definition.ts";
 import { schedules } from "../../infra/schedules.ts";
 import { eventRules } from "../../infra/event-rules.ts";
-import { onTokenDeletedFunction, redriveDeadLettersFunction } from "../../infra/ops/operator-functions.ts";
+import { onLeakReportFunction, onTokenDeletedFunction, redriveDeadLettersFunction } from "../../infra/ops/operator-functions.ts";
 import {
   ACTIVITY_ACTIONS,
   actionsOf,
@@ -49,6 +49,8 @@ const READ = [...LOOKUP, "dynamodb:Query"];
 const READ_WRITE = [...READ, "dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"];
 const ON_FAILURE = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"];
 const REDRIVE_SQS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"];
+/** What an SQS event source mapping needs of its queue (the worker of the leak reports). */
+const SQS_CONSUME = ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
 const STREAM_READ = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"];
 
 const expectedActions = (operation: string): string[] => {
@@ -59,6 +61,10 @@ const expectedActions = (operation: string): string[] => {
   if (definition.indexes?.length) actions.push("dynamodb:Query");
   if (definition.scan) actions.push("dynamodb:Scan");
   if (definition.tableAccess === "readWrite") actions.push(...READ_WRITE);
+  if (definition.tableAccess === "revoke") actions.push("dynamodb:GetItem", "dynamodb:UpdateItem");
+  if (definition.tableAccess === "leakReportCounters") actions.push("dynamodb:UpdateItem");
+  if (operation === "revoke-leaked") actions.push("sqs:SendMessage");
+  if (operation === onLeakReportFunction.operation) actions.push(...SQS_CONSUME);
   actions.push(...ACTIVITY_ACTIONS[definition.activityAccess]);
   // Only the two routes that re-check a password (generate and rotate a user token) may ask the pool.
   if (operation === "generate-user-token" || operation === "rotate-user-token") actions.push("cognito-idp:AdminInitiateAuth");
@@ -123,11 +129,31 @@ describe("the tables", () => {
     expect(tableOperations.filter((o) => o.tableAccess === "read").map((o) => o.operation)).toContain("list-activity");
     for (const { operation, tableAccess } of tableOperations) {
       const actions = dynamoActionsOf(onTable(app.statementsOf(operation), app.tableIds.tokens));
-      expect(actions, operation).toContain("dynamodb:GetItem");
       const writes = actions.filter((action) => WRITE_ACTION.test(action));
-      if (tableAccess !== "readWrite") expect(writes, operation).toEqual([]);
+      if (tableAccess === "leakReportCounters") {
+        // Its counters, and nothing it could read a token with.
+        expect(actions, operation).toEqual(["dynamodb:UpdateItem"]);
+        continue;
+      }
+      expect(actions, operation).toContain("dynamodb:GetItem");
+      if (tableAccess === "revoke") expect(writes, operation).toEqual(["dynamodb:UpdateItem"]);
+      else if (tableAccess !== "readWrite") expect(writes, operation).toEqual([]);
       else expect(writes, operation).toContain("dynamodb:PutItem");
     }
+  });
+
+  test("revoke-leaked reads nothing: UpdateItem of its report counters only (their keys, by condition), and SendMessage to its queue", () => {
+    const statements = app.statementsOf("revoke-leaked").filter((s) => !asList(s.Action).some((a: string) => /^(logs|xray):/.test(a)));
+    const queue = app.ofType("AWS::SQS::Queue").find(([id]) => id.startsWith("LeakReportsQueue"))![0];
+    expect(statements).toEqual([
+      {
+        Effect: "Allow",
+        Action: "dynamodb:UpdateItem",
+        Resource: { "Fn::GetAtt": [app.tableIds.tokens, "Arn"] },
+        Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["LEAK_REPORTS#*"] } },
+      },
+      { Effect: "Allow", Action: "sqs:SendMessage", Resource: { "Fn::GetAtt": [queue, "Arn"] } },
+    ]);
   });
 
   test("each function has exactly the activity-table actions of its activityAccess, on the table's ARN only", () => {
@@ -163,7 +189,7 @@ describe("the tables", () => {
     for (const { operation, tableAccess, indexes } of tableOperations) {
       const indexStatements = app.statementsOf(operation).filter((s) => JSON.stringify(s.Resource).includes("/index/"));
       const expected = [
-        ...(tableAccess === "lookup"
+        ...(["lookup", "revoke", "leakReportCounters"].includes(tableAccess)
           ? []
           : [expect.objectContaining({ Action: "dynamodb:Query", Resource: indexArn(byOrganization.indexName) })]),
         ...(indexes ?? []).map((name) => expect.objectContaining({ Action: "dynamodb:Query", Resource: indexArn(name) })),

@@ -10,12 +10,21 @@ const app = useDefaultApp();
 
 const alarms = () => app.ofType("AWS::CloudWatch::Alarm").map(([, alarm]) => alarm.Properties);
 const topicId = () => app.ofType("AWS::SNS::Topic")[0]![0];
-/** Every dead-letter queue: the event handlers' and on-token-deleted's (the event source mapping's). */
+/**
+ * Every dead-letter queue: the event handlers', on-token-deleted's (its stream mapping's on-failure destination)
+ * and the leak reports' queue's (its redrive policy's target).
+ */
 const deadLetterQueueIds = () => [
   ...eventRules.map(({ operation }) => app.deadLetterQueueOf(operation)),
   ...schedules.map(({ operation }) => app.deadLetterQueueOf(operation)),
-  app.ofType("AWS::Lambda::EventSourceMapping")[0]![1].Properties.DestinationConfig.OnFailure.Destination["Fn::GetAtt"][0] as string,
+  app.ofType("AWS::Lambda::EventSourceMapping").find(([, m]) => m.Properties.DestinationConfig)![1].Properties.DestinationConfig.OnFailure
+    .Destination["Fn::GetAtt"][0] as string,
+  ...app
+    .ofType("AWS::SQS::Queue")
+    .flatMap(([, q]) => (q.Properties.RedrivePolicy ? [q.Properties.RedrivePolicy.deadLetterTargetArn["Fn::GetAtt"][0]] : [])),
 ];
+/** The queues that are no dead-letter queue: the leak reports' (each has a redrive policy). */
+const workQueueIds = () => app.ofType("AWS::SQS::Queue").flatMap(([id, q]) => (q.Properties.RedrivePolicy ? [id] : []));
 
 describe("alarms", () => {
   test("one encrypted (rotated key), TLS-only alarm topic, in the outputs, with no subscription unless alarmEmail is given", () => {
@@ -50,7 +59,8 @@ describe("alarms", () => {
 
   test("an alarm on each dead-letter queue's depth", () => {
     const queueIds = deadLetterQueueIds();
-    expect(new Set(queueIds).size).toBe(app.ofType("AWS::SQS::Queue").length);
+    expect(new Set(queueIds).size).toBe(app.ofType("AWS::SQS::Queue").length - workQueueIds().length);
+    expect(workQueueIds()).toHaveLength(1);
     for (const queueId of queueIds) {
       app.template.resourcePropertiesCountIs(
         "AWS::CloudWatch::Alarm",

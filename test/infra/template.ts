@@ -6,7 +6,12 @@ import type { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, expect } from "vitest";
 import { eventRules } from "../../infra/event-rules.ts";
 import type { FunctionDefinition } from "../../infra/function-definition.ts";
-import { onTokenDeletedFunction, operatorFunctions, tokenAuthorizerFunction } from "../../infra/ops/operator-functions.ts";
+import {
+  onLeakReportFunction,
+  onTokenDeletedFunction,
+  operatorFunctions,
+  tokenAuthorizerFunction,
+} from "../../infra/ops/operator-functions.ts";
 import { routes } from "../../infra/routes.ts";
 import { schedules } from "../../infra/schedules.ts";
 import { synthesizeShared, type SynthesizedTemplate } from "./synth.ts";
@@ -20,13 +25,14 @@ export interface Resource {
 }
 
 /** The functions that are neither a route nor an event handler. */
-export const extraFunctions = [tokenAuthorizerFunction, onTokenDeletedFunction, ...operatorFunctions];
+export const extraFunctions = [tokenAuthorizerFunction, onTokenDeletedFunction, onLeakReportFunction, ...operatorFunctions];
 /** Every function definition of the stack, in the order the stack makes them. */
 export const allDefinitions: readonly FunctionDefinition[] = [...routes, ...eventRules, ...schedules, ...extraFunctions];
 export const allOperations = allDefinitions.map((definition) => definition.operation);
 /** The functions that use the tables. */
 export const tableOperations = allDefinitions.filter(
-  (definition): definition is FunctionDefinition & { tableAccess: "lookup" | "read" | "readWrite" } => definition.tableAccess !== "none",
+  (definition): definition is FunctionDefinition & { tableAccess: Exclude<FunctionDefinition["tableAccess"], "none"> } =>
+    definition.tableAccess !== "none",
 );
 
 /** The exact DynamoDB actions each `activityAccess` allows on the activity table. */

@@ -44,6 +44,8 @@ export function configureHandlersFor(h: { tables: { tokens: string; activity: st
     DYNAMODB_ENDPOINT: inject("dynamoDbEndpoint"),
     METRICS_DISABLED: "true",
     LOG_LEVEL: "SILENT",
+    // revoke-leaked's reports: the worker in this process, as the local server runs it (no SQS).
+    LEAK_REPORTS_SINK: "in-process",
     ...overrides,
   });
 }

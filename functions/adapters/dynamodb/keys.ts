@@ -51,6 +51,15 @@ export const keys = {
   }),
   /** Per person, across organizations (API.md's password throttling). */
   passwordFailures: (userId: string): Key => ({ [PK]: `USER#${userId}`, [SK]: "PASSWORD_FAILURES" }),
+  /**
+   * One leaked-token report counter: a scope (source, relay, route), an opaque key (a hash, never an address)
+   * and the window's start (epoch seconds). Every one begins with LEAK_REPORT_COUNTER_PREFIX, which the
+   * revoke-leaked function's IAM policy is limited to.
+   */
+  leakReportCounter: (scope: string, key: string, windowStart: number): Key => ({
+    [PK]: `${LEAK_REPORT_COUNTER_PREFIX}${scope}#${key}`,
+    [SK]: `WINDOW#${windowStart}`,
+  }),
   /** Activity records of one organization, sortable by time. */
   activity: (orgId: string, at: string, eventId: string): Key => ({
     [activityTableDefinition.partitionKey.name]: organization(orgId),
@@ -59,6 +68,7 @@ export const keys = {
 } as const;
 
 const organization = (orgId: string) => `ORG#${orgId}`;
+export const LEAK_REPORT_COUNTER_PREFIX = "LEAK_REPORTS#";
 const MEMBER_PREFIX = "MEMBER#";
 const SETTINGS = "SETTINGS";
 const person = (userId: string) => `PERSON#${userId}`;

@@ -6,6 +6,7 @@ import {
   createServiceUserRequestBody,
   generateServiceUserTokenRequestBody,
   generateUserTokenRequestBody,
+  revokeLeakedRequestBody,
   rotateServiceUserTokenRequestBody,
   rotateUserTokenRequestBody,
   updateServiceUserRequestBody,
@@ -112,6 +113,16 @@ export const verifyResultSchema = z.union([verifyValidSchema, verifyInvalidSchem
 
 export const loginSchema = z.strictObject({ orgId: id, user: z.strictObject({ id, name: text }) });
 
+/** `GET /v1/token` (API.md "An integration's own token"). */
+export const ownTokenSchema = z.strictObject({
+  token: tokenSchema,
+  orgId: id,
+  principal: z.strictObject({ type: tokenKind, id, name: text }),
+});
+
+/** `POST /v1/revoke-leaked`: how many strings the report held, whatever they were. */
+export const leakReportReceivedSchema = z.strictObject({ received: z.int().check(z.gte(1), z.lte(100)) });
+
 /** `GET /v1/me` (API.md "The caller"). */
 export const meSchema = z.strictObject({
   user: z.strictObject({ id, name: z.nullable(text) }),
@@ -151,7 +162,7 @@ const SESSION = ["unauthenticated", "forbidden"] as const;
 
 export interface OperationContract {
   /** The success status and its body (none for 204). */
-  readonly status: 200 | 201 | 204;
+  readonly status: 200 | 201 | 202 | 204;
   readonly response?: z.ZodMiniType;
   readonly request?: z.ZodMiniType;
   /** `?limit=` and `?cursor=` (API.md "Conventions"). */
@@ -208,6 +219,14 @@ export const operations = {
   "list-activity": { status: 200, response: activityPageSchema, paged: true, errors: [...SESSION, ...COMMON_ERRORS] },
   "verify-token": { status: 200, request: verifyRequestBody, response: verifyResultSchema, errors: [...COMMON_ERRORS] },
   "login-with-token": { status: 200, response: loginSchema, errors: ["unauthenticated", "login_not_allowed", ...COMMON_ERRORS] },
+  "get-own-token": { status: 200, response: ownTokenSchema, errors: ["unauthenticated", ...COMMON_ERRORS] },
+  "revoke-own-token": { status: 204, errors: ["unauthenticated", ...COMMON_ERRORS] },
+  "revoke-leaked": {
+    status: 202,
+    request: revokeLeakedRequestBody,
+    response: leakReportReceivedSchema,
+    errors: [...COMMON_ERRORS, "too_many_attempts"],
+  },
   "get-openapi": { status: 200, response: openApiDocumentSchema, errors: [] },
   "get-me": { status: 200, response: meSchema, errors: ["unauthenticated", ...COMMON_ERRORS] },
 } as const satisfies Record<string, OperationContract>;

@@ -33,3 +33,11 @@ export const generateServiceUserTokenRequestBody = z.strictObject({ name: nameSc
 
 /** Any string is a token to verify (a wrong shape is the answer `malformed`, not a bad request). */
 export const verifyRequestBody = z.strictObject({ token: z.string(), orgId: z.optional(z.string()) });
+
+/**
+ * `POST /v1/revoke-leaked`: 1–100 strings, whatever they hold (a string that is no token is answered like any
+ * other, so the body's shape is all that is checked; the 16 KiB body limit bounds their size).
+ */
+export const revokeLeakedRequestBody = z.strictObject({
+  tokens: z.array(z.string()).check(z.minLength(1), z.maxLength(100)),
+});

@@ -293,6 +293,50 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What am I: the API token's own view
+         * @description Authenticated by the API token itself (`Authorization: Bearer <API token>`), of either kind. Counts as use, as a verification does. Anything that is not a live API token (malformed, unknown, revoked, expired, a session JWT) gets 401.
+         */
+        get: operations["getOwnToken"];
+        put?: never;
+        post?: never;
+        /**
+         * Revoke the API token itself
+         * @description Authenticated by the API token itself. The activity log records `token.revoked` with the token's owner as actor and `detail.reason: "self"`. 401 for anything not live.
+         */
+        delete: operations["revokeOwnToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/revoke-leaked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report leaked API tokens
+         * @description No authentication: anyone who finds a leaked token (a secret scanner, a stranger) can stop it. Always 202 `{ received }` for a well-formed report, whatever each string was: the answer comes before any lookup. Each live token is then revoked within seconds (activity actor System, `detail.reason: "leaked"`). Throttled: 10 reports a minute per source address, 100 a minute per relaying address (a CloudFront edge), 1000 a minute for the route; beyond, 429 with `Retry-After`.
+         */
+        post: operations["revokeLeaked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -467,6 +511,9 @@ export type components = {
             name: string;
             password?: string;
         };
+        LeakReportReceived: {
+            received: number;
+        };
         Login: {
             orgId: string;
             user: {
@@ -499,6 +546,19 @@ export type components = {
             };
         } & {
             [key: string]: unknown;
+        };
+        OwnToken: {
+            token: components["schemas"]["Token"];
+            orgId: string;
+            principal: {
+                /** @enum {string} */
+                type: "user" | "service_user";
+                id: string;
+                name: string;
+            };
+        };
+        RevokeLeakedRequest: {
+            tokens: string[];
         };
         RotateServiceUserTokenRequest: {
             graceSeconds?: number;
@@ -3453,6 +3513,379 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorPayloadTooLarge"];
+                };
+            };
+            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorInternalError"];
+                };
+            };
+            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorUnavailable"];
+                };
+            };
+        };
+    };
+    getOwnToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "token": {
+                     *         "id": "0mx2u3l5eUK94BJ5",
+                     *         "name": "Power BI export",
+                     *         "kind": "user",
+                     *         "ownerId": "auth0|5f1c2d",
+                     *         "createdAt": "2026-11-27T10:00:00.000Z",
+                     *         "lastUsedAt": "2026-11-28T08:00:00.000Z",
+                     *         "expiresAt": "2026-12-28T08:00:00.000Z",
+                     *         "hint": "Xy7Q"
+                     *       },
+                     *       "orgId": "acme",
+                     *       "principal": {
+                     *         "type": "user",
+                     *         "id": "auth0|5f1c2d",
+                     *         "name": "Ada Lovelace"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OwnToken"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorInvalidRequest"];
+                };
+            };
+            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthenticated",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorUnauthenticated"];
+                };
+            };
+            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
+                };
+            };
+            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorInternalError"];
+                };
+            };
+            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorUnavailable"];
+                };
+            };
+        };
+    };
+    revokeOwnToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content: no body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorInvalidRequest"];
+                };
+            };
+            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unauthenticated",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorUnauthenticated"];
+                };
+            };
+            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
+                };
+            };
+            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "internal_error",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorInternalError"];
+                };
+            };
+            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "unavailable",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorUnavailable"];
+                };
+            };
+        };
+    };
+    revokeLeaked: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tokens": [
+                 *         "atk_user_…",
+                 *         "atk_svc_…"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["RevokeLeakedRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "received": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LeakReportReceived"];
+                };
+            };
+            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "invalid_request",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorInvalidRequest"];
+                };
+            };
+            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "payload_too_large",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
+                };
+            };
+            /** @description Too many wrong passwords: token generation is locked for a while (see `Retry-After`). `too_many_attempts`: too many wrong passwords for this person in a short window. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": {
+                     *         "code": "too_many_attempts",
+                     *         "message": "A sentence a person can act on.",
+                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorTooManyAttempts"];
                 };
             };
             /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
