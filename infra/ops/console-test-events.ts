@@ -6,13 +6,9 @@
  * No real secret appears anywhere: session, API token, password and signature are placeholders in angle
  * brackets, which the functions reject as malformed until an operator pastes a real value.
  */
-import { marshall } from "@aws-sdk/util-dynamodb";
-import { keys } from "../../functions/adapters/dynamodb/keys.ts";
-import { TOKEN_ITEM, tokenEntity } from "../../functions/adapters/dynamodb/entities/token.ts";
-import { expiryAfter } from "../../functions/domain/model.ts";
 import { eventRules, type EventRuleDefinition } from "../event-rules.ts";
 import { schedules } from "../schedules.ts";
-import { leakReportQueueEvent } from "./queue-test-events.ts";
+import { leakReportQueueEvent, tokenDeletedStreamEvent } from "./record-test-events.ts";
 import { routes, type RouteDefinition } from "../routes.ts";
 import {
   backfillPersonIndexFunction,
@@ -265,65 +261,6 @@ export function authorizerEvent(): Record<string, unknown> {
   };
 }
 
-/**
- * The DynamoDB stream event (view OLD_IMAGE) the tokens table's event source mapping hands on-token-deleted:
- * one REMOVE by TTL (the DynamoDB service's own identity, which the mapping's filter requires) of an active user
- * token that nobody used for 30 days, as the store writes token items. Running it records that token's
- * `token.expired` in the activity log (once: a marker item makes repeats no-ops).
- */
-export function tokenDeletedStreamEvent(): Record<string, unknown> {
-  const createdAt = "2026-03-02T08:15:00.000Z";
-  const lastUsedAt = "2026-04-24T16:45:12.000Z";
-  const key = keys.token(SAMPLE.tokenId);
-  // Built by the token entity itself, so the sample is exactly what the store writes and the filter matches.
-  const oldImage = tokenEntity.toItem({
-    id: SAMPLE.tokenId,
-    orgId: SAMPLE.orgId,
-    kind: "user",
-    ownerId: SAMPLE.userId,
-    name: "Power BI export",
-    // Placeholder: a SHA-256 no token hashes to.
-    secretHash: "0".repeat(64),
-    hint: "x9Qa",
-    createdAt,
-    lastUsedAt,
-    // Expired 30 days after its last use; TTL removed it some days later.
-    expiresAt: expiryAfter(new Date(lastUsedAt)),
-    status: TOKEN_ITEM.activeStatus,
-    principal: {
-      name: "Ada Lovelace",
-      permissions: ["reports:read", "reports:export"],
-      groups: ["analytics"],
-      sites: ["london"],
-      memberStatus: "active",
-    },
-  });
-  const streamArn =
-    `arn:aws:dynamodb:${SAMPLE.region}:${SAMPLE.accountId}:table/ApiTokenService-TableCD117FA1-1A2B3C4D5E6F` +
-    "/stream/2026-05-01T00:00:00.000";
-  return {
-    Records: [
-      {
-        eventID: "c81e728d9d4c2f636f067f89cc14862c",
-        eventName: "REMOVE",
-        eventVersion: "1.1",
-        eventSource: "aws:dynamodb",
-        awsRegion: SAMPLE.region,
-        dynamodb: {
-          ApproximateCreationDateTime: epoch / 1000,
-          Keys: marshall(key),
-          OldImage: marshall(oldImage),
-          SequenceNumber: "4421584500000000017450439091",
-          SizeBytes: 412,
-          StreamViewType: "OLD_IMAGE",
-        },
-        userIdentity: { type: "Service", principalId: "dynamodb.amazonaws.com" },
-        eventSourceARN: streamArn,
-      },
-    ],
-  };
-}
-
 /** Every function's console test events, keyed by its operation name (the function's description). */
 export function consoleTestEvents(options: { userIdClaim?: string } = {}): Readonly<Record<string, readonly ConsoleTestEvent[]>> {
   const events: Record<string, ConsoleTestEvent[]> = {};
@@ -337,7 +274,7 @@ export function consoleTestEvents(options: { userIdClaim?: string } = {}): Reado
   for (const route of routes) add(route.operation, { name: "api-gateway-request", event: apiGatewayEvent(route, options.userIdClaim) });
   for (const rule of eventRules) add(rule.operation, { name: "eventbridge-event", event: eventBridgeEvent(rule) });
   add(tokenAuthorizerFunction.operation, { name: "authorizer-request", event: authorizerEvent() });
-  add(onTokenDeletedFunction.operation, { name: "ttl-deletion", event: tokenDeletedStreamEvent() });
+  add(onTokenDeletedFunction.operation, { name: "ttl-deletion", event: tokenDeletedStreamEvent(SAMPLE) });
   add(onLeakReportFunction.operation, { name: "leak-report", event: leakReportQueueEvent(SAMPLE) });
   add(revokeUserTokensFunction.operation, {
     // A dry run lists what would be revoked; set dryRun to false to revoke.
