@@ -76,7 +76,8 @@ describe("360 px wide and axe-core", () => {
     const { context, page } = await newPage(chromium.browser, { baseUrl: api.baseUrl, width, locale: words.locale });
     const check = async (state: string) => {
       expect.soft(await noSidewaysScroll(page), `${state} at ${width} px scrolls sideways`).toBe(true);
-      expect.soft(await seriousAxeViolations(page), `${state} at ${width} px`).toEqual([]);
+      // axe once per state and language: English at 1440 px (admin-pages.test.ts), German here; both check the width.
+      if (language === "de") expect.soft(await seriousAxeViolations(page), `${state} at ${width} px`).toEqual([]);
       await screenshot(page, `admin-${state}-${language}-${width}`);
     };
     try {

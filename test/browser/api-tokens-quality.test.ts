@@ -111,7 +111,8 @@ describe("360 px wide and axe-core", () => {
       const { context, page } = await newPage(chromium.browser, { baseUrl: api.baseUrl, width, locale });
       const check = async (state: string) => {
         expect.soft(await noSidewaysScroll(page), `${state} at ${width} px scrolls sideways`).toBe(true);
-        expect.soft(await seriousAxeViolations(page), `${state} at ${width} px`).toEqual([]);
+        // axe once per state and layout: English wide, German narrow (the cards); English narrow checks the width only.
+        if (!(language === "en" && width === 360)) expect.soft(await seriousAxeViolations(page), `${state} at ${width} px`).toEqual([]);
         await screenshot(page, `${state}-${language}-${width}`);
       };
       try {
