@@ -9,6 +9,7 @@ import type { CreatedToken } from "../api/client.ts";
 import { useApp } from "../app-context.ts";
 import { ErrorAlert } from "./alert.tsx";
 import { Modal } from "./modal.tsx";
+import { PasswordOrNote, useSecretRequest } from "./secret-request.tsx";
 import { TextField } from "./text-field.tsx";
 
 const MAX_NAME_LENGTH = 100;
@@ -30,15 +31,8 @@ export interface GenerateDialogProps {
 export function GenerateDialog({ generate, needsPassword, noPasswordNote, secretIntro, describeError, onClose }: GenerateDialogProps) {
   const { t } = useApp();
   const nameInput = useRef<HTMLInputElement>(null);
-  const [secret, setSecret] = useState<string | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
-
-  const close = () => {
-    // The secret goes with the pop-up: state cleared, nothing kept.
-    setSecret(undefined);
-    onClose(secret !== undefined);
-  };
+  const request = useSecretRequest(describeError);
+  const close = () => onClose(request.forget());
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -46,29 +40,16 @@ export function GenerateDialog({ generate, needsPassword, noPasswordNote, secret
     const data = new FormData(form);
     const name = String(data.get("name") ?? "").trim();
     const password = String(data.get("password") ?? "");
-    if (name === "") return setError(t.errorNameRequired);
-    if ([...name].length > MAX_NAME_LENGTH) return setError(t.errorNameTooLong);
-    if (needsPassword && password === "") return setError(t.errorPasswordMissing);
-    setBusy(true);
-    setError(undefined);
-    try {
-      const created = await generate(needsPassword ? { name, password } : { name });
-      form.reset();
-      setSecret(created.secret);
-    } catch (failure) {
-      // The password field is emptied after a failure: it is never kept longer than one attempt.
-      const field = form.elements.namedItem("password");
-      if (field instanceof HTMLInputElement) field.value = "";
-      setError(describeError(failure));
-    } finally {
-      setBusy(false);
-    }
+    if (name === "") return request.setError(t.errorNameRequired);
+    if ([...name].length > MAX_NAME_LENGTH) return request.setError(t.errorNameTooLong);
+    if (needsPassword && password === "") return request.setError(t.errorPasswordMissing);
+    await request.send(form, () => generate(needsPassword ? { name, password } : { name }));
   }
 
   return (
     <Modal labelledBy="generate-title" onClose={close} initialFocus={nameInput}>
       <h2 id="generate-title">{t.generateApiToken}</h2>
-      {secret === undefined ? (
+      {request.secret === undefined ? (
         <form onSubmit={submit} noValidate>
           <TextField
             id="token-name"
@@ -79,21 +60,10 @@ export function GenerateDialog({ generate, needsPassword, noPasswordNote, secret
             maxLength={MAX_NAME_LENGTH * 2}
             inputRef={nameInput}
           />
-          {needsPassword ? (
-            <TextField
-              id="token-password"
-              name="password"
-              type="password"
-              label={t.password}
-              hint={t.passwordHint}
-              autocomplete="current-password"
-            />
-          ) : (
-            <p class="hint">{noPasswordNote}</p>
-          )}
-          <ErrorAlert message={error} />
+          <PasswordOrNote id="token-password" needsPassword={needsPassword} noPasswordNote={noPasswordNote} />
+          <ErrorAlert message={request.error} />
           <div class="actions">
-            <button type="submit" class="primary" disabled={busy}>
+            <button type="submit" class="primary" disabled={request.busy}>
               {t.generate}
             </button>
             <button type="button" onClick={close}>
@@ -102,7 +72,7 @@ export function GenerateDialog({ generate, needsPassword, noPasswordNote, secret
           </div>
         </form>
       ) : (
-        <SecretView secret={secret} intro={secretIntro ?? t.secretIntro} onDone={close} />
+        <SecretView secret={request.secret} intro={secretIntro ?? t.secretIntro} onDone={close} />
       )}
     </Modal>
   );

@@ -3,13 +3,13 @@
  * 24 hours), the password as for generating, then the new secret once. The old token is listed as replaced
  * until its grace ends; the person pastes the new one into the integration meanwhile.
  */
-import { useRef, useState } from "preact/hooks";
+import { useRef } from "preact/hooks";
 import type { CreatedToken, Token } from "../api/client.ts";
 import { useApp } from "../app-context.ts";
 import { ErrorAlert } from "./alert.tsx";
 import { SecretView } from "./generate-dialog.tsx";
 import { Modal } from "./modal.tsx";
-import { TextField } from "./text-field.tsx";
+import { PasswordOrNote, useSecretRequest } from "./secret-request.tsx";
 
 const GRACES = [
   { seconds: 0, label: "graceNone" },
@@ -39,15 +39,8 @@ export function RegenerateDialog({
 }: RegenerateDialogProps) {
   const { t } = useApp();
   const firstChoice = useRef<HTMLInputElement>(null);
-  const [secret, setSecret] = useState<string | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
-
-  const close = () => {
-    // The secret goes with the pop-up.
-    setSecret(undefined);
-    onClose(secret !== undefined);
-  };
+  const request = useSecretRequest(describeError);
+  const close = () => onClose(request.forget());
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -55,20 +48,8 @@ export function RegenerateDialog({
     const data = new FormData(form);
     const password = String(data.get("password") ?? "");
     const graceSeconds = Number(data.get("grace") ?? 0);
-    if (needsPassword && password === "") return setError(t.errorPasswordMissing);
-    setBusy(true);
-    setError(undefined);
-    try {
-      const created = await rotate(needsPassword ? { password, graceSeconds } : { graceSeconds });
-      form.reset();
-      setSecret(created.secret);
-    } catch (failure) {
-      const field = form.elements.namedItem("password");
-      if (field instanceof HTMLInputElement) field.value = "";
-      setError(describeError(failure));
-    } finally {
-      setBusy(false);
-    }
+    if (needsPassword && password === "") return request.setError(t.errorPasswordMissing);
+    await request.send(form, () => rotate(needsPassword ? { password, graceSeconds } : { graceSeconds }));
   }
 
   return (
@@ -81,7 +62,7 @@ export function RegenerateDialog({
     >
       <h2 id="regenerate-title">{t.regenerateApiToken}</h2>
       <p id="regenerate-intro">{t.regenerateIntro(token.name)}</p>
-      {secret === undefined ? (
+      {request.secret === undefined ? (
         <form onSubmit={submit} noValidate>
           <div class="field" role="radiogroup" aria-labelledby="grace-label" aria-describedby="grace-hint">
             <span id="grace-label" class="label">
@@ -105,21 +86,10 @@ export function RegenerateDialog({
               {t.graceHint}
             </p>
           </div>
-          {needsPassword ? (
-            <TextField
-              id="regenerate-password"
-              name="password"
-              type="password"
-              label={t.password}
-              hint={t.passwordHint}
-              autocomplete="current-password"
-            />
-          ) : (
-            <p class="hint">{noPasswordNote}</p>
-          )}
-          <ErrorAlert message={error} />
+          <PasswordOrNote id="regenerate-password" needsPassword={needsPassword} noPasswordNote={noPasswordNote} />
+          <ErrorAlert message={request.error} />
           <div class="actions">
-            <button type="submit" class="primary" disabled={busy}>
+            <button type="submit" class="primary" disabled={request.busy}>
               {t.regenerate}
             </button>
             <button type="button" onClick={close}>
@@ -128,7 +98,7 @@ export function RegenerateDialog({
           </div>
         </form>
       ) : (
-        <SecretView secret={secret} intro={t.regenerateSecretIntro} onDone={close} />
+        <SecretView secret={request.secret} intro={t.regenerateSecretIntro} onDone={close} />
       )}
     </Modal>
   );
