@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { PEOPLE, ORGS, ACCESS, ADMIN, ORG_NAMES, SERVICE_PERMISSIONS, type LifecycleEvent } from "./model.ts";
 
 import { type Cmd, Deliver, Generate, GenerateServiceToken, GuessPasswords, Redeliver, Revoke } from "./commands.ts";
-import { GRACES, Rotate } from "./rotation-commands.ts";
+import { GRACES, Rotate, RunHourlyJob } from "./rotation-commands.ts";
 import {
   Advance,
   CreateServiceUser,
@@ -163,5 +163,9 @@ export const commandArb: fc.Arbitrary<Cmd> = fc.oneof(
   w(
     2,
     fc.constantFrom("ann", "bob", ADMIN).map((user) => new Me(user)),
+  ),
+  w(
+    1,
+    fc.constant(null).map(() => new RunHourlyJob()),
   ),
 );

@@ -1,6 +1,7 @@
 /** The model-based test's rotation command (API.md "Rotation"): a person's own token, or a service user's by an admin. */
 import { expect } from "vitest";
 import { requireActiveMember } from "../../../functions/domain/access.ts";
+import { DUE_LOOKBACK_HOURS, recordDueWork } from "../../../functions/domain/due-work.ts";
 import { expiryAfter } from "../../../functions/domain/model.ts";
 import { Checked, type PasswordGiven, pick } from "./commands.ts";
 import {
@@ -13,6 +14,7 @@ import {
   findExpired,
   isLive,
   isLocked,
+  isPastGrace,
   member,
 } from "./model.ts";
 import { type Real, outcome, requireAdmin } from "./real.ts";
@@ -111,5 +113,25 @@ export class Rotate extends Checked {
     const how = this.how;
     const who = how.route === "own" ? `${how.person.org}/${how.person.user}` : `${how.org}, su#${how.su}`;
     return `rotate[${how.route}](${who}, ${this.recent ? "recent" : "token"}#${this.token}, grace=${this.graceSeconds}${this.password === "right" ? "" : `, password=${this.password}`})`;
+  }
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The service's hourly job: every replaced token whose grace ended in the hours it looks back over (and not
+ * yet recorded) is recorded now, once; nothing else changes.
+ */
+export class RunHourlyJob extends Checked {
+  async act(m: Model, r: Real) {
+    await recordDueWork({ store: r.store, clock: r.clock });
+    const oldestHour = Math.floor((m.now - DUE_LOOKBACK_HOURS * HOUR_MS) / HOUR_MS);
+    for (const token of m.tokens) {
+      if (token.revoked || !isPastGrace(m, token)) continue;
+      if (Math.floor(token.graceEndsAt! / HOUR_MS) >= oldestHour) token.revoked = true;
+    }
+  }
+  toString() {
+    return "runHourlyJob()";
   }
 }
