@@ -109,6 +109,7 @@ describe.each(["en", "de"] as const)("the admin pages in %s", (language) => {
       // Its token: no password, the copy-once pop-up; the copied secret verifies as the service user.
       await page.getByRole("button", { name: words.generateFor(suName) }).click();
       const dialog = page.getByRole("dialog", { name: words.generateApiToken });
+      await dialog.waitFor();
       expect(await dialog.getByLabel(language === "de" ? "Passwort" : "Password").count()).toBe(0);
       await dialog.getByRole("textbox", { name: words.name }).fill(tokenName);
       await dialog.getByRole("button", { name: words.generate, exact: true }).click();

@@ -24,6 +24,8 @@ describe("Regenerate", () => {
       await page.getByRole("button", { name: "Regenerate Power BI export" }).click();
       const dialog = page.getByRole("dialog", { name: "Regenerate API token" });
       const graces = dialog.getByRole("radiogroup", { name: "Keep the old token working" });
+      // count() does not wait: the pop-up may still be opening.
+      await graces.waitFor();
       expect(await graces.getByRole("radio").count()).toBe(3);
       for (const name of ["No", "1 hour", "24 hours"]) expect(await graces.getByRole("radio", { name, exact: true }).count()).toBe(1);
       expect(await graces.getByRole("radio", { name: "No" }).isChecked()).toBe(true);
@@ -68,6 +70,8 @@ describe("Regenerate", () => {
       await page.getByRole("button", { name: "Nachtlauf neu generieren" }).click();
       const dialog = page.getByRole("dialog", { name: "API-Token neu generieren" });
       const graces = dialog.getByRole("radiogroup", { name: "Altes Token weiter gültig" });
+      // count() does not wait: the pop-up may still be opening.
+      await graces.waitFor();
       expect(await graces.getByRole("radio").count()).toBe(3);
       for (const name of ["Nein", "1 Stunde", "24 Stunden"]) expect(await graces.getByRole("radio", { name, exact: true }).count()).toBe(1);
       await dialog.getByLabel("Passwort", { exact: true }).fill(person.password);
@@ -94,6 +98,7 @@ describe("Regenerate", () => {
       await page.getByRole("button", { name: "Show tokens of Warehouse sync" }).click();
       await page.getByRole("button", { name: "Regenerate Nightly export" }).click();
       const dialog = page.getByRole("dialog", { name: "Regenerate API token" });
+      await dialog.waitFor();
       expect(await dialog.getByLabel("Password", { exact: true }).count()).toBe(0);
       await dialog.getByRole("radiogroup", { name: "Keep the old token working" }).getByRole("radio", { name: "24 hours" }).check();
       await dialog.getByRole("button", { name: "Regenerate", exact: true }).click();
