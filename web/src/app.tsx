@@ -1,4 +1,5 @@
 /** The page once signed in: who the person is (`GET /v1/me`), the chosen organization and language, the routes. */
+import type { JSX } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import type { Api, Me } from "./api/client.ts";
 import { AppContext, type AppState } from "./app-context.ts";
@@ -84,39 +85,19 @@ function Redirect({ to }: { to: string }) {
   return null;
 }
 
-function pageFor(path: string) {
-  switch (path.replace(/\/+$/, "") || "/") {
-    case PATHS.home:
-      return <HomePage />;
-    case PATHS.profile:
-      return <ProfilePage />;
-    case PATHS.settings:
-      return <SettingsPage />;
-    case PATHS.apiTokens:
-      return <ApiTokensPage />;
-    case INTEGRATIONS_PATH:
-      return <IntegrationsPage />;
-    case INTEGRATIONS_ROOT:
-      return <Redirect to={INTEGRATIONS_PATH} />;
-    default:
-      return <NotFoundPage />;
-  }
-}
+type Messages = (typeof catalogs)[Language];
 
-function titleFor(path: string, t: (typeof catalogs)[Language]): string {
-  switch (path.replace(/\/+$/, "") || "/") {
-    case PATHS.home:
-      return t.home;
-    case PATHS.profile:
-      return t.myProfile;
-    case PATHS.settings:
-      return t.settings;
-    case PATHS.apiTokens:
-      return t.apiTokens;
-    case INTEGRATIONS_PATH:
-    case INTEGRATIONS_ROOT:
-      return t.customIntegrations;
-    default:
-      return t.notFoundTitle;
-  }
-}
+/** The page's routes: each path's page and the title the tab shows for it. */
+const PAGES: Record<string, { page: () => JSX.Element; title: (t: Messages) => string }> = {
+  [PATHS.home]: { page: () => <HomePage />, title: (t) => t.home },
+  [PATHS.profile]: { page: () => <ProfilePage />, title: (t) => t.myProfile },
+  [PATHS.settings]: { page: () => <SettingsPage />, title: (t) => t.settings },
+  [PATHS.apiTokens]: { page: () => <ApiTokensPage />, title: (t) => t.apiTokens },
+  [INTEGRATIONS_PATH]: { page: () => <IntegrationsPage />, title: (t) => t.customIntegrations },
+  [INTEGRATIONS_ROOT]: { page: () => <Redirect to={INTEGRATIONS_PATH} />, title: (t) => t.customIntegrations },
+};
+const NOT_FOUND = { page: () => <NotFoundPage />, title: (t: Messages) => t.notFoundTitle };
+
+const routeOf = (path: string) => PAGES[path.replace(/\/+$/, "") || "/"] ?? NOT_FOUND;
+const pageFor = (path: string) => routeOf(path).page();
+const titleFor = (path: string, t: Messages): string => routeOf(path).title(t);
