@@ -40,10 +40,12 @@ export const tokenDetail = (token: TokenRecord): Record<string, unknown> => ({
 });
 
 /**
- * API.md: `token.expired` is recorded no later than the first request that finds the token expired, once per
- * token. Each record is written with a conditional mark on the token, so racing requests write it once.
+ * The changes recorded late, by whoever finds them first (a request, the hourly job, the TTL deletion): a
+ * token's `token.expired` (API.md "Activity") and the `token.revoked` of a replaced token whose grace is over
+ * (API.md "Rotation"). Once per token: each record is written with a conditional mark on the token, so racing
+ * finders write it once.
  */
-export async function recordExpiries(
+export async function recordLateChanges(
   deps: { store: Pick<TokenRepository, "recordExpiry" | "recordGraceEnd">; clock: Clock },
   tokens: readonly TokenRecord[],
 ): Promise<void> {
@@ -95,7 +97,7 @@ export async function activeTokensAmong(
   options: { now: Date; belongs?: (token: TokenRecord) => boolean; recordExpired?: boolean },
 ): Promise<TokenRecord[]> {
   const tokens = (await deps.store.getTokens(tokenIds)).filter(options.belongs ?? (() => true));
-  if (options.recordExpired ?? true) await recordExpiries(deps, tokens);
+  if (options.recordExpired ?? true) await recordLateChanges(deps, tokens);
   return tokens.filter((token) => isActive(token, options.now));
 }
 

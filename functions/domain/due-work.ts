@@ -1,4 +1,4 @@
-import { recordExpiries } from "./activity.ts";
+import { recordLateChanges } from "./activity.ts";
 import type { Clock, TokenStore } from "./ports.ts";
 
 const HOUR_MS = 3_600_000;
@@ -25,7 +25,7 @@ export async function recordDueWork(deps: { store: TokenStore; clock: Clock }, l
     const tokens = await deps.store.listTokensDueIn(hour);
     tokensRead += tokens.length;
     // Only what is due by now: later in the current hour waits for the next run (or the first request).
-    await recordExpiries(deps, tokens);
+    await recordLateChanges(deps, tokens);
   }
   return { hoursRead: lookbackHours + 1, tokensRead };
 }

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { activity, recordExpiries, tokenDetail } from "./activity.ts";
+import { activity, recordLateChanges, tokenDetail } from "./activity.ts";
 import { SYSTEM_ACTOR, isActive, type TokenKind } from "./model.ts";
 import type { Clock, TokenRepository } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
@@ -66,7 +66,7 @@ async function revokeOne(
     if (!token || token.kind !== reported.kind || !hashesMatch(reported.secretHash, token.secretHash)) return false;
     const now = deps.clock.now();
     if (!isActive(token, now)) {
-      await recordExpiries(deps, [token]);
+      await recordLateChanges(deps, [token]);
       return false;
     }
     const record = activity(deps.clock, token.orgId, "token.revoked", SYSTEM_ACTOR, {

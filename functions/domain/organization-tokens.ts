@@ -1,4 +1,4 @@
-import { personActor, recordExpiries } from "./activity.ts";
+import { personActor, recordLateChanges } from "./activity.ts";
 import { isActive, toTokenView, type MembershipRecord, type TokenView } from "./model.ts";
 import type { Clock, TokenStore } from "./ports.ts";
 import { revokeVisibleToken } from "./revocation.ts";
@@ -15,7 +15,7 @@ export class OrganizationTokens {
    */
   async list(orgId: string, limit: number, cursor: string | undefined) {
     const page = await this.deps.store.listOrganizationTokens(orgId, limit, cursor, async (tokens) => {
-      await recordExpiries(this.deps, tokens);
+      await recordLateChanges(this.deps, tokens);
       const now = this.deps.clock.now();
       return tokens.filter((token) => isActive(token, now));
     });

@@ -1,4 +1,4 @@
-import { activity, recordExpiries, tokenDetail } from "./activity.ts";
+import { activity, recordLateChanges, tokenDetail } from "./activity.ts";
 import { notFound } from "./errors.ts";
 import { isActive, type Actor, type TokenRecord } from "./model.ts";
 import type { Clock, TokenStore } from "./ports.ts";
@@ -20,7 +20,7 @@ export async function revokeVisibleToken(
     if (!token || !input.visible(token)) throw notFound("token");
     const now = deps.clock.now();
     if (!isActive(token, now)) {
-      await recordExpiries(deps, [token]);
+      await recordLateChanges(deps, [token]);
       throw notFound("token");
     }
     const record = activity(deps.clock, token.orgId, "token.revoked", input.actor, {

@@ -1,4 +1,4 @@
-import { activeTokensAmong, activity, recordExpiries, rotatedRecord, tokenDetail } from "./activity.ts";
+import { activeTokensAmong, activity, recordLateChanges, rotatedRecord, tokenDetail } from "./activity.ts";
 import { notFound } from "./errors.ts";
 import {
   MAX_GRACE_SECONDS,
@@ -45,7 +45,7 @@ export async function rotateToken(deps: { store: TokenStore; clock: Clock }, inp
   if (!old || !input.visible(old)) throw notFound("token");
   const now = deps.clock.now();
   if (!isActive(old, now)) {
-    await recordExpiries(deps, [old]);
+    await recordLateChanges(deps, [old]);
     throw notFound("token");
   }
   // A token in its grace was replaced already: rotate its successor instead.

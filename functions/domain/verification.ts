@@ -1,4 +1,4 @@
-import { activity, recordExpiries } from "./activity.ts";
+import { activity, recordLateChanges } from "./activity.ts";
 import { DomainError } from "./errors.ts";
 import {
   LAST_USED_WRITE_INTERVAL_MS,
@@ -107,7 +107,7 @@ export class TokenVerifier {
     }
     const judged = this.judge(token, orgId);
     // An expiry, or the end of a rotation's grace, is recorded by the first request that finds it.
-    if (!judged.ok && (judged.reason === "expired" || judged.reason === "revoked")) await recordExpiries(this.deps, [token]);
+    if (!judged.ok && (judged.reason === "expired" || judged.reason === "revoked")) await recordLateChanges(this.deps, [token]);
     return judged;
   }
 
