@@ -21,7 +21,7 @@ export const schedules: readonly ScheduleDefinition[] = [
     // Reads the index of work due (by name) and the tokens; records each grace's end with its activity.
     tableAccess: "readWrite",
     activityAccess: "append",
-    indexes: ["byDueHour"],
+    indexes: ["byDueDay"],
     // 37 hourly pages of the index, and a transaction per token due.
     timeoutSeconds: 300,
   },

@@ -9,21 +9,39 @@ import {
   type Actor,
   type MembershipRecord,
   type Page,
+  type TokenEvent,
   type TokenRecord,
   type TokenSet,
 } from "./model.ts";
 import type { Clock, TokenRepository, TokenStore } from "./ports.ts";
+import { WriteConflict } from "./errors.ts";
+import { tokenEvents, type RevocationReason } from "./token-events.ts";
 
-/** An activity record stamped by the service's own clock. Never given a secret, a hash or a password. */
+/**
+ * An activity record stamped by the service's own clock. Never given a secret, a hash or a password. `events`
+ * makes the token events the change publishes, stamped with the record's time (the record is their outbox).
+ */
 export function activity(
   clock: Clock,
   orgId: string,
   action: ActivityAction,
   actor: Actor,
-  extra: { tokenId?: string; detail?: Record<string, unknown> } = {},
+  extra: { tokenId?: string; detail?: Record<string, unknown>; events?: (at: string) => TokenEvent[] } = {},
 ): ActivityRecord {
-  return { orgId, id: randomUUID(), at: clock.now().toISOString(), action, actor, ...extra };
+  const at = clock.now().toISOString();
+  const { events, ...rest } = extra;
+  return { orgId, id: randomUUID(), at, action, actor, ...rest, ...(events ? { events: events(at) } : {}) };
 }
+
+/** A `token.revoked` record and its `Token Revoked` event; `detail.reason` is the activity log's own (system causes only). */
+export const revokedRecord = (
+  clock: Clock,
+  token: TokenRecord,
+  actor: Actor,
+  reason: RevocationReason,
+  detail: Record<string, unknown> = tokenDetail(token),
+): ActivityRecord =>
+  activity(clock, token.orgId, "token.revoked", actor, { tokenId: token.id, detail, events: (at) => [tokenEvents.revoked(token, at, reason)] });
 
 /** A person acting, with their display name at the time. */
 export const personActor = (membership: MembershipRecord): Actor => ({
@@ -53,19 +71,30 @@ export async function recordLateChanges(
   await Promise.all([
     ...tokens
       .filter((token) => needsExpiryRecord(token, now))
-      .map((token) => deps.store.recordExpiry(token, now, expiryRecord(deps.clock, token))),
+      .map((token) => lateRecord(deps.store.recordExpiry(token, now, expiryRecord(deps.clock, token)))),
     // API.md "Rotation": a replaced token's revocation is recorded when its grace ends, by the first request that finds it so.
     ...tokens
       .filter((token) => needsGraceEndRecord(token, now))
-      .map((token) => deps.store.recordGraceEnd(token, now, rotatedRecord(deps.clock, token))),
+      .map((token) => lateRecord(deps.store.recordGraceEnd(token, now, rotatedRecord(deps.clock, token)))),
   ]);
 }
 
+/**
+ * A late record that lost a race to another event of its token (an expiry warning written meanwhile) is left to
+ * the next finder, as one that lost to another finder is: the request that found it goes on.
+ */
+const lateRecord = (write: Promise<boolean>): Promise<boolean> =>
+  write.catch((error: unknown) => {
+    if (error instanceof WriteConflict) return false;
+    throw error;
+  });
+
 /** The `token.revoked` of a token replaced by a rotation, once its grace is over: the system's, reason `rotated`. */
-export const rotatedRecord = (clock: Clock, token: TokenRecord): ActivityRecord =>
+export const rotatedRecord = (clock: Clock, token: TokenRecord, step = 1): ActivityRecord =>
   activity(clock, token.orgId, "token.revoked", SYSTEM_ACTOR, {
     tokenId: token.id,
     detail: { ...tokenDetail(token), reason: "rotated", ...(token.replacedBy ? { replacedBy: token.replacedBy } : {}) },
+    events: (at) => [tokenEvents.revoked(token, at, "rotated", step)],
   });
 
 /**
@@ -84,6 +113,7 @@ const expiryRecord = (clock: Clock, token: TokenRecord): ActivityRecord =>
   activity(clock, token.orgId, "token.expired", SYSTEM_ACTOR, {
     tokenId: token.id,
     detail: { ...tokenDetail(token), reason: "inactivity" },
+    events: (at) => [tokenEvents.expired(token, at)],
   });
 
 /**

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { activity, recordLateChanges, tokenDetail } from "./activity.ts";
+import { recordLateChanges, revokedRecord, tokenDetail } from "./activity.ts";
 import { SYSTEM_ACTOR, isActive, type TokenKind } from "./model.ts";
 import type { Clock, TokenRepository } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
@@ -69,10 +69,7 @@ async function revokeOne(
       await recordLateChanges(deps, [token]);
       return false;
     }
-    const record = activity(deps.clock, token.orgId, "token.revoked", SYSTEM_ACTOR, {
-      tokenId: token.id,
-      detail: { ...tokenDetail(token), reason: "leaked" },
-    });
+    const record = revokedRecord(deps.clock, token, SYSTEM_ACTOR, "leaked", { ...tokenDetail(token), reason: "leaked" });
     // False: revoked or expired since the read (by someone else, or an earlier delivery of this report).
     return deps.store.revokeToken(token, now.toISOString(), now, record);
   });

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
-import { activity, liveUserTokens, tokenDetail } from "./activity.ts";
+import { liveUserTokens, revokedRecord, tokenDetail } from "./activity.ts";
+import type { RevocationReason } from "./token-events.ts";
 import { SYSTEM_ACTOR, type MembershipRecord, type TokenRecord } from "./model.ts";
 import type { Clock, TokenStore } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
@@ -60,7 +61,7 @@ const isNewer = (occurredAt: string, lastEventAt: string | undefined) =>
   lastEventAt === undefined || Date.parse(occurredAt) > Date.parse(lastEventAt);
 
 type Deps = { store: TokenStore; clock: Clock };
-type Revocation = { reason: string } & Record<string, unknown>;
+type Revocation = { reason: RevocationReason } & Record<string, unknown>;
 
 export class Memberships {
   constructor(private readonly deps: Deps) {}
@@ -167,12 +168,7 @@ export class Memberships {
   private systemRevocation(tokens: readonly TokenRecord[], now: Date, detail: Revocation) {
     return {
       revokedAt: now.toISOString(),
-      activity: tokens.map((token) =>
-        activity(this.deps.clock, token.orgId, "token.revoked", SYSTEM_ACTOR, {
-          tokenId: token.id,
-          detail: { ...tokenDetail(token), ...detail },
-        }),
-      ),
+      activity: tokens.map((token) => revokedRecord(this.deps.clock, token, SYSTEM_ACTOR, detail.reason, { ...tokenDetail(token), ...detail })),
     };
   }
 
@@ -224,7 +220,7 @@ export class Memberships {
     });
     if (outcome === "stale") return "stale";
 
-    const reason = { reason: "organization_deleted" };
+    const reason: Revocation = { reason: "organization_deleted" };
     for (const membership of await store.listMemberships(event.orgId)) {
       await retryOnConflict(async () => {
         const current = await store.getMembership(membership.orgId, membership.userId);

@@ -42,6 +42,14 @@ export interface TokenRecord {
   readonly replacedBy?: string;
   /** Rotation: the token this one replaced (whose grace ends at once if this one is rotated in turn). */
   readonly replaces?: string;
+  /**
+   * The `sequence` of the token's last published event (API.md "Token events out"): 1 once created; 0 for a
+   * token made before events were published. Every write that publishes an event of the token moves it on, on
+   * condition that it is still the value read, so no two events of a token share a number.
+   */
+  readonly eventSequence: number;
+  /** The idle stretch (`lastUsedAt`, or `createdAt` before any use) its `Token Expiring Soon` was published for. */
+  readonly warnedFor?: string;
 }
 
 /**
@@ -159,6 +167,17 @@ export interface ActivityRecord {
   readonly actor: Actor;
   readonly tokenId?: string;
   readonly detail?: Readonly<Record<string, unknown>>;
+  /**
+   * The token events this change publishes (API.md "Token events out"): the activity log is the outbox, so an
+   * event is written in the same transaction as its change. Never listed as activity.
+   */
+  readonly events?: readonly TokenEvent[];
+}
+
+/** One event for the service's event bus, as stored in the outbox: never a secret or a hash. */
+export interface TokenEvent {
+  readonly detailType: "Token Created" | "Token Revoked" | "Token Rotated" | "Token Expired" | "Token Expiring Soon";
+  readonly detail: Readonly<Record<string, unknown>> & { readonly eventId: string; readonly sequence: number; readonly orgId: string };
 }
 
 export interface Page<T> {
@@ -168,6 +187,27 @@ export interface Page<T> {
 
 export const DAY_SECONDS = 86_400;
 export const INACTIVITY_EXPIRY_SECONDS = 30 * DAY_SECONDS;
+/**
+ * API.md "Token events out": `Token Expiring Soon` once a live token has gone this long without use, 7 days
+ * before its inactivity expiry.
+ */
+export const EXPIRY_WARNING_AFTER_SECONDS = 23 * DAY_SECONDS;
+/** When a token's current idle stretch reaches the warning (epoch ms): 7 days before its expiry. */
+export const warningDueAt = (token: Pick<TokenRecord, "expiresAt">): number =>
+  (token.expiresAt - INACTIVITY_EXPIRY_SECONDS + EXPIRY_WARNING_AFTER_SECONDS) * 1000;
+/** The idle stretch a token is in: since its last recorded use, or since it was made. */
+export const idleStretchOf = (token: Pick<TokenRecord, "lastUsedAt" | "createdAt">): string => token.lastUsedAt ?? token.createdAt;
+
+/**
+ * Due for its `Token Expiring Soon`: working, not replaced (a token in its grace is about to stop anyway),
+ * 23 days idle, and not yet warned in this idle stretch.
+ */
+export const needsExpiryWarning = (token: TokenRecord, now: Date): boolean =>
+  isActive(token, now) &&
+  token.graceEndsAt === undefined &&
+  warningDueAt(token) <= now.getTime() &&
+  token.warnedFor !== idleStretchOf(token);
+
 /** A verification rewrites `lastUsedAt` only when the recorded use is older than this (API.md allows 5 min). */
 export const LAST_USED_WRITE_INTERVAL_MS = 60_000;
 export const USER_TOKEN_LIMIT = 10;

@@ -25,6 +25,8 @@ export function newToken(input: { kind: TokenKind; orgId: string; ownerId: strin
       expiresAt: expiryAfter(input.now),
       status: "active",
       principal: input.principal,
+      // Its `Token Created` is event 1.
+      eventSequence: 1,
     },
   };
 }

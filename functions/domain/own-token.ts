@@ -32,6 +32,7 @@ export async function revokeOwnToken(deps: { store: TokenStore; clock: Clock }, 
       visible: (found) => found.id === token.id && found.secretHash === token.secretHash,
       actor: ownerActor(token),
       reason: "self",
+      logReason: true,
     });
   } catch (error) {
     if (error instanceof DomainError && error.code === "not_found") {

@@ -5,6 +5,7 @@ import type {
   Page,
   PasswordFailures,
   ServiceUserRecord,
+  TokenEvent,
   TokenRecord,
   TokenSet,
 } from "./model.ts";
@@ -111,10 +112,17 @@ export interface TokenRepository {
   recordGraceEnd(token: TokenRecord, now: Date, activity: ActivityRecord): Promise<boolean>;
 
   /**
-   * The tokens with work due in the hour that `hour` (an ISO-8601 time) falls in: replaced tokens whose grace
-   * ends then. From an index that lags a moment; the tokens themselves are read strongly consistent.
+   * The tokens with work due on `day` (`YYYY-MM-DD`, UTC): an expiry warning, an expiry, or a grace's end, then
+   * or earlier that day. From an index that lags a moment; the tokens themselves are read strongly consistent,
+   * and say what is due.
    */
-  listTokensDueIn(hour: string): Promise<TokenRecord[]>;
+  listTokensDueOn(day: string): Promise<TokenRecord[]>;
+
+  /**
+   * Publishes a working token's `Token Expiring Soon` for its current idle stretch (`warnedFor`), with the
+   * warning's outbox item. False if the token was used, revoked, rotated, expired or warned since it was read.
+   */
+  recordExpiryWarning(token: TokenRecord, now: Date, event: TokenEvent): Promise<boolean>;
 
   /** Marks an expired token as recorded, with its `token.expired` activity. False if already recorded. */
   recordExpiry(token: TokenRecord, now: Date, activity: ActivityRecord): Promise<boolean>;

@@ -1,8 +1,9 @@
-import { activity, recordLateChanges, tokenDetail } from "./activity.ts";
+import { recordLateChanges, revokedRecord, tokenDetail } from "./activity.ts";
 import { notFound } from "./errors.ts";
 import { isActive, type Actor, type TokenRecord } from "./model.ts";
 import type { Clock, TokenStore } from "./ports.ts";
 import { retryOnConflict } from "./retry.ts";
+import type { RevocationReason } from "./token-events.ts";
 import { TOKEN_ID_PATTERN } from "./token-secret.ts";
 
 /**
@@ -12,7 +13,14 @@ import { TOKEN_ID_PATTERN } from "./token-secret.ts";
  */
 export async function revokeVisibleToken(
   deps: { store: TokenStore; clock: Clock },
-  input: { tokenId: string; visible: (token: TokenRecord) => boolean; actor: Actor; reason?: string },
+  input: {
+    tokenId: string;
+    visible: (token: TokenRecord) => boolean;
+    actor: Actor;
+    /** `Token Revoked`'s reason; the activity record says it in `detail.reason` only if `logReason`. */
+    reason: RevocationReason;
+    logReason?: boolean;
+  },
 ): Promise<void> {
   if (!TOKEN_ID_PATTERN.test(input.tokenId)) throw notFound("token");
   await retryOnConflict(async () => {
@@ -23,10 +31,8 @@ export async function revokeVisibleToken(
       await recordLateChanges(deps, [token]);
       throw notFound("token");
     }
-    const record = activity(deps.clock, token.orgId, "token.revoked", input.actor, {
-      tokenId: token.id,
-      detail: input.reason === undefined ? tokenDetail(token) : { ...tokenDetail(token), reason: input.reason },
-    });
+    const detail = input.logReason ? { ...tokenDetail(token), reason: input.reason } : tokenDetail(token);
+    const record = revokedRecord(deps.clock, token, input.actor, input.reason, detail);
     if (!(await deps.store.revokeToken(token, now.toISOString(), now, record))) throw notFound("token");
   });
 }

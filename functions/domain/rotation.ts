@@ -1,4 +1,5 @@
 import { activeTokensAmong, activity, recordLateChanges, rotatedRecord, tokenDetail } from "./activity.ts";
+import { tokenEvents } from "./token-events.ts";
 import { notFound } from "./errors.ts";
 import {
   MAX_GRACE_SECONDS,
@@ -66,8 +67,10 @@ export async function rotateToken(deps: { store: TokenStore; clock: Clock }, inp
   const rotated = activity(deps.clock, old.orgId, "token.rotated", input.actor, {
     tokenId: token.id,
     detail: { ...tokenDetail(token), oldTokenId: old.id, newTokenId: token.id, graceEndsAt: graceEndsAt ?? null },
+    events: (at) => [tokenEvents.created(token, at), tokenEvents.rotated(old, token, graceEndsAt ?? at, at)],
   });
-  const ended = [...(graceEndsAt ? [] : [{ ...old, replacedBy: token.id }]), ...(predecessor ? [predecessor] : [])];
+  // The old token's `Token Revoked` comes after its `Token Rotated` (sequence one further on).
+  const ended = [...(graceEndsAt ? [] : [{ token: { ...old, replacedBy: token.id }, step: 2 }]), ...(predecessor ? [{ token: predecessor, step: 1 }] : [])];
   const done = await deps.store.rotateToken({
     old,
     oldUpdate: graceEndsAt ? { graceEndsAt } : { revokedAt: now.toISOString() },
@@ -78,7 +81,7 @@ export async function rotateToken(deps: { store: TokenStore; clock: Clock }, inp
     ...(predecessor ? { endGraceOf: predecessor } : {}),
     now,
     // A grace that ends (at once, or the predecessor's) is the system's `token.revoked`, reason `rotated`.
-    activity: [rotated, ...ended.map((token) => rotatedRecord(deps.clock, token))],
+    activity: [rotated, ...ended.map(({ token, step }) => rotatedRecord(deps.clock, token, step))],
   });
   // Revoked, expired or rotated meanwhile: no longer rotatable.
   if (!done) throw notFound("token");

@@ -1,4 +1,5 @@
-import { activeTokensAmong, activity, personActor, tokenDetail } from "./activity.ts";
+import { activeTokensAmong, activity, personActor, revokedRecord, tokenDetail } from "./activity.ts";
+import { tokenEvents, type RevocationReason } from "./token-events.ts";
 import { DomainError, notFound } from "./errors.ts";
 import { isValidId } from "./ids.ts";
 import {
@@ -119,7 +120,7 @@ export class ServiceUsers {
   }
 
   /** `Organization Deleted`: every service user of the organization goes, with its tokens. */
-  async deleteAll(orgId: string, actor: Actor, reason: string): Promise<void> {
+  async deleteAll(orgId: string, actor: Actor, reason: RevocationReason): Promise<void> {
     for (const { id } of await this.deps.store.listAllServiceUsers(orgId)) {
       await this.remove(orgId, id, actor, reason).catch((error: unknown) => {
         // Deleted meanwhile (a concurrent delivery of the same deletion): what is done stays done.
@@ -128,7 +129,7 @@ export class ServiceUsers {
     }
   }
 
-  private async remove(orgId: string, serviceUserId: string, actor: Actor, reason: string): Promise<void> {
+  private async remove(orgId: string, serviceUserId: string, actor: Actor, reason: RevocationReason): Promise<void> {
     await retryOnConflict(async () => {
       const serviceUser = await this.require(orgId, serviceUserId);
       const tokenSet = await this.deps.store.getTokenSet(orgId);
@@ -138,12 +139,7 @@ export class ServiceUsers {
         activity(this.deps.clock, orgId, "service_user.deleted", actor, {
           detail: { serviceUserId: serviceUser.id, name: serviceUser.name, ...(actor.type === "system" ? { reason } : {}) },
         }),
-        ...active.map((token) =>
-          activity(this.deps.clock, orgId, "token.revoked", actor, {
-            tokenId: token.id,
-            detail: { ...tokenDetail(token), reason },
-          }),
-        ),
+        ...active.map((token) => revokedRecord(this.deps.clock, token, actor, reason, { ...tokenDetail(token), reason })),
       ]);
     });
   }
@@ -180,6 +176,7 @@ export class ServiceUsers {
         activity(this.deps.clock, admin.orgId, "token.created", personActor(admin), {
           tokenId: token.id,
           detail: tokenDetail(token),
+          events: (at) => [tokenEvents.created(token, at)],
         }),
       );
       return { token: toTokenView(token), secret };
@@ -215,6 +212,7 @@ export class ServiceUsers {
       tokenId,
       visible: (token) => token.kind === "service_user" && token.orgId === admin.orgId && token.ownerId === serviceUserId,
       actor: personActor(admin),
+      reason: "admin",
     });
   }
 

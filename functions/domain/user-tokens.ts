@@ -1,4 +1,5 @@
 import { activity, liveUserTokens, personActor, tokenDetail } from "./activity.ts";
+import { tokenEvents } from "./token-events.ts";
 import { revokeVisibleToken } from "./revocation.ts";
 import { DomainError } from "./errors.ts";
 import { USER_TOKEN_LIMIT, countsTowardLimit, newestFirst, toTokenView, type MembershipRecord, type TokenView } from "./model.ts";
@@ -64,6 +65,7 @@ export class UserTokens {
         activity(this.deps.clock, token.orgId, "token.created", personActor(membership), {
           tokenId: token.id,
           detail: tokenDetail(token),
+          events: (at) => [tokenEvents.created(token, at)],
         }),
       );
       return { token: toTokenView(token), secret };
@@ -116,6 +118,7 @@ export class UserTokens {
       tokenId: input.tokenId,
       visible: (token) => token.kind === "user" && token.orgId === membership.orgId && token.ownerId === membership.userId,
       actor: personActor(membership),
+      reason: "owner",
     });
   }
 

@@ -96,3 +96,26 @@ export function readLeakReportConfig(env: Env = process.env): LeakReportConfig {
   if (env.LEAK_REPORTS_SINK === "in-process") return { inProcess: true };
   throw invalid("leak report", ["LEAK_REPORTS_QUEUE_URL"]);
 }
+
+/**
+ * Where the token events go (API.md "Token events out"), read by the publisher at its cold start:
+ * `EVENT_BUS_NAME`, a bus name or ARN the CDK stack passes (`default` unless configured); locally also
+ * `EVENT_BUS_ENDPOINT`, the local server's stand-in for EventBridge.
+ */
+export interface TokenEventsConfig {
+  readonly busName: string;
+  readonly endpoint?: string;
+}
+
+const BUS_NAME = /^(arn:aws[\w-]*:events:[\w-]+:\d{12}:event-bus\/)?[\w.\-/]{1,256}$/;
+
+export function readTokenEventsConfig(env: Env = process.env): TokenEventsConfig {
+  const busName = env.EVENT_BUS_NAME ?? "";
+  const endpoint = env.EVENT_BUS_ENDPOINT;
+  const problems = [
+    ...(BUS_NAME.test(busName) ? [] : ["EVENT_BUS_NAME"]),
+    ...(endpoint !== undefined && !isUrl(endpoint) ? ["EVENT_BUS_ENDPOINT"] : []),
+  ];
+  if (problems.length > 0) throw invalid("token events", problems);
+  return { busName, ...(endpoint !== undefined ? { endpoint } : {}) };
+}

@@ -37,6 +37,20 @@ export const onTokenDeletedFunction = {
 } as const satisfies ExtraFunctionDefinition;
 
 /**
+ * The activity table's DynamoDB stream (NEW_IMAGE), through an event source mapping filtered to inserted outbox
+ * items: puts the token events on the service's bus (API.md "Token events out"). Reads no table: the stream
+ * records carry the events.
+ */
+export const publishTokenEventsFunction = {
+  operation: "publish-token-events",
+  handlerModule: "functions/streams/publish-token-events.ts",
+  tableAccess: "none",
+  activityAccess: "none",
+  // A batch of up to 100 outbox records, a PutEvents each (bisected on failure, see the stack).
+  timeoutSeconds: 60,
+} as const satisfies ExtraFunctionDefinition;
+
+/**
  * The leak reports' queue (SQS, through an event source mapping): revokes each live token a
  * `POST /v1/revoke-leaked` report named. Reads a token, revokes it (the token and its set: UpdateItem) with its
  * activity, or records its expiry; nothing more.

@@ -68,6 +68,7 @@ export function tokenDeletedStreamEvent(sample: {
     // Expired 30 days after its last use; TTL removed it some days later.
     expiresAt: expiryAfter(new Date(lastUsedAt)),
     status: TOKEN_ITEM.activeStatus,
+    eventSequence: 1,
     principal: {
       name: "Ada Lovelace",
       permissions: ["reports:read", "reports:export"],

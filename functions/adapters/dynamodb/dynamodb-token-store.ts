@@ -52,7 +52,8 @@ export class DynamoDbTokenStore implements TokenStore {
   revokeToken: TokenStore["revokeToken"] = (...args) => this.tokens.revokeToken(...args);
   rotateToken: TokenStore["rotateToken"] = (...args) => this.tokens.rotateToken(...args);
   recordGraceEnd: TokenStore["recordGraceEnd"] = (...args) => this.tokens.recordGraceEnd(...args);
-  listTokensDueIn: TokenStore["listTokensDueIn"] = (...args) => this.tokens.listTokensDueIn(...args);
+  listTokensDueOn: TokenStore["listTokensDueOn"] = (...args) => this.tokens.listTokensDueOn(...args);
+  recordExpiryWarning: TokenStore["recordExpiryWarning"] = (...args) => this.tokens.recordExpiryWarning(...args);
   recordExpiry: TokenStore["recordExpiry"] = (...args) => this.tokens.recordExpiry(...args);
   recordExpiryOfDeletedToken: TokenStore["recordExpiryOfDeletedToken"] = (...args) => this.tokens.recordExpiryOfDeletedToken(...args);
   listOrganizationTokens: TokenStore["listOrganizationTokens"] = (...args) => this.tokens.listOrganizationTokens(...args);

@@ -1,16 +1,28 @@
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { ActivityRecord, MembershipRecord, Page, ServiceUserRecord, TokenRecord, TokenSet } from "../../domain/model.ts";
+import { WriteConflict } from "../../domain/errors.ts";
+import type { ActivityRecord, MembershipRecord, Page, ServiceUserRecord, TokenEvent, TokenRecord, TokenSet } from "../../domain/model.ts";
 import type { TokenRepository } from "../../domain/ports.ts";
 import { expiryRecordedMarkerEntity } from "./entities/expiry-recorded-marker.ts";
+import { expiryWarningEntity } from "./entities/expiry-warning.ts";
 import { ACTIVE_MEMBERSHIP, membershipAttributes, membershipEntity } from "./entities/membership.ts";
 import { serviceUserEntity } from "./entities/service-user.ts";
 import { TOKEN_ITEM, tokenAttributes as T, tokenEntity } from "./entities/token.ts";
 import { tokenSetEntity } from "./entities/token-set.ts";
-import { keyAttributes, keys, queries } from "./keys.ts";
+import { DUE_SHARDS, keyAttributes, keys, queries } from "./keys.ts";
 import { Pager } from "./paging.ts";
 import { unlessConditionFails, unlessUnavailable } from "./store-errors.ts";
 import { epochSeconds, mustExist, mustNotExist, StoreTable, type TableNames, type TransactItem, versionCondition } from "./table.ts";
-import { appendActivity, dropFromTokenSet, putNewToken, putTokenSet, revokeToken, stillActive } from "./writes.ts";
+import {
+  appendActivity,
+  dropFromTokenSet,
+  moveSequence,
+  putNewToken,
+  putTokenSet,
+  REMOVE_FROM_INDEXES,
+  revokeToken,
+  stillActive,
+  warningDue,
+} from "./writes.ts";
 
 /** The access copied onto a token is the owner's at the version read; a user must still be an active member. */
 function checkOwner(tables: TableNames, owner: { membership: MembershipRecord } | { serviceUser: ServiceUserRecord }): TransactItem {
@@ -74,9 +86,11 @@ export class DynamoDbTokens implements TokenRepository {
     const { tables } = this.table;
     const { old, oldUpdate, token, now } = rotation;
     const active = stillActive(now);
+    // The old token publishes `Token Rotated`, and `Token Revoked` too when it stops at once.
+    const sequence = moveSequence(old, "graceEndsAt" in oldUpdate ? 1 : 2);
     // First item: the old token, still active and in no grace; its failure means "not rotatable" (false).
     const oldCondition = {
-      ConditionExpression: `${active.ConditionExpression} AND attribute_not_exists(${T.graceEndsAt})`,
+      ConditionExpression: `${active.ConditionExpression} AND attribute_not_exists(${T.graceEndsAt}) AND ${sequence.condition}`,
       ExpressionAttributeNames: active.ExpressionAttributeNames,
     };
     const due: Record<string, string> = "graceEndsAt" in oldUpdate ? keys.tokenDue(old.id, oldUpdate.graceEndsAt) : {};
@@ -88,11 +102,12 @@ export class DynamoDbTokens implements TokenRepository {
               Key: tokenEntity.key(old.id),
               // In the index of work due until the grace's end is recorded (the hourly job finds it there).
               UpdateExpression:
-                `SET ${T.graceEndsAt} = :graceEndsAt, ${T.replacedBy} = :replacedBy, ` +
+                `SET ${T.graceEndsAt} = :graceEndsAt, ${T.replacedBy} = :replacedBy, ${sequence.set}, ` +
                 `${T.dueIndexPartitionKey} = :dueHour, ${T.dueIndexSortKey} = :dueSort`,
               ...oldCondition,
               ExpressionAttributeValues: {
                 ...active.ExpressionAttributeValues,
+                ...sequence.values,
                 ":graceEndsAt": oldUpdate.graceEndsAt,
                 ":replacedBy": token.id,
                 ":dueHour": due[T.dueIndexPartitionKey],
@@ -105,11 +120,12 @@ export class DynamoDbTokens implements TokenRepository {
               TableName: tables.tokens,
               Key: tokenEntity.key(old.id),
               UpdateExpression:
-                `SET #status = :revoked, ${T.revokedAt} = :revokedAt, ${T.replacedBy} = :replacedBy ` +
-                `REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}, ${T.dueIndexPartitionKey}, ${T.dueIndexSortKey}`,
+                `SET #status = :revoked, ${T.revokedAt} = :revokedAt, ${T.replacedBy} = :replacedBy, ${sequence.set} ` +
+                REMOVE_FROM_INDEXES,
               ...oldCondition,
               ExpressionAttributeValues: {
                 ...active.ExpressionAttributeValues,
+                ...sequence.values,
                 ":revoked": TOKEN_ITEM.revokedStatus,
                 ":revokedAt": oldUpdate.revokedAt,
                 ":replacedBy": token.id,
@@ -126,26 +142,43 @@ export class DynamoDbTokens implements TokenRepository {
     if (rotation.endGraceOf) {
       // The token the old one replaced stops now: a chain has at most two working tokens.
       const predecessor = stillActive(now);
+      const predecessorSequence = moveSequence(rotation.endGraceOf, 1);
       items.push({
         Update: {
           TableName: tables.tokens,
           Key: tokenEntity.key(rotation.endGraceOf.id),
-          UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = :revokedAt REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}, ${T.dueIndexPartitionKey}, ${T.dueIndexSortKey}`,
-          ConditionExpression: `${predecessor.ConditionExpression} AND attribute_exists(${T.graceEndsAt})`,
+          UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = :revokedAt, ${predecessorSequence.set} ${REMOVE_FROM_INDEXES}`,
+          ConditionExpression: `${predecessor.ConditionExpression} AND attribute_exists(${T.graceEndsAt}) AND ${predecessorSequence.condition}`,
           ExpressionAttributeNames: predecessor.ExpressionAttributeNames,
           ExpressionAttributeValues: {
             ...predecessor.ExpressionAttributeValues,
+            ...predecessorSequence.values,
             ":revoked": TOKEN_ITEM.revokedStatus,
             ":revokedAt": now.toISOString(),
           },
         },
       });
     }
-    return unlessConditionFails(() => this.table.transact(items));
+    return this.unlessSettled(old, () => this.table.transact(items));
+  }
+
+  /**
+   * For writes whose first item is `token`: its failed condition means "no" (revoked, expired, rotated since
+   * the read), unless all that changed is that the token published an event meanwhile (an expiry warning),
+   * which is a race to retry: `WriteConflict`.
+   */
+  private async unlessSettled(token: TokenRecord, write: () => Promise<unknown>): Promise<boolean> {
+    if (await unlessConditionFails(write)) return true;
+    const current = await this.getToken(token.id);
+    if (current && current.eventSequence !== token.eventSequence && current.status === "active" && current.graceEndsAt === token.graceEndsAt) {
+      throw new WriteConflict("The token published an event since it was read");
+    }
+    return false;
   }
 
   async recordGraceEnd(token: TokenRecord, now: Date, activity: ActivityRecord): Promise<boolean> {
     const { tables } = this.table;
+    const sequence = moveSequence(token, 1);
     return unlessConditionFails(() =>
       this.table.transact([
         {
@@ -153,10 +186,11 @@ export class DynamoDbTokens implements TokenRepository {
             TableName: tables.tokens,
             Key: tokenEntity.key(token.id),
             // Revoked as of the grace's end, out of the organization-wide index.
-            UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = ${T.graceEndsAt} REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}, ${T.dueIndexPartitionKey}, ${T.dueIndexSortKey}`,
-            ConditionExpression: `${mustExist.ConditionExpression} AND #status = :active AND ${T.graceEndsAt} <= :nowIso`,
+            UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = ${T.graceEndsAt}, ${sequence.set} ${REMOVE_FROM_INDEXES}`,
+            ConditionExpression: `${mustExist.ConditionExpression} AND #status = :active AND ${T.graceEndsAt} <= :nowIso AND ${sequence.condition}`,
             ExpressionAttributeNames: { "#status": T.status },
             ExpressionAttributeValues: {
+              ...sequence.values,
               ":revoked": TOKEN_ITEM.revokedStatus,
               ":active": TOKEN_ITEM.activeStatus,
               ":nowIso": now.toISOString(),
@@ -178,12 +212,24 @@ export class DynamoDbTokens implements TokenRepository {
     const { tables } = this.table;
     const active = stillActive(now);
     const key = tokenEntity.key(token.id);
+    // A use starts a new idle stretch: the expiry warning's place in the index of work due moves with the
+    // expiry, in the same write. Not for a token in its grace, whose place is the grace's end; a rotation
+    // between the read and this write fails it (the use is then left unrecorded, as for a revocation).
+    const due = token.graceEndsAt === undefined && use ? warningDue({ id: token.id, expiresAt: use.expiresAt }) : undefined;
     const useUpdate = use && {
       TableName: tables.tokens,
       Key: key,
-      UpdateExpression: `SET ${T.lastUsedAt} = :lastUsedAt, ${T.expiresAt} = :expiresAt`,
-      ...active,
-      ExpressionAttributeValues: { ":lastUsedAt": use.lastUsedAt, ":expiresAt": use.expiresAt, ...active.ExpressionAttributeValues },
+      UpdateExpression:
+        `SET ${T.lastUsedAt} = :lastUsedAt, ${T.expiresAt} = :expiresAt` +
+        (due ? `, ${T.dueIndexPartitionKey} = :dueDay, ${T.dueIndexSortKey} = :dueSort` : ""),
+      ConditionExpression: active.ConditionExpression + (due ? ` AND attribute_not_exists(${T.graceEndsAt})` : ""),
+      ExpressionAttributeNames: active.ExpressionAttributeNames,
+      ExpressionAttributeValues: {
+        ":lastUsedAt": use.lastUsedAt,
+        ":expiresAt": use.expiresAt,
+        ...active.ExpressionAttributeValues,
+        ...(due ? { ":dueDay": due[T.dueIndexPartitionKey], ":dueSort": due[T.dueIndexSortKey] } : {}),
+      },
     };
     if (!activity) {
       // The hot path: a single conditional update, no transaction; a table that cannot answer is 503 like
@@ -198,13 +244,14 @@ export class DynamoDbTokens implements TokenRepository {
 
   async revokeToken(token: TokenRecord, revokedAt: string, now: Date, activity: ActivityRecord): Promise<boolean> {
     const { tables } = this.table;
-    return unlessConditionFails(() =>
+    return this.unlessSettled(token, () =>
       this.table.transact([revokeToken(tables, token, revokedAt, now), dropFromTokenSet(tables, token), appendActivity(tables, activity)]),
     );
   }
 
   async recordExpiry(token: TokenRecord, now: Date, activity: ActivityRecord): Promise<boolean> {
     const { tables } = this.table;
+    const sequence = moveSequence(token, 1);
     return unlessConditionFails(() =>
       this.table.transact([
         {
@@ -212,12 +259,12 @@ export class DynamoDbTokens implements TokenRepository {
             TableName: tables.tokens,
             Key: tokenEntity.key(token.id),
             // Out of the organization-wide index too: it lists unrevoked, unexpired tokens.
-            UpdateExpression: `SET ${T.expiryRecorded} = :true REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}, ${T.dueIndexPartitionKey}, ${T.dueIndexSortKey}`,
+            UpdateExpression: `SET ${T.expiryRecorded} = :true, ${sequence.set} ${REMOVE_FROM_INDEXES}`,
             ConditionExpression:
               `${mustExist.ConditionExpression} AND attribute_not_exists(${T.expiryRecorded}) AND ` +
-              `#status = :active AND ${T.expiresAt} <= :now`,
+              `#status = :active AND ${T.expiresAt} <= :now AND ${sequence.condition}`,
             ExpressionAttributeNames: { "#status": T.status },
-            ExpressionAttributeValues: { ":true": true, ":active": TOKEN_ITEM.activeStatus, ":now": epochSeconds(now) },
+            ExpressionAttributeValues: { ":true": true, ":active": TOKEN_ITEM.activeStatus, ":now": epochSeconds(now), ...sequence.values },
           },
         },
         appendActivity(tables, activity),
@@ -241,20 +288,67 @@ export class DynamoDbTokens implements TokenRepository {
     );
   }
 
-  async listTokensDueIn(hour: string): Promise<TokenRecord[]> {
+  async listTokensDueOn(day: string): Promise<TokenRecord[]> {
     const ids: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await unlessUnavailable(() =>
-        this.table.client.send(
-          new QueryCommand({ TableName: this.table.tables.tokens, ...queries.tokensDueIn(hour), ExclusiveStartKey: startKey }),
-        ),
-      );
-      for (const item of page.Items ?? []) ids.push(String(item[keyAttributes.partitionKey]).replace(/^TOKEN#/, ""));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for (let shard = 0; shard < DUE_SHARDS; shard++) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await unlessUnavailable(() =>
+          this.table.client.send(
+            new QueryCommand({ TableName: this.table.tables.tokens, ...queries.tokensDueOn(day, shard), ExclusiveStartKey: startKey }),
+          ),
+        );
+        for (const item of page.Items ?? []) ids.push(String(item[keyAttributes.partitionKey]).replace(/^TOKEN#/, ""));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
     // The index lags and holds keys only: the tokens themselves, read strongly consistent, say what is due.
     return this.getTokens(ids);
+  }
+
+  async recordExpiryWarning(token: TokenRecord, now: Date, event: TokenEvent): Promise<boolean> {
+    const { tables } = this.table;
+    const sequence = moveSequence(token, 1);
+    const stretch = token.lastUsedAt ?? token.createdAt;
+    // Once warned, the token's next work is its expiry: its place in the index moves there.
+    const due = keys.tokenDue(token.id, new Date(token.expiresAt * 1000).toISOString());
+    return unlessConditionFails(() =>
+      this.table.transact([
+        {
+          Update: {
+            TableName: tables.tokens,
+            Key: tokenEntity.key(token.id),
+            UpdateExpression:
+              `SET ${T.warnedFor} = :stretch, ${sequence.set}, ` +
+              `${T.dueIndexPartitionKey} = :dueDay, ${T.dueIndexSortKey} = :dueSort`,
+            // Still working, in no grace, and still in the idle stretch read (a use since starts a new one).
+            ConditionExpression:
+              `${mustExist.ConditionExpression} AND #status = :active AND ${T.expiresAt} > :now AND ` +
+              `attribute_not_exists(${T.graceEndsAt}) AND ${sequence.condition} AND ` +
+              (token.lastUsedAt === null
+                ? `(attribute_not_exists(${T.lastUsedAt}) OR attribute_type(${T.lastUsedAt}, :null))`
+                : `${T.lastUsedAt} = :stretch`),
+            ExpressionAttributeNames: { "#status": T.status },
+            ExpressionAttributeValues: {
+              ":stretch": stretch,
+              ...(token.lastUsedAt === null ? { ":null": "NULL" } : {}),
+              ":active": TOKEN_ITEM.activeStatus,
+              ":now": epochSeconds(now),
+              ":dueDay": due[T.dueIndexPartitionKey],
+              ":dueSort": due[T.dueIndexSortKey],
+              ...sequence.values,
+            },
+          },
+        },
+        {
+          Put: {
+            TableName: tables.activity,
+            Item: expiryWarningEntity.toItem({ token, idleStretch: stretch, event }),
+            ...mustNotExist,
+          },
+        },
+      ]),
+    );
   }
 
   async listOrganizationTokens(

@@ -6,10 +6,12 @@ import { activityTableDefinition, tokensTableDefinition } from "./table-definiti
  */
 const PK = tokensTableDefinition.partitionKey.name;
 const SK = tokensTableDefinition.sortKey.name;
-const [byOrganization, byPerson, byDueHour] = tokensTableDefinition.globalSecondaryIndexes;
+const [byOrganization, byPerson, byDueDay] = tokensTableDefinition.globalSecondaryIndexes;
 export const BY_ORGANIZATION_INDEX = byOrganization.indexName;
 export const BY_PERSON_INDEX = byPerson.indexName;
-export const BY_DUE_HOUR_INDEX = byDueHour.indexName;
+export const BY_DUE_DAY_INDEX = byDueDay.indexName;
+/** How many index partitions one day's due work is spread over. */
+export const DUE_SHARDS = 4;
 
 export type Key = Record<string, string>;
 
@@ -23,10 +25,18 @@ export const keys = {
     [byOrganization.partitionKey.name]: tokensOfOrganization(orgId),
     [byOrganization.sortKey.name]: `${createdAt}#${tokenId}`,
   }),
-  /** A token's place in the index of work due (the hour its grace ends): `dueAt` is an ISO-8601 UTC time. */
+  /**
+   * A token's place in the index of work due: the day `dueAt` (ISO-8601 UTC) falls on, and its shard. The sort
+   * key is the id alone, so a use that moves the due time within the same day rewrites no index entry.
+   */
   tokenDue: (tokenId: string, dueAt: string): Key => ({
-    [byDueHour.partitionKey.name]: dueHour(dueAt),
-    [byDueHour.sortKey.name]: `${dueAt}#${tokenId}`,
+    [byDueDay.partitionKey.name]: dueDay(dueAt.slice(0, 10), dueShard(tokenId)),
+    [byDueDay.sortKey.name]: tokenId,
+  }),
+  /** An activity-table item of its own for a token's expiry warning in one idle stretch: written once. */
+  expiryWarning: (tokenId: string, idleStretch: string): Key => ({
+    [activityTableDefinition.partitionKey.name]: `TOKEN#${tokenId}`,
+    [activityTableDefinition.sortKey.name]: `EXPIRY_WARNING#${idleStretch}`,
   }),
   membership: (orgId: string, userId: string): Key => ({ [PK]: organization(orgId), [SK]: `${MEMBER_PREFIX}${userId}` }),
   /** A membership's place in the person's index (every membership item carries it; the backfill adds it to older ones). */
@@ -73,8 +83,10 @@ const MEMBER_PREFIX = "MEMBER#";
 const SETTINGS = "SETTINGS";
 const person = (userId: string) => `PERSON#${userId}`;
 const tokensOfOrganization = (orgId: string) => `ORG#${orgId}#TOKENS`;
-/** `2026-11-30T09:15:00.000Z` → `DUE#2026-11-30T09`: the hour a time falls in. */
-export const dueHour = (at: string) => `DUE#${at.slice(0, 13)}`;
+/** `2026-11-30`, shard 3 → `DUE#2026-11-30#3`. */
+const dueDay = (day: string, shard: number) => `DUE#${day}#${shard}`;
+/** A token id's shard: ids are random, so their characters spread tokens evenly. */
+const dueShard = (tokenId: string) => [...tokenId].reduce((sum, char) => sum + char.charCodeAt(0), 0) % DUE_SHARDS;
 export const SERVICE_USER_PREFIX = "SERVICE_USER#";
 
 /** Key conditions for the queries, built here with the keys. */
@@ -98,11 +110,11 @@ export const queries = {
     KeyConditionExpression: `${byOrganization.partitionKey.name} = :pk`,
     ExpressionAttributeValues: { ":pk": tokensOfOrganization(orgId) },
   }),
-  /** The keys of the tokens whose work falls due in one hour (the `byDueHour` index, keys only). */
-  tokensDueIn: (hour: string) => ({
-    IndexName: BY_DUE_HOUR_INDEX,
-    KeyConditionExpression: `${byDueHour.partitionKey.name} = :pk`,
-    ExpressionAttributeValues: { ":pk": dueHour(hour) },
+  /** The keys of the tokens whose work falls due on one day (`YYYY-MM-DD`), in one shard (the `byDueDay` index, keys only). */
+  tokensDueOn: (day: string, shard: number) => ({
+    IndexName: BY_DUE_DAY_INDEX,
+    KeyConditionExpression: `${byDueDay.partitionKey.name} = :pk`,
+    ExpressionAttributeValues: { ":pk": dueDay(day, shard) },
   }),
   activity: (orgId: string) => ({
     KeyConditionExpression: `${activityTableDefinition.partitionKey.name} = :pk`,
@@ -135,8 +147,8 @@ export const keyAttributes = {
   indexSortKey: byOrganization.sortKey.name,
   personIndexPartitionKey: byPerson.partitionKey.name,
   personIndexSortKey: byPerson.sortKey.name,
-  dueIndexPartitionKey: byDueHour.partitionKey.name,
-  dueIndexSortKey: byDueHour.sortKey.name,
+  dueIndexPartitionKey: byDueDay.partitionKey.name,
+  dueIndexSortKey: byDueDay.sortKey.name,
   /** The tokens table's TTL attribute (epoch seconds). */
   timeToLive: tokensTableDefinition.timeToLiveAttribute,
 } as const;

@@ -50,11 +50,13 @@ export const tokensTableDefinition = {
     },
     {
       /**
-       * Sparse: tokens with work due at a time (the end of a rotation's grace), by the hour it falls in, so the
-       * hourly job finds what came due without scanning. Only keys: the job then reads the tokens themselves.
-       * Writes that settle the work (the grace's end recorded, a revocation) take the token out.
+       * Sparse: every token with work due, by the day it falls due (and a shard of the token id, so that no one
+       * index partition takes every write of a busy day), so the hourly job finds what came due without
+       * scanning. A token's next work: its expiry warning, kept in step with its last use by the use's own
+       * write; once warned, its expiry; while in a rotation's grace, the grace's end. Only keys: the job then
+       * reads the tokens themselves. Writes that settle a token (revocation, recorded expiry) take it out.
        */
-      indexName: "byDueHour",
+      indexName: "byDueDay",
       partitionKey: { name: "gsi3pk", type: "S" },
       sortKey: { name: "gsi3sk", type: "S" },
       projection: "KEYS_ONLY",
@@ -65,7 +67,10 @@ export const tokensTableDefinition = {
 
 /**
  * The activity log, in a table of its own so that function roles can be given "append" (PutItem) and "read"
- * (Query) on it and nothing else: no role can edit or delete a record. Records are kept (no TTL).
+ * (Query) on it and nothing else: no role can edit or delete a record. Records are kept (no TTL). It is also
+ * the outbox of the token events (API.md "Token events out"): a record carries the events its change
+ * publishes, and an expiry warning, which is no activity, has an item of its own here; the table's stream
+ * (new images) feeds the publisher.
  */
 export const activityTableDefinition = {
   partitionKey: { name: "pk", type: "S" },

@@ -1,8 +1,9 @@
-import type { ActivityRecord, PrincipalAccess, TokenRecord, TokenSet } from "../../domain/model.ts";
+import { warningDueAt, type ActivityRecord, type PrincipalAccess, type TokenRecord, type TokenSet } from "../../domain/model.ts";
 import { activityRecordEntity } from "./entities/activity-record.ts";
 import { organizationSettingsAttributes, organizationSettingsEntity } from "./entities/organization-settings.ts";
 import { TOKEN_ITEM, tokenAttributes as T, tokenEntity } from "./entities/token.ts";
 import { tokenSetAttributes, tokenSetEntity } from "./entities/token-set.ts";
+import { keys } from "./keys.ts";
 import { epochSeconds, mustExist, mustNotExist, versionCondition, type TableNames, type TransactItem } from "./table.ts";
 
 /**
@@ -15,8 +16,27 @@ export const appendActivity = (tables: TableNames, record: ActivityRecord): Tran
   Put: { TableName: tables.activity, Item: activityRecordEntity.toItem(record), ...mustNotExist },
 });
 
+/** A new token, in the index of work due on the day of its expiry warning. */
 export const putNewToken = (tables: TableNames, token: TokenRecord): TransactItem => ({
-  Put: { TableName: tables.tokens, Item: tokenEntity.toItem(token), ...mustNotExist },
+  Put: { TableName: tables.tokens, Item: { ...tokenEntity.toItem(token), ...warningDue(token) }, ...mustNotExist },
+});
+
+/** The index entry of a token's expiry warning (API.md "Token events out"), as its expiry stands. */
+export const warningDue = (token: Pick<TokenRecord, "id" | "expiresAt">) =>
+  keys.tokenDue(token.id, new Date(warningDueAt(token)).toISOString());
+
+/**
+ * A write that publishes `count` events of the token moves its `eventSequence` on by as much, on condition
+ * that it is still the value read: two changes that read the same value cannot both publish its successor.
+ * Tokens made before events were published have no counter yet (read as 0).
+ */
+export const moveSequence = (token: Pick<TokenRecord, "eventSequence">, count: number) => ({
+  set: `${T.eventSequence} = :nextSequence`,
+  condition: token.eventSequence === 0 ? `attribute_not_exists(${T.eventSequence})` : `${T.eventSequence} = :readSequence`,
+  values: {
+    ":nextSequence": token.eventSequence + count,
+    ...(token.eventSequence === 0 ? {} : { ":readSequence": token.eventSequence }),
+  },
 });
 
 /** The token's condition for every change that only an active, unexpired token may take. */
@@ -29,19 +49,30 @@ export const stillActive = (now: Date) => ({
   ExpressionAttributeValues: { ":active": TOKEN_ITEM.activeStatus, ":now": epochSeconds(now), ":nowIso": now.toISOString() },
 });
 
+/** Revokes a working token: its `Token Revoked` is the one event it publishes. */
 export const revokeToken = (tables: TableNames, token: TokenRecord, revokedAt: string, now: Date): TransactItem => {
   const active = stillActive(now);
+  const sequence = moveSequence(token, 1);
   return {
     Update: {
       TableName: tables.tokens,
       Key: tokenEntity.key(token.id),
-      // Out of the organization-wide index (sparse), which lists unrevoked tokens only.
-      UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = :revokedAt REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}, ${T.dueIndexPartitionKey}, ${T.dueIndexSortKey}`,
-      ...active,
-      ExpressionAttributeValues: { ":revoked": TOKEN_ITEM.revokedStatus, ":revokedAt": revokedAt, ...active.ExpressionAttributeValues },
+      // Out of the organization-wide index (sparse), which lists unrevoked tokens only, and out of the work due.
+      UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = :revokedAt, ${sequence.set} ${REMOVE_FROM_INDEXES}`,
+      ConditionExpression: `${active.ConditionExpression} AND ${sequence.condition}`,
+      ExpressionAttributeNames: active.ExpressionAttributeNames,
+      ExpressionAttributeValues: {
+        ":revoked": TOKEN_ITEM.revokedStatus,
+        ":revokedAt": revokedAt,
+        ...active.ExpressionAttributeValues,
+        ...sequence.values,
+      },
     },
   };
 };
+
+/** A settled token leaves the organization-wide index and the index of work due. */
+export const REMOVE_FROM_INDEXES = `REMOVE ${T.indexPartitionKey}, ${T.indexSortKey}, ${T.dueIndexPartitionKey}, ${T.dueIndexSortKey}`;
 
 /** Drops a revoked token from its owner's set. Bumping the version makes a generate that counted it re-read. */
 export const dropFromTokenSet = (tables: TableNames, token: TokenRecord): TransactItem => ({

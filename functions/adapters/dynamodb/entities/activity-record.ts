@@ -1,4 +1,4 @@
-import type { ActivityRecord } from "../../../domain/model.ts";
+import type { ActivityRecord, TokenEvent } from "../../../domain/model.ts";
 import { keys, queries, startKeys } from "../keys.ts";
 import type { Entity, Item } from "./entity.ts";
 
@@ -10,11 +10,15 @@ export const activityRecordEntity = {
   query: (orgId: string) => queries.activity(orgId),
   /** Where the list resumes after a record's time and id. */
   startKey: (orgId: string, at: string, eventId: string) => startKeys.activity(orgId, at, eventId),
-  toItem: (record: ActivityRecord): Item => ({
-    ...keys.activity(record.orgId, record.at, record.id),
-    type: activityRecordEntity.type,
-    ...record,
-  }),
+  toItem: (record: ActivityRecord): Item => {
+    const { events, ...rest } = record;
+    return {
+      ...keys.activity(record.orgId, record.at, record.id),
+      type: activityRecordEntity.type,
+      ...rest,
+      ...(events && events.length > 0 ? outbox(events) : {}),
+    };
+  },
   fromItem: (item: Item): ActivityRecord => ({
     orgId: item.orgId as string,
     id: item.id as string,
@@ -25,3 +29,11 @@ export const activityRecordEntity = {
     ...(item.detail ? { detail: item.detail as Record<string, unknown> } : {}),
   }),
 } as const satisfies Entity<ActivityRecord> & Record<string, unknown>;
+
+/**
+ * The outbox attributes of an activity-table item (API.md "Token events out"): the events to publish, and the
+ * flag the publisher's stream filter matches (`OUTBOX_FLAG`), so items without events never invoke it.
+ */
+export const OUTBOX_FLAG = "publish";
+export const OUTBOX_EVENTS = "events";
+export const outbox = (events: readonly TokenEvent[]): Item => ({ [OUTBOX_FLAG]: true, [OUTBOX_EVENTS]: events });

@@ -26,6 +26,8 @@ export const tokenAttributes = {
   principal: "principal",
   graceEndsAt: "graceEndsAt",
   replacedBy: "replacedBy",
+  eventSequence: "eventSequence",
+  warnedFor: "warnedFor",
   /** The organization-wide index's keys: removing them takes the token out of that list. */
   indexPartitionKey: keyAttributes.indexPartitionKey,
   indexSortKey: keyAttributes.indexSortKey,
@@ -72,6 +74,9 @@ export const tokenEntity = {
     ...(item.graceEndsAt ? { graceEndsAt: item.graceEndsAt as string } : {}),
     ...(item.replacedBy ? { replacedBy: item.replacedBy as string } : {}),
     ...(item.replaces ? { replaces: item.replaces as string } : {}),
+    // Tokens made before events were published have no counter: their `Token Created` was never sent.
+    eventSequence: (item.eventSequence as number | undefined) ?? 0,
+    ...(item.warnedFor ? { warnedFor: item.warnedFor as string } : {}),
   }),
   /**
    * The token an item image (a stream record's) holds, or undefined if it is no token item (TTL also removes
