@@ -13,6 +13,12 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, def
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     await addMissingIndexes(client, tableName, definition, new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName)));
+    if (definition.stream && !Table?.StreamSpecification?.StreamEnabled) {
+      // A table kept from before the outbox: its stream is turned on in place, as the stack does in AWS.
+      await client.send(
+        new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } }),
+      );
+    }
     return "existed";
   } catch (error) {
     if ((error as Error).name !== "ResourceNotFoundException") throw error;
@@ -26,6 +32,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, def
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: "PAY_PER_REQUEST",
+      ...(definition.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } } : {}),
       AttributeDefinitions: [...attributes.values()],
       KeySchema: [
         { AttributeName: partitionKey.name, KeyType: "HASH" },

@@ -173,6 +173,8 @@ export interface LocalEventBusOptions {
   log: (entry: Record<string, unknown>) => void;
   /** Delay before each retry of a failed invocation; after the last one the event is given up on. */
   retryDelaysMs?: number[];
+  /** The events to keep, oldest first, for reading back (`published`): the service's own. */
+  keep?: (event: PlatformEvent) => boolean;
 }
 
 export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [200, 1000, 5000, 30000];
@@ -189,6 +191,8 @@ export class LocalEventBus {
   private readonly logSink: (entry: Record<string, unknown>) => void;
   private readonly retryDelaysMs: readonly number[];
   private readonly pending = new Set<Promise<void>>();
+  private readonly kept: PlatformEvent[] = [];
+  private readonly keep: (event: PlatformEvent) => boolean;
   private readonly sleepers = new Map<NodeJS.Timeout, (proceed: boolean) => void>();
   private closed = false;
 
@@ -207,6 +211,12 @@ export class LocalEventBus {
     this.clock = options.clock;
     this.logSink = options.log;
     this.retryDelaysMs = [...(options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS)];
+    this.keep = options.keep ?? (() => false);
+  }
+
+  /** The kept events after the first `after`, and how many there are in all (the next `after`). */
+  published(after: number): { events: PlatformEvent[]; total: number } {
+    return { events: this.kept.slice(after).map((event) => structuredClone(event)), total: this.kept.length };
   }
 
   async handlePutEvents(headers: Record<string, string | undefined>, body: string): Promise<{ status: number; body: unknown }> {
@@ -223,6 +233,7 @@ export class LocalEventBus {
         return { ErrorCode: entry.errorCode, ErrorMessage: entry.errorMessage };
       }
       const { event } = entry;
+      if (this.keep(event)) this.kept.push(structuredClone(event));
       const matched = this.targets.filter((target) => target.matches(event as unknown as Record<string, unknown>));
       this.log({
         level: "info",

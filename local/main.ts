@@ -93,6 +93,9 @@ async function main() {
     SERVICE_NAME: "api-token-service",
     // No SQS locally: POST /v1/revoke-leaked runs the queue worker's code in this process right after answering.
     LEAK_REPORTS_SINK: "in-process",
+    // The token events go to this server's stand-in for EventBridge, which keeps them for GET /local/published-events.
+    EVENT_BUS_NAME: "default",
+    EVENT_BUS_ENDPOINT: `${baseUrl}/local/eventbridge`,
     // Metrics are CloudWatch EMF lines: in AWS they become metrics, locally they would only be noise.
     METRICS_DISABLED: process.env.METRICS_DISABLED ?? "true",
   });
@@ -124,6 +127,7 @@ async function main() {
         }
       : {}),
     log,
+    tokenEvents: { dynamoDbEndpoint: endpoint, activityTableName },
     onClockAdvanced: inMemory
       ? undefined
       : () => writeFile(clockFile, JSON.stringify({ offsetSeconds: testClock.offsetSeconds }), { mode: 0o600 }),

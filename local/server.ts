@@ -1,18 +1,20 @@
 import { isUtf8 } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import { z } from "zod";
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { registerLocalIdentityProvider } from "../functions/adapters/identity/local-password-check.ts";
 import { parseBearer } from "../functions/platform/http/bearer.ts";
 import { hasLoneSurrogate } from "../functions/platform/http/request-body.ts";
 import { routes, type RouteDefinition } from "../infra/routes.ts";
 import { eventRules } from "../infra/event-rules.ts";
 import { schedules } from "../infra/schedules.ts";
+import { DUE_LOOKBACK_HOURS } from "../functions/domain/due-work.ts";
+import { TOKEN_EVENT_SOURCE } from "../functions/domain/token-events.ts";
 import { LocalEventBus, type PlatformEvent } from "./eventbridge.ts";
+import { lambdaContext, loadHandler, type LambdaHandler } from "./lambda-invoke.ts";
+import { localTokenEventsPump } from "./token-events-pump.ts";
 import { IdentityProviderError, type LocalIdentityProvider } from "./identity-provider.ts";
 import { oidcRoutes } from "./oidc.ts";
 import { localSiteConfig, webSiteRoutes } from "./web-site.ts";
@@ -37,10 +39,14 @@ export interface LocalServerOptions {
   webSiteDir?: string;
   /** Called after the clock moved, e.g. to persist the offset. */
   onClockAdvanced?: () => Promise<void>;
+  /**
+   * The token events' outbox (the activity table's stream in DynamoDB Local), which `GET /local/published-events`
+   * drains through the publisher function first. The publisher puts on this server's `/local/eventbridge`
+   * (EVENT_BUS_ENDPOINT in its environment). None: nothing is published.
+   */
+  tokenEvents?: { dynamoDbEndpoint: string; activityTableName: string };
   log: (entry: Record<string, unknown>) => void;
 }
-
-type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 
 /** API Gateway HTTP APIs accept payloads up to 10 MB; the handlers enforce the contract's 16 KiB. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -72,6 +78,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   const eventBus = new LocalEventBus({
     clock: options.clock,
     log: options.log,
+    keep: (event) => event.source === TOKEN_EVENT_SOURCE,
     targets: await Promise.all(
       eventRules.map(async (rule) => {
         const handler = await loadHandler<PlatformEvent, void>(options.repositoryRoot, rule.handlerModule);
@@ -82,6 +89,22 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
         };
       }),
     ),
+  });
+  const pump = options.tokenEvents && localTokenEventsPump({ ...options.tokenEvents, repositoryRoot: options.repositoryRoot, log: options.log });
+  add("GET", "/local/published-events", async (req) => {
+    const after = new URL(req.url ?? "/", "http://local").searchParams.get("after") ?? "0";
+    if (!/^(0|[1-9]\d{0,8})$/.test(after)) {
+      return localError(400, "invalid_request", "`after` is the `cursor` of an earlier answer (a whole number), or absent.");
+    }
+    await pump?.drain();
+    const { events, total } = eventBus.published(Number(after));
+    return {
+      status: 200,
+      body: {
+        events: events.map((event) => ({ source: event.source, detailType: event["detail-type"], detail: event.detail })),
+        cursor: String(Math.max(total, Number(after))),
+      },
+    };
   });
   add("POST", "/local/eventbridge", async (req, body) => {
     const result = await eventBus.handlePutEvents(flatHeaders(req), body.toString("utf8"));
@@ -117,7 +140,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
   const jobs = await Promise.all(
     schedules.map(async (job) => ({
       job,
-      handler: await loadHandler<Record<string, never>, unknown>(options.repositoryRoot, job.handlerModule),
+      handler: await loadHandler<{ lookbackHours: number }, unknown>(options.repositoryRoot, job.handlerModule),
     })),
   );
   add("POST", "/local/clock", async (_req, body) => {
@@ -132,7 +155,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
     const seconds = input.data.advanceSeconds;
     const now = options.clock.advance(seconds);
     await options.onClockAdvanced?.();
-    for (const { job, handler } of jobs) await handler({}, lambdaContext(job.operation, randomUUID(), job.timeoutSeconds));
+    // Each job reaches back over the skipped time as well as its usual look-back: every run the skipped hours held.
+    const lookbackHours = Math.ceil(seconds / 3600) + DUE_LOOKBACK_HOURS;
+    for (const { job, handler } of jobs) await handler({ lookbackHours }, lambdaContext(job.operation, randomUUID(), job.timeoutSeconds));
     options.log({ level: "info", message: "test clock advanced", advanceSeconds: seconds, now: now.toISOString() });
     return { status: 200, body: { now: now.toISOString() } };
   });
@@ -212,6 +237,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
     eventBus,
     close: async () => {
       eventBus.close();
+      pump?.close();
       registerLocalIdentityProvider(undefined);
       await new Promise<void>((done) => server.close(() => done()));
     },
@@ -225,12 +251,6 @@ interface Reply {
   rawBody?: string;
   headers?: Record<string, string>;
   contentType?: string;
-}
-
-async function loadHandler<E, R>(root: string, module: string): Promise<LambdaHandler<E, R>> {
-  const loaded = (await import(pathToFileURL(resolve(root, module)).href)) as { handler?: LambdaHandler<E, R> };
-  if (typeof loaded.handler !== "function") throw new Error(`${module} does not export a handler`);
-  return loaded.handler;
 }
 
 /** `/v1/orgs/{orgId}/tokens` → `/v1/orgs/:orgId/tokens` */
@@ -309,24 +329,6 @@ async function invokeRoute(
     status: result.statusCode ?? 200,
     rawBody: result.body ?? "",
     headers: { ...(result.headers as Record<string, string> | undefined), "apigw-requestid": requestId },
-  };
-}
-
-function lambdaContext(functionName: string, requestId: string, timeoutSeconds = 10): Context {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: "256",
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: "local",
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
   };
 }
 

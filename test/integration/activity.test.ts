@@ -145,6 +145,7 @@ describe("each action's record is written atomically with its change", () => {
       lastUsedAt: null,
       expiresAt: Math.ceil(now.getTime() / 1000) + 30 * 86_400,
       status: "active" as const,
+      eventSequence: 1,
       principal: { name: membership.name, permissions: [], groups: [], sites: [] },
     };
   };
@@ -263,6 +264,7 @@ describe("each action's record is written atomically with its change", () => {
       lastUsedAt: null,
       expiresAt: Math.ceil(now.getTime() / 1000) + 86_400,
       status: "active" as const,
+      eventSequence: 1,
       principal: { name: "Robot", permissions: [], groups: [], sites: [] },
     };
     const tokenCreated = activity(h.clock, admin.orgId, "token.created", personActor(admin), { tokenId: suToken.id });

@@ -23,6 +23,7 @@ const token: TokenRecord = {
   lastUsedAt: null,
   expiresAt: 1_800_000_000,
   status: "active",
+  eventSequence: 1,
   principal: { name: "Ann", permissions: ["p"], groups: [], sites: [], memberStatus: "active" },
 };
 

@@ -10,6 +10,8 @@ export interface TableDefinition {
   readonly sortKey: KeyAttribute;
   /** DynamoDB TTL attribute: a Number in epoch seconds. TTL deletes days late: reads check it themselves. */
   readonly timeToLiveAttribute?: string;
+  /** The table's stream, where the service itself reads it (locally too): the outbox's new images. */
+  readonly stream?: "NEW_IMAGE";
   readonly globalSecondaryIndexes: readonly {
     readonly indexName: string;
     readonly partitionKey: KeyAttribute;
@@ -75,6 +77,7 @@ export const tokensTableDefinition = {
 export const activityTableDefinition = {
   partitionKey: { name: "pk", type: "S" },
   sortKey: { name: "sk", type: "S" },
+  stream: "NEW_IMAGE",
   globalSecondaryIndexes: [],
 } as const satisfies TableDefinition;
 

@@ -28,6 +28,7 @@ const token = (overrides: Partial<TokenRecord> = {}): TokenRecord => ({
   lastUsedAt: null,
   expiresAt: Date.parse("2026-01-31T00:00:00.000Z") / 1000,
   status: "active",
+  eventSequence: 1,
   principal: { name: "Ada", permissions: [], groups: [], sites: [] },
   ...overrides,
 });
