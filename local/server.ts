@@ -90,7 +90,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Run
       }),
     ),
   });
-  const pump = options.tokenEvents && localTokenEventsPump({ ...options.tokenEvents, repositoryRoot: options.repositoryRoot, log: options.log });
+  const pump =
+    options.tokenEvents && localTokenEventsPump({ ...options.tokenEvents, repositoryRoot: options.repositoryRoot, log: options.log });
   add("GET", "/local/published-events", async (req) => {
     const after = new URL(req.url ?? "/", "http://local").searchParams.get("after") ?? "0";
     if (!/^(0|[1-9]\d{0,8})$/.test(after)) {

@@ -151,7 +151,11 @@ export function localTokenEventsPump(options: {
         client.destroy();
       }
     },
-    publisher: () => (publisher ??= loadHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>(options.repositoryRoot, publishTokenEventsFunction.handlerModule)),
+    publisher: () =>
+      (publisher ??= loadHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>(
+        options.repositoryRoot,
+        publishTokenEventsFunction.handlerModule,
+      )),
     context: () => lambdaContext(publishTokenEventsFunction.operation, randomUUID(), publishTokenEventsFunction.timeoutSeconds),
     log: options.log,
   });

@@ -41,7 +41,11 @@ export const revokedRecord = (
   reason: RevocationReason,
   detail: Record<string, unknown> = tokenDetail(token),
 ): ActivityRecord =>
-  activity(clock, token.orgId, "token.revoked", actor, { tokenId: token.id, detail, events: (at) => [tokenEvents.revoked(token, at, reason)] });
+  activity(clock, token.orgId, "token.revoked", actor, {
+    tokenId: token.id,
+    detail,
+    events: (at) => [tokenEvents.revoked(token, at, reason)],
+  });
 
 /** A person acting, with their display name at the time. */
 export const personActor = (membership: MembershipRecord): Actor => ({

@@ -168,7 +168,9 @@ export class Memberships {
   private systemRevocation(tokens: readonly TokenRecord[], now: Date, detail: Revocation) {
     return {
       revokedAt: now.toISOString(),
-      activity: tokens.map((token) => revokedRecord(this.deps.clock, token, SYSTEM_ACTOR, detail.reason, { ...tokenDetail(token), ...detail })),
+      activity: tokens.map((token) =>
+        revokedRecord(this.deps.clock, token, SYSTEM_ACTOR, detail.reason, { ...tokenDetail(token), ...detail }),
+      ),
     };
   }
 

@@ -26,6 +26,11 @@ export class OrganizationTokens {
   }
 
   async revoke(admin: MembershipRecord, tokenId: string): Promise<void> {
-    await revokeVisibleToken(this.deps, { tokenId, visible: (token) => token.orgId === admin.orgId, actor: personActor(admin), reason: "admin" });
+    await revokeVisibleToken(this.deps, {
+      tokenId,
+      visible: (token) => token.orgId === admin.orgId,
+      actor: personActor(admin),
+      reason: "admin",
+    });
   }
 }

@@ -70,7 +70,10 @@ export async function rotateToken(deps: { store: TokenStore; clock: Clock }, inp
     events: (at) => [tokenEvents.created(token, at), tokenEvents.rotated(old, token, graceEndsAt ?? at, at)],
   });
   // The old token's `Token Revoked` comes after its `Token Rotated` (sequence one further on).
-  const ended = [...(graceEndsAt ? [] : [{ token: { ...old, replacedBy: token.id }, step: 2 }]), ...(predecessor ? [{ token: predecessor, step: 1 }] : [])];
+  const ended = [
+    ...(graceEndsAt ? [] : [{ token: { ...old, replacedBy: token.id }, step: 2 }]),
+    ...(predecessor ? [{ token: predecessor, step: 1 }] : []),
+  ];
   const done = await deps.store.rotateToken({
     old,
     oldUpdate: graceEndsAt ? { graceEndsAt } : { revokedAt: now.toISOString() },

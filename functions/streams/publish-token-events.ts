@@ -1,8 +1,5 @@
-import { unmarshall } from "@aws-sdk/util-dynamodb";
-import type { DynamoDBRecord } from "aws-lambda";
-import { OUTBOX_EVENTS, OUTBOX_FLAG } from "../adapters/dynamodb/entities/activity-record.ts";
+import { outboxEntry } from "../adapters/dynamodb/outbox-stream.ts";
 import { EventBridgeTokenEvents } from "../adapters/eventbridge/eventbridge-token-events.ts";
-import type { TokenEvent } from "../domain/model.ts";
 import { readTokenEventsConfig } from "../platform/config.ts";
 import { streamHandler } from "../platform/stream-handler.ts";
 
@@ -23,13 +20,3 @@ export const handler = streamHandler({
     return `${entry.events.length} published`;
   },
 });
-
-/** The events of an inserted outbox item, or undefined for any other record (the filter lets none through). */
-export function outboxEntry(record: DynamoDBRecord): { orgId: string; events: TokenEvent[] } | undefined {
-  const image = record.dynamodb?.NewImage;
-  if (record.eventName !== "INSERT" || !image) return undefined;
-  const item = unmarshall(image as Parameters<typeof unmarshall>[0]);
-  const events = item[OUTBOX_EVENTS];
-  if (item[OUTBOX_FLAG] !== true || !Array.isArray(events) || events.length === 0) return undefined;
-  return { orgId: String(item.orgId), events: events as TokenEvent[] };
-}

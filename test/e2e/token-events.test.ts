@@ -15,7 +15,6 @@ import {
   newPerson,
   revoke,
   serviceUserPath,
-  serviceUserTokenPath,
   signInAgain,
   tokenPath,
   useLocalService,
@@ -177,7 +176,11 @@ describe("token events", () => {
     const occurredAt = () => new Date(Date.now() + 60_000).toISOString();
 
     expect((await api.request("POST", "/v1/revoke-leaked", { body: { tokens: [leaked.secret] } })).status).toBe(202);
-    await api.publish("platform.users", "User Removed From Organization", { orgId: admin.orgId, userId: leaving.userId, occurredAt: occurredAt() });
+    await api.publish("platform.users", "User Removed From Organization", {
+      orgId: admin.orgId,
+      userId: leaving.userId,
+      occurredAt: occurredAt(),
+    });
     await api.publish("platform.users", "User Deactivated", { orgId: admin.orgId, userId: deactivated.userId, occurredAt: occurredAt() });
     await expect.poll(async () => (await verify(api, { token: leaked.secret })).body).toMatchObject({ valid: false });
     await api.publish("platform.organizations", "Organization Deleted", { orgId: admin.orgId, occurredAt: occurredAt() });

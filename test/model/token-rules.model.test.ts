@@ -10,6 +10,10 @@ import { TokenVerifier } from "../../functions/domain/verification.ts";
 import { DynamoDbTokenStore } from "../../functions/adapters/dynamodb/dynamodb-token-store.ts";
 import { FakePasswordCheck, TEST_CURSOR_KEY } from "../support/domain-harness.ts";
 import { createTestTable } from "../support/table.ts";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { OUTBOX_EVENTS } from "../../functions/adapters/dynamodb/entities/activity-record.ts";
+import { queries } from "../../functions/adapters/dynamodb/keys.ts";
+import type { TokenEvent } from "../../functions/domain/model.ts";
 import { ADMIN, ADMIN_PERMISSION, PEOPLE, ORGS, at, type Model, memberKey } from "./support/model.ts";
 import type { Real } from "./support/real.ts";
 import { commandArb } from "./support/arbitraries.ts";
@@ -26,16 +30,33 @@ import { commandArb } from "./support/arbitraries.ts";
  *  - lists and counts agree with the model, and so does `GET /v1/me` (the person's active organizations with
  *    admin, SSO and name, and the name of their newest applied upsert);
  *  - every revocation has exactly one `token.revoked` record, every expiry at most one `token.expired`, and
- *    exactly one once a request has found the token expired.
+ *    exactly one once a request has found the token expired;
+ *  - the outbox holds one event per change of each token, numbered in order with no number twice (API.md
+ *    "Token events out"), every eventId its own.
  * The model, the real system and the commands live in ./support/ (model.ts, real.ts, commands.ts).
  * The default run stays inside ~30 s; `FC_RUNS=500 npx vitest run test/model` runs longer, `FC_SEED` (with
  * `FC_PATH`) replays.
  */
 
-let shared: { store: DynamoDbTokenStore };
+let shared: { store: DynamoDbTokenStore; outbox: Real["outbox"] };
 beforeAll(async () => {
   const { documentClient, tables } = await createTestTable("model");
-  shared = { store: new DynamoDbTokenStore(documentClient, tables, { cursorKey: TEST_CURSOR_KEY }) };
+  shared = {
+    store: new DynamoDbTokenStore(documentClient, tables, { cursorKey: TEST_CURSOR_KEY }),
+    // The outbox as the publisher sees it: the events on the organization's activity records, oldest first.
+    outbox: async (orgId) => {
+      const events: TokenEvent[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await documentClient.send(
+          new QueryCommand({ TableName: tables.activity, ...queries.activity(orgId), ConsistentRead: true, ExclusiveStartKey: startKey }),
+        );
+        for (const item of page.Items ?? []) events.push(...((item[OUTBOX_EVENTS] as TokenEvent[] | undefined) ?? []));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return events;
+    },
+  };
 });
 
 const RUNS = Number(process.env.FC_RUNS ?? 50);
@@ -45,7 +66,7 @@ test(`token rules hold under any order of commands and events (${RUNS} runs)`, {
     fc.asyncProperty(fc.commands([commandArb], { maxCommands: 40, size: "medium" }), async (commands) => {
       const run = randomUUID().slice(0, 8);
       const clock = new AdjustableClock();
-      const { store } = shared;
+      const { store, outbox } = shared;
       const passwords = new FakePasswordCheck();
       const uid = (user: string) => `${user}-${run}`;
       for (const { user } of PEOPLE) passwords.passwords.set(uid(user), `pw-${user}`);
@@ -61,6 +82,7 @@ test(`token rules hold under any order of commands and events (${RUNS} runs)`, {
         organizationTokens: new OrganizationTokens(deps),
         verifier: new TokenVerifier(deps),
         passwords,
+        outbox,
       };
       const model: Model = {
         uid,

@@ -170,7 +170,12 @@ export class DynamoDbTokens implements TokenRepository {
   private async unlessSettled(token: TokenRecord, write: () => Promise<unknown>): Promise<boolean> {
     if (await unlessConditionFails(write)) return true;
     const current = await this.getToken(token.id);
-    if (current && current.eventSequence !== token.eventSequence && current.status === "active" && current.graceEndsAt === token.graceEndsAt) {
+    if (
+      current &&
+      current.eventSequence !== token.eventSequence &&
+      current.status === "active" &&
+      current.graceEndsAt === token.graceEndsAt
+    ) {
       throw new WriteConflict("The token published an event since it was read");
     }
     return false;
@@ -319,8 +324,7 @@ export class DynamoDbTokens implements TokenRepository {
             TableName: tables.tokens,
             Key: tokenEntity.key(token.id),
             UpdateExpression:
-              `SET ${T.warnedFor} = :stretch, ${sequence.set}, ` +
-              `${T.dueIndexPartitionKey} = :dueDay, ${T.dueIndexSortKey} = :dueSort`,
+              `SET ${T.warnedFor} = :stretch, ${sequence.set}, ` + `${T.dueIndexPartitionKey} = :dueDay, ${T.dueIndexSortKey} = :dueSort`,
             // Still working, in no grace, and still in the idle stretch read (a use since starts a new one).
             ConditionExpression:
               `${mustExist.ConditionExpression} AND #status = :active AND ${T.expiresAt} > :now AND ` +

@@ -5,7 +5,13 @@ import type { DynamoDbTokenStore } from "../../../functions/adapters/dynamodb/dy
 import { requireActiveMember } from "../../../functions/domain/access.ts";
 import { DomainError } from "../../../functions/domain/errors.ts";
 import type { Memberships } from "../../../functions/domain/memberships.ts";
-import { SERVICE_USER_TOKEN_LIMIT, USER_TOKEN_LIMIT, type ActivityRecord, type MembershipRecord } from "../../../functions/domain/model.ts";
+import {
+  SERVICE_USER_TOKEN_LIMIT,
+  USER_TOKEN_LIMIT,
+  type ActivityRecord,
+  type MembershipRecord,
+  type TokenEvent,
+} from "../../../functions/domain/model.ts";
 import type { OrganizationTokens } from "../../../functions/domain/organization-tokens.ts";
 import type { ServiceUsers } from "../../../functions/domain/service-users.ts";
 import type { UserTokens } from "../../../functions/domain/user-tokens.ts";
@@ -39,6 +45,8 @@ export interface Real {
   organizationTokens: OrganizationTokens;
   verifier: TokenVerifier;
   passwords: FakePasswordCheck;
+  /** Every token event in the outbox of an organization's activity records, in record order (oldest first). */
+  outbox: (orgId: string) => Promise<TokenEvent[]>;
 }
 
 export const outcome = async <T>(run: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; code: string }> => {
@@ -150,6 +158,38 @@ export async function checkInvariants(m: Model, r: Real): Promise<void> {
       expect(expiries, `token.expired records of ${token.id}`).toBeLessThanOrEqual(1);
       if (token.expiryFound) expect({ token: token.id, expiries }).toEqual({ token: token.id, expiries: 1 });
     }
+    await checkOutbox(m, r, org, records);
+  }
+}
+
+/**
+ * API.md "Token events out": each token's events are its changes, one each (created once, revoked or expired as
+ * often as the log says: at most once; rotated once if replaced), numbered in the order they happened with no
+ * number twice, and every eventId is its own. Expiry warnings have items of their own (not read here), so the
+ * numbers read here may skip theirs.
+ */
+async function checkOutbox(m: Model, r: Real, org: OrgLabel, records: ActivityRecord[]): Promise<void> {
+  const events = await r.outbox(r.orgIds[org]);
+  const ids = events.map((e) => e.detail.eventId);
+  expect(new Set(ids).size, "every eventId is its own").toBe(ids.length);
+  for (const token of m.tokens.filter((t) => t.org === org)) {
+    const mine = events.filter((e) => e.detail.tokenId === token.id || e.detail.oldTokenId === token.id);
+    const count = (type: TokenEvent["detailType"]) => mine.filter((e) => e.detailType === type).length;
+    const logged = (action: string) => records.filter((x) => x.action === action && x.tokenId === token.id).length;
+    expect({ token: token.id, events: [count("Token Created"), count("Token Revoked"), count("Token Expired")] }).toEqual({
+      token: token.id,
+      events: [1, logged("token.revoked"), logged("token.expired")],
+    });
+    const replaced = records.filter((x) => x.action === "token.rotated" && x.detail?.oldTokenId === token.id).length;
+    expect({ token: token.id, rotated: count("Token Rotated") }).toEqual({ token: token.id, rotated: replaced });
+    // Numbered in the order they happened (the records' times; equal when the model's clock stands still).
+    const bySequence = [...mine].sort((a, b) => a.detail.sequence - b.detail.sequence);
+    const sequences = bySequence.map((e) => e.detail.sequence);
+    expect({ token: token.id, distinct: new Set(sequences).size }).toEqual({ token: token.id, distinct: sequences.length });
+    expect(bySequence[0]?.detailType, `the first event of ${token.id}`).toBe("Token Created");
+    expect(sequences[0], `the first event of ${token.id}`).toBe(1);
+    const times = bySequence.map((e) => String(e.detail.at));
+    expect({ token: token.id, times }).toEqual({ token: token.id, times: [...times].sort() });
   }
 }
 
