@@ -14,6 +14,7 @@ describe("defaults", () => {
       metricsNamespace: "ApiTokenService",
       eventBusName: "default",
       eventSourceAccounts: [],
+      tokenEventBusName: "default",
       verifyCallerAccounts: [],
       sessionIssuer: { kind: "cognito", callbackUrls: [], logoutUrls: [], domainPrefix: undefined },
       userIdClaim: DEFAULT_POOL_USER_ID_CLAIM,
@@ -89,6 +90,15 @@ describe("context, as `cdk -c key=value` passes it (strings)", () => {
     expect(options.tokenAuthorizerCacheTtl.toSeconds()).toBe(10);
   });
 
+  test("tokenEventBusName: a bus name, or a bus ARN (also another account's), as given", () => {
+    expect(parse({ tokenEventBusName: "platform-events" }).tokenEventBusName).toBe("platform-events");
+    const arn = "arn:aws:events:eu-west-1:111111111111:event-bus/platform";
+    expect(parse({ tokenEventBusName: arn }).tokenEventBusName).toBe(arn);
+    // Beside a bus of the stack's own for the platform's events: the two settings are independent.
+    expect(parse({ tokenEventBusName: arn, eventSourceAccounts: "111111111111" }).tokenEventBusName).toBe(arn);
+    expect(parse({}, { tokenEventBusName: "from-props" }).tokenEventBusName).toBe("from-props");
+  });
+
   test("props win over context", () => {
     const options = parse(
       { logLevel: "DEBUG", stage: "blue" },
@@ -136,6 +146,14 @@ describe("refusals, each naming its key", () => {
       /webAuthorizationEndpoint must be an https:\/\/ URL/,
     ],
     [{ createTestEventRegistry: "true" }, /createTestEventRegistry is gone.*lambda-testevent-schemas/],
+    [{ tokenEventBusName: "my bus" }, /tokenEventBusName must be an event bus name .* or an event bus ARN .*, not "my bus"/],
+    [{ tokenEventBusName: "x".repeat(257) }, /tokenEventBusName must be an event bus name/],
+    [{ tokenEventBusName: "arn:aws:events:eu-west-1:1111:event-bus/platform" }, /tokenEventBusName must be an event bus name/],
+    [{ tokenEventBusName: "arn:aws:sqs:eu-west-1:111111111111:platform" }, /tokenEventBusName must be an event bus name/],
+    [
+      { eventBusName: "arn:aws:events:eu-west-1:111111111111:event-bus/platform" },
+      /eventBusName is the bus in this account .* not an ARN.*tokenEventBusName/,
+    ],
   ] as const)("%j", (context, message) => {
     expect(() => parse(context)).toThrow(message);
   });
