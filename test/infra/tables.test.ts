@@ -70,9 +70,9 @@ describe("tables", () => {
     expect(app.resources[app.tableIds[name]]!.Properties.SSESpecification).toEqual({ SSEEnabled: false });
   });
 
-  test("the tokens table streams old images (what on-token-deleted reads); the activity table has no stream", () => {
+  test("the tokens table streams old images (what on-token-deleted reads), the activity table new images (the outbox publish-token-events reads)", () => {
     expect(app.resources[app.tableIds.tokens]!.Properties.StreamSpecification).toEqual({ StreamViewType: "OLD_IMAGE" });
-    expect(app.resources[app.tableIds.activity]!.Properties.StreamSpecification).toBeUndefined();
-    app.template.resourcePropertiesCountIs("AWS::DynamoDB::GlobalTable", { StreamSpecification: Match.anyValue() }, 1);
+    expect(app.resources[app.tableIds.activity]!.Properties.StreamSpecification).toEqual({ StreamViewType: "NEW_IMAGE" });
+    app.template.resourcePropertiesCountIs("AWS::DynamoDB::GlobalTable", { StreamSpecification: Match.anyValue() }, 2);
   });
 });
