@@ -47,6 +47,18 @@ interface StreamWiring {
   readonly connect: (handler: IFunction) => { readonly deadLetters: MonitoredQueue; readonly lateness?: MonitoredStreamConsumer };
 }
 
+/**
+ * The tokens table's definition, with the retired `byDueHour` index kept for one upgrade deploy when asked
+ * (`keepByDueHourIndex`): the same keys as `byDueDay`, which replaced it, granted by name to no function.
+ */
+function tokensTableDefinition(keepByDueHourIndex: boolean) {
+  const definition = tableDefinitions.tokens;
+  if (!keepByDueHourIndex) return definition;
+  const byDueDay = definition.globalSecondaryIndexes.find((index) => index.indexName === "byDueDay");
+  if (!byDueDay) throw new Error("keepByDueHourIndex: the tokens table has no byDueDay index to keep byDueHour beside.");
+  return { ...definition, globalSecondaryIndexes: [...definition.globalSecondaryIndexes, { ...byDueDay, indexName: "byDueHour" }] };
+}
+
 /** The bus the token events go to, by name (this account's) or by ARN (possibly another account's). */
 const tokenEventBus = (scope: Construct, nameOrArn: string): IEventBus =>
   nameOrArn.startsWith("arn:")
@@ -76,7 +88,8 @@ export class ApiTokenServiceStack extends Stack {
     Aspects.of(this).add(new RetainExceptOnCreate());
 
     // The stream's old images are what on-token-deleted reads of the tokens TTL removes.
-    const table = createServiceTable(this, "Table", tableDefinitions.tokens, {
+    const tokensDefinition = tokensTableDefinition(options.keepByDueHourIndex);
+    const table = createServiceTable(this, "Table", tokensDefinition, {
       stream: StreamViewType.OLD_IMAGE,
       deletionProtection: options.deletionProtection,
     });
@@ -180,7 +193,7 @@ export class ApiTokenServiceStack extends Stack {
     ];
     const functions = createOperationFunctions(this, {
       plans,
-      tables: { tokens: tableRef(table, tableDefinitions.tokens), activity: tableRef(activityTable, tableDefinitions.activity) },
+      tables: { tokens: tableRef(table, tokensDefinition), activity: tableRef(activityTable, tableDefinitions.activity) },
       logLevel: options.logLevel,
       sourceMaps: options.sourceMaps,
       metricsNamespace: options.metricsNamespace,

@@ -111,6 +111,11 @@ export interface ApiTokenServiceStackProps extends StackProps {
   readonly deletionProtection?: boolean;
   /** Source maps in the bundles (readable stack traces, larger bundles). Context key `sourceMaps`; default false. */
   readonly sourceMaps?: boolean;
+  /**
+   * Upgrades only (README "Upgrade notes"): keep the retired `byDueHour` index one more deploy, which then adds
+   * `byDueDay` alone (one index change per update). No function reads it. Context key `keepByDueHourIndex`.
+   */
+  readonly keepByDueHourIndex?: boolean;
 }
 
 /** The built-in pool's claim for the platform user id: an immutable custom attribute the stack adds. */
@@ -163,6 +168,7 @@ export interface StackOptions {
   readonly logLevel: LogLevel;
   readonly deletionProtection: boolean;
   readonly sourceMaps: boolean;
+  readonly keepByDueHourIndex: boolean;
 }
 
 /**
@@ -223,6 +229,7 @@ export function parseStackOptions(node: Node, props: ApiTokenServiceStackProps =
     logLevel: props.logLevel ?? context.logLevel(),
     deletionProtection: props.deletionProtection ?? context.boolean("deletionProtection"),
     sourceMaps: props.sourceMaps ?? context.boolean("sourceMaps"),
+    keepByDueHourIndex: props.keepByDueHourIndex ?? context.optionalBoolean("keepByDueHourIndex") ?? false,
   };
 }
 
@@ -344,10 +351,7 @@ export function assertStageName(stage: string): void {
   }
 }
 
-/**
- * A bus name, or a bus's full ARN; and what the publisher accepts at its cold start (readTokenEventsConfig), so
- * a value it would refuse fails synthesis instead of every invocation.
- */
+/** A bus name or ARN that the publisher accepts too (readTokenEventsConfig): a bad one fails synthesis, not every call. */
 function assertTokenEventBus(bus: string): void {
   const arn = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]{1,256}$/;
   const name = /^[\w.\-/]{1,256}$/;

@@ -26,6 +26,7 @@ describe("defaults", () => {
       logLevel: "INFO",
       deletionProtection: false,
       sourceMaps: false,
+      keepByDueHourIndex: false,
     });
     expect(DEFAULT_RESULTS_CACHE_TTL.toSeconds()).toBe(30);
   });
@@ -73,6 +74,7 @@ describe("context, as `cdk -c key=value` passes it (strings)", () => {
       tokenAuthorizerCacheTtlSeconds: "10",
       deletionProtection: "true",
       sourceMaps: "true",
+      keepByDueHourIndex: "true",
       logLevel: "DEBUG",
       eventSourceAccounts: "111111111111, 222222222222, 111111111111",
       corsAllowOrigins: "https://app.example.com, https://admin.example.com",
@@ -83,6 +85,7 @@ describe("context, as `cdk -c key=value` passes it (strings)", () => {
       throttle: { rateLimit: 50, burstLimit: 100 },
       deletionProtection: true,
       sourceMaps: true,
+      keepByDueHourIndex: true,
       logLevel: "DEBUG",
       eventSourceAccounts: ["111111111111", "222222222222"],
       corsAllowOrigins: ["https://app.example.com", "https://admin.example.com"],
@@ -123,6 +126,7 @@ describe("refusals, each naming its key", () => {
     [{ tokenAuthorizerCacheTtlSeconds: "soon" }, /tokenAuthorizerCacheTtlSeconds must be a non-negative number/],
     [{ logLevel: "TRACE" }, /logLevel must be DEBUG, INFO, WARN or ERROR/],
     [{ webSite: "no" }, /webSite must be true or false/],
+    [{ keepByDueHourIndex: "yes" }, /keepByDueHourIndex must be true or false/],
     [{ authDomainPrefix: "Acme" }, /authDomainPrefix must make a Cognito domain prefix/],
     [{ authDomainPrefix: "acme-" }, /authDomainPrefix must make a Cognito domain prefix/],
     [{ authDomainPrefix: "a".repeat(59), stage: "blue" }, /authDomainPrefix must make a Cognito domain prefix \(with the stage/],
