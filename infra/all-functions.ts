@@ -4,6 +4,7 @@ import {
   backfillPersonIndexFunction,
   onLeakReportFunction,
   onTokenDeletedFunction,
+  publishTokenEventsFunction,
   redriveDeadLettersFunction,
   revokeUserTokensFunction,
   tokenAuthorizerFunction,
@@ -22,8 +23,11 @@ export const functionGroups = {
   eventHandlers: eventRules,
   /** EventBridge Scheduler (asynchronous, with an on-failure queue): the hourly job. */
   scheduled: schedules,
-  /** The tokens table's stream (an event source mapping). */
-  streamConsumers: [onTokenDeletedFunction],
+  /**
+   * A table's stream (an event source mapping each): the tokens table's TTL deletions, the activity table's
+   * outbox. The stack wires each one by name to its stream.
+   */
+  streamConsumers: [onTokenDeletedFunction, publishTokenEventsFunction],
   /** The leak reports' queue (an event source mapping). */
   queueConsumers: [onLeakReportFunction],
   /** The token authorizer (API Gateway) and the operator functions (the console): synchronous. */

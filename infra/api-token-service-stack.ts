@@ -1,6 +1,8 @@
 import { Aspects, CfnOutput, Duration, Lazy, Stack, type CfnElement } from "aws-cdk-lib";
 import type { HttpApi, HttpStage } from "aws-cdk-lib/aws-apigatewayv2";
 import { StreamViewType } from "aws-cdk-lib/aws-dynamodb";
+import { EventBus, type IEventBus } from "aws-cdk-lib/aws-events";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { Construct } from "constructs";
 import { tableDefinitions } from "../functions/adapters/dynamodb/table-definition.ts";
 import { functionGroups } from "./all-functions.ts";
@@ -10,19 +12,21 @@ import { LifecycleEvents } from "./constructs/lifecycle-events.ts";
 import { createOperationFunctions, type FunctionPlan } from "./constructs/operation-functions.ts";
 import { RetainExceptOnCreate } from "./constructs/retain-except-on-create.ts";
 import { ServiceApi } from "./constructs/service-api.ts";
-import { ServiceMonitoring } from "./constructs/service-monitoring.ts";
+import { ServiceMonitoring, type MonitoredQueue, type MonitoredStreamConsumer } from "./constructs/service-monitoring.ts";
 import { createServiceTable, tableRef } from "./constructs/service-table.ts";
 import { Sessions } from "./constructs/sessions.ts";
 import { logicalIdScopes } from "./constructs/stack-part.ts";
 import { TestEventRegistry } from "./constructs/test-event-registry.ts";
 import { TokenAuthorizer } from "./constructs/token-authorizer.ts";
 import { TokenDeletionStream } from "./constructs/token-deletion-stream.ts";
+import { TokenEventsStream } from "./constructs/token-events-stream.ts";
 import { WebSite } from "./constructs/web-site.ts";
 import { eventRules } from "./event-rules.ts";
 import { consoleTestEvents } from "./ops/console-test-events.ts";
 import {
   onLeakReportFunction,
   onTokenDeletedFunction,
+  publishTokenEventsFunction,
   redriveDeadLettersFunction,
   revokeUserTokensFunction,
   backfillPersonIndexFunction,
@@ -34,14 +38,43 @@ import { parseStackOptions, type ApiTokenServiceStackProps } from "./stack-optio
 /** The route whose function sends leak reports to the queue (and only it may). */
 const LEAK_REPORT_ROUTE = "revoke-leaked";
 
+type StreamConsumer = (typeof functionGroups.streamConsumers)[number]["operation"];
+
+/** How the stack wires one stream consumer: what it adds to the function's environment, and its stream. */
+interface StreamWiring {
+  readonly environment: Readonly<Record<string, string>>;
+  /** Makes the function's event source mapping (and its dead-letter queue), once the function exists. */
+  readonly connect: (handler: IFunction) => { readonly deadLetters: MonitoredQueue; readonly lateness?: MonitoredStreamConsumer };
+}
+
+/**
+ * The tokens table's definition, with the retired `byDueHour` index kept for one upgrade deploy when asked
+ * (`keepByDueHourIndex`): the same keys as `byDueDay`, which replaced it, granted by name to no function.
+ */
+function tokensTableDefinition(keepByDueHourIndex: boolean) {
+  const definition = tableDefinitions.tokens;
+  if (!keepByDueHourIndex) return definition;
+  const byDueDay = definition.globalSecondaryIndexes.find((index) => index.indexName === "byDueDay");
+  if (!byDueDay) throw new Error("keepByDueHourIndex: the tokens table has no byDueDay index to keep byDueHour beside.");
+  return { ...definition, globalSecondaryIndexes: [...definition.globalSecondaryIndexes, { ...byDueDay, indexName: "byDueHour" }] };
+}
+
+/** The bus the token events go to, by name (this account's) or by ARN (possibly another account's). */
+const tokenEventBus = (scope: Construct, nameOrArn: string): IEventBus =>
+  nameOrArn.startsWith("arn:")
+    ? EventBus.fromEventBusArn(scope, "TokenEventBus", nameOrArn)
+    : EventBus.fromEventBusName(scope, "TokenEventBus", nameOrArn);
+
 export { PAGINATED_OPERATIONS } from "./constructs/service-api.ts";
 export { assertStageName, DEFAULT_POOL_USER_ID_CLAIM, type ApiTokenServiceStackProps } from "./stack-options.ts";
 
 /**
  * The service: its two tables, sessions (a Cognito user pool or an existing issuer), the HTTP API from the
- * route table, the web page (S3 + CloudFront, `/v1/*` to the API on the same origin; unless `webSite=false`), the lifecycle events, the tokens table's TTL-deletion stream, the token authorizer for other
- * APIs, the operator functions, monitoring, and a console test event for every function. Every function is
- * made in one loop (createOperationFunctions) from one kind of definition.
+ * route table, the web page (S3 + CloudFront, `/v1/*` to the API on the same origin; unless `webSite=false`),
+ * the lifecycle events, the tokens table's TTL-deletion stream, the token events out (the activity table's
+ * stream to the event bus), the token authorizer for other APIs, the operator functions, monitoring, and a
+ * console test event for every function. Every function is made in one loop (createOperationFunctions) from
+ * one kind of definition.
  */
 export class ApiTokenServiceStack extends Stack {
   readonly api: HttpApi;
@@ -55,12 +88,15 @@ export class ApiTokenServiceStack extends Stack {
     Aspects.of(this).add(new RetainExceptOnCreate());
 
     // The stream's old images are what on-token-deleted reads of the tokens TTL removes.
-    const table = createServiceTable(this, "Table", tableDefinitions.tokens, {
+    const tokensDefinition = tokensTableDefinition(options.keepByDueHourIndex);
+    const table = createServiceTable(this, "Table", tokensDefinition, {
       stream: StreamViewType.OLD_IMAGE,
       deletionProtection: options.deletionProtection,
     });
     // Its own table, so roles can append to and read the log without being able to edit or delete a record.
+    // It is also the token events' outbox: its stream's new images are what publish-token-events reads.
     const activityTable = createServiceTable(this, "ActivityTable", tableDefinitions.activity, {
+      stream: StreamViewType.NEW_IMAGE,
       deletionProtection: options.deletionProtection,
     });
 
@@ -109,6 +145,27 @@ export class ApiTokenServiceStack extends Stack {
     const leakReportsEnvironment = (operation: string): Record<string, string> =>
       operation === LEAK_REPORT_ROUTE ? { LEAK_REPORTS_QUEUE_URL: leakReports.queue.queueUrl } : {};
 
+    // Each stream consumer wired by name to its own stream (a new one fails type-checking until it is here).
+    const eventBus = tokenEventBus(this, options.tokenEventBusName);
+    const streams: Record<StreamConsumer, StreamWiring> = {
+      [onTokenDeletedFunction.operation]: {
+        environment: {},
+        connect: (handler) =>
+          new TokenDeletionStream(this, "TokenDeletionStream", { table, handler, operation: onTokenDeletedFunction.operation }),
+      },
+      [publishTokenEventsFunction.operation]: {
+        // As configured, a name or an ARN: PutEvents takes either (another account's bus needs the ARN).
+        environment: { EVENT_BUS_NAME: options.tokenEventBusName },
+        connect: (handler) =>
+          new TokenEventsStream(this, "TokenEventsStream", {
+            table: activityTable,
+            handler,
+            operation: publishTokenEventsFunction.operation,
+            eventBus,
+          }),
+      },
+    };
+
     const plans: FunctionPlan[] = [
       ...functionGroups.routes.map(
         (route): FunctionPlan => ({
@@ -123,14 +180,20 @@ export class ApiTokenServiceStack extends Stack {
       ...functionGroups.scheduled.map(
         (job): FunctionPlan => ({ definition: job, invocation: "asynchronous", onFailure: jobs.onFailureFor(job.operation) }),
       ),
-      ...functionGroups.streamConsumers.map((definition): FunctionPlan => ({ definition, invocation: "event-source-mapping" })),
+      ...functionGroups.streamConsumers.map(
+        (definition): FunctionPlan => ({
+          definition,
+          invocation: "event-source-mapping",
+          environment: streams[definition.operation].environment,
+        }),
+      ),
       ...functionGroups.queueConsumers.map((definition): FunctionPlan => ({ definition, invocation: "event-source-mapping" })),
       // Invoked by API Gateway (the authorizer) or from the console (the operator functions).
       ...functionGroups.invokedDirectly.map((definition): FunctionPlan => ({ definition, invocation: "synchronous" })),
     ];
     const functions = createOperationFunctions(this, {
       plans,
-      tables: { tokens: tableRef(table, tableDefinitions.tokens), activity: tableRef(activityTable, tableDefinitions.activity) },
+      tables: { tokens: tableRef(table, tokensDefinition), activity: tableRef(activityTable, tableDefinitions.activity) },
       logLevel: options.logLevel,
       sourceMaps: options.sourceMaps,
       metricsNamespace: options.metricsNamespace,
@@ -147,11 +210,9 @@ export class ApiTokenServiceStack extends Stack {
     http.addRoutes((operation) => functionOf(operation).function);
     events.connect((operation) => functionOf(operation).function, functionOf(redriveDeadLettersFunction.operation));
     jobs.connect((operation) => functionOf(operation).function);
-    const stream = new TokenDeletionStream(this, "TokenDeletionStream", {
-      table,
-      handler: functionOf(onTokenDeletedFunction.operation).function,
-      operation: onTokenDeletedFunction.operation,
-    });
+    const connectedStreams = functionGroups.streamConsumers.map(({ operation }) =>
+      streams[operation].connect(functionOf(operation).function),
+    );
     leakReports.connect(functionOf(LEAK_REPORT_ROUTE).function, functionOf(onLeakReportFunction.operation).function);
     // The Lambda authorizer other APIs attach to accept API tokens (see TokenAuthorizer for the cache bound).
     const tokenAuthorizerFn = functionOf(tokenAuthorizerFunction.operation);
@@ -162,7 +223,13 @@ export class ApiTokenServiceStack extends Stack {
     this.monitoring = new ServiceMonitoring(this, "Monitoring", {
       api: http.api,
       functions: [...functions].map(([operation, made]) => ({ operation, function: made.function })),
-      deadLetterQueues: [...events.deadLetterQueues, ...jobs.deadLetterQueues, stream.deadLetters, leakReports.deadLetters],
+      deadLetterQueues: [
+        ...events.deadLetterQueues,
+        ...jobs.deadLetterQueues,
+        ...connectedStreams.map((stream) => stream.deadLetters),
+        leakReports.deadLetters,
+      ],
+      streamConsumers: connectedStreams.flatMap((stream) => (stream.lateness ? [stream.lateness] : [])),
       alarmEmail: options.alarmEmail,
       metricsNamespace: options.metricsNamespace,
     });
@@ -171,6 +238,10 @@ export class ApiTokenServiceStack extends Stack {
 
     new CfnOutput(this, "TableName", { value: table.tableName });
     new CfnOutput(this, "ActivityTableName", { value: activityTable.tableName });
+    new CfnOutput(this, "TokenEventBusArn", {
+      description: "Where the service publishes its token events (source api-tokens)",
+      value: eventBus.eventBusArn,
+    });
     new CfnOutput(this, "TokenAuthorizerFunctionArn", {
       description: "The Lambda authorizer for other APIs (TokenAuthorizer.fromFunctionArn)",
       value: tokenAuthorizerFn.function.functionArn,
@@ -188,8 +259,8 @@ export class ApiTokenServiceStack extends Stack {
   }
 
   /**
-   * The parts of the stack (Sessions, Api, LifecycleEvents, TokenDeletionStream) are left out of logical ids:
-   * their resources keep the ids they had before the stack was split into them (see StackPart).
+   * The parts of the stack (Sessions, Api, LifecycleEvents, TokenDeletionStream, TokenEventsStream, ...) are left
+   * out of logical ids: their resources keep the ids they had before the stack was split into them (see StackPart).
    */
   protected override allocateLogicalId(element: CfnElement): string {
     return super.allocateLogicalId({ node: { scopes: logicalIdScopes(element) }, stack: element.stack } as unknown as CfnElement);

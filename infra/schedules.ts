@@ -15,14 +15,18 @@ export interface ScheduleDefinition extends FunctionDefinition {
 export const schedules: readonly ScheduleDefinition[] = [
   {
     operation: "record-due-work",
-    description: 'Hourly: records the ends of rotations\' graces that no request found (API.md "Rotation")',
+    description:
+      "Hourly: records the expiries and the ends of rotations' graces that no request found, and publishes the expiry " +
+      'warnings (API.md "Activity", "Rotation", "Token events out")',
     everyHours: 1,
     handlerModule: "functions/schedules/record-due-work.ts",
-    // Reads the index of work due (by name) and the tokens; records each grace's end with its activity.
+    // Reads the index of work due (by name) and the tokens; records each expiry and grace's end with its activity,
+    // and writes each expiry warning to the outbox (the activity table).
     tableAccess: "readWrite",
     activityAccess: "append",
     indexes: ["byDueDay"],
-    // 37 hourly pages of the index, and a transaction per token due.
+    // The day buckets the 36-hour look-back touches (2-3 days x 4 shards: 8-12 queries of the index), and a
+    // conditional write per token due.
     timeoutSeconds: 300,
   },
 ];

@@ -1,5 +1,6 @@
 import { Duration, type StackProps } from "aws-cdk-lib";
 import type { Node } from "constructs";
+import { readTokenEventsConfig } from "../functions/platform/config.ts";
 import { metricsNamespaceFor, type LogLevel } from "./constructs/operation-function.ts";
 import { DEFAULT_RESULTS_CACHE_TTL } from "./constructs/token-authorizer.ts";
 import { TEST_EVENT_REGISTRY_NAME } from "./ops/console-test-events.ts";
@@ -22,6 +23,13 @@ export interface ApiTokenServiceStackProps extends StackProps {
    * listen there. Context key `eventSourceAccounts` (a list or comma-separated); default none.
    */
   readonly eventSourceAccounts?: readonly string[];
+  /**
+   * The bus the service publishes its token events on (API.md "Token events out"): a name (a bus in this
+   * account and region) or a bus ARN (also another account's, whose resource policy must then let this account
+   * put events). Context key `tokenEventBusName`; default "default". Independent of `eventBusName`, which is
+   * where the platform's events arrive and must be in this account.
+   */
+  readonly tokenEventBusName?: string;
   /**
    * Accounts whose principals may call `POST /v1/verify` (IAM-authorized): the stack makes a role they may
    * assume that can invoke that route and nothing else. Same-account callers attach the managed policy
@@ -103,6 +111,11 @@ export interface ApiTokenServiceStackProps extends StackProps {
   readonly deletionProtection?: boolean;
   /** Source maps in the bundles (readable stack traces, larger bundles). Context key `sourceMaps`; default false. */
   readonly sourceMaps?: boolean;
+  /**
+   * Upgrades only (README "Upgrade notes"): keep the retired `byDueHour` index one more deploy, which then adds
+   * `byDueDay` alone (one index change per update). No function reads it. Context key `keepByDueHourIndex`.
+   */
+  readonly keepByDueHourIndex?: boolean;
 }
 
 /** The built-in pool's claim for the platform user id: an immutable custom attribute the stack adds. */
@@ -141,6 +154,8 @@ export interface StackOptions {
   /** The bus the lifecycle events arrive on, when it is not a bus of the stack's own (eventSourceAccounts). */
   readonly eventBusName: string;
   readonly eventSourceAccounts: readonly string[];
+  /** Where the token events go: a bus name or ARN, as the publisher's EVENT_BUS_NAME takes it. */
+  readonly tokenEventBusName: string;
   readonly verifyCallerAccounts: readonly string[];
   readonly sessionIssuer: SessionIssuer;
   readonly userIdClaim: string;
@@ -153,6 +168,7 @@ export interface StackOptions {
   readonly logLevel: LogLevel;
   readonly deletionProtection: boolean;
   readonly sourceMaps: boolean;
+  readonly keepByDueHourIndex: boolean;
 }
 
 /**
@@ -177,6 +193,14 @@ export function parseStackOptions(node: Node, props: ApiTokenServiceStackProps =
       "eventBusName and eventSourceAccounts exclude each other: with eventSourceAccounts the stack makes the bus the events arrive on.",
     );
   }
+  if (eventBusName?.startsWith("arn:")) {
+    throw new Error(
+      "Context eventBusName is the bus in this account the platform's events arrive on: its name, not an ARN " +
+        `(${JSON.stringify(eventBusName)}). The bus the token events go to, which may be another account's, is tokenEventBusName.`,
+    );
+  }
+  const tokenEventBusName = props.tokenEventBusName ?? context.string("tokenEventBusName") ?? "default";
+  assertTokenEventBus(tokenEventBusName);
   const webSite = props.webSite ?? context.optionalBoolean("webSite") ?? true;
   const sessionIssuer = parseSessionIssuer(props, context, { stage, webSite });
   const userIdClaim =
@@ -188,6 +212,7 @@ export function parseStackOptions(node: Node, props: ApiTokenServiceStackProps =
     metricsNamespace: metricsNamespaceFor(stage),
     eventBusName: eventBusName ?? "default",
     eventSourceAccounts,
+    tokenEventBusName,
     verifyCallerAccounts,
     sessionIssuer,
     userIdClaim,
@@ -204,6 +229,7 @@ export function parseStackOptions(node: Node, props: ApiTokenServiceStackProps =
     logLevel: props.logLevel ?? context.logLevel(),
     deletionProtection: props.deletionProtection ?? context.boolean("deletionProtection"),
     sourceMaps: props.sourceMaps ?? context.boolean("sourceMaps"),
+    keepByDueHourIndex: props.keepByDueHourIndex ?? context.optionalBoolean("keepByDueHourIndex") ?? false,
   };
 }
 
@@ -321,6 +347,24 @@ export function assertStageName(stage: string): void {
   if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
     throw new Error(
       `Context stage must be 1-20 lower-case letters, digits or '-', starting with a letter (e.g. dev, prod, blue), not ${JSON.stringify(stage)}.`,
+    );
+  }
+}
+
+/** A bus name or ARN that the publisher accepts too (readTokenEventsConfig): a bad one fails synthesis, not every call. */
+function assertTokenEventBus(bus: string): void {
+  const arn = /^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.\-/]{1,256}$/;
+  const name = /^[\w.\-/]{1,256}$/;
+  let accepted = bus.startsWith("arn:") ? arn.test(bus) : name.test(bus);
+  try {
+    readTokenEventsConfig({ EVENT_BUS_NAME: bus });
+  } catch {
+    accepted = false;
+  }
+  if (!accepted) {
+    throw new Error(
+      "Context tokenEventBusName must be an event bus name (1-256 letters, digits, '.', '-', '_' or '/') or an event bus " +
+        `ARN (arn:aws:events:<region>:<account>:event-bus/<name>), not ${JSON.stringify(bus)}.`,
     );
   }
 }

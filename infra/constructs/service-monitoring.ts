@@ -48,10 +48,22 @@ export interface MonitoredQueue {
   readonly alarmDescription?: string;
 }
 
+/** A function fed by a stream (an event source mapping) whose lateness matters: alarmed on its iterator age. */
+export interface MonitoredStreamConsumer {
+  readonly operation: string;
+  readonly function: IFunction;
+  /** The alarm fires when the age of the last record it got stays above this for 3 periods of 5 minutes. */
+  readonly maxIteratorAge: Duration;
+  /** What is late, and what the operator looks at. */
+  readonly alarmDescription: string;
+}
+
 export interface ServiceMonitoringProps {
   readonly api: IHttpApi;
   readonly functions: readonly MonitoredFunction[];
   readonly deadLetterQueues: readonly MonitoredQueue[];
+  /** Stream consumers whose lateness is alarmed (their iterator age). @default none */
+  readonly streamConsumers?: readonly MonitoredStreamConsumer[];
   /** Subscribed to the alarm topic by email when given (context `alarmEmail`). */
   readonly alarmEmail?: string;
   /** The namespace the functions publish the service's own metrics in. @default METRICS_NAMESPACE */
@@ -66,7 +78,9 @@ const PERIOD = Duration.minutes(5);
  * dashboard with the service's own metrics next to API Gateway's, Lambda's and SQS's.
  *
  * Every alarm fires at the first occurrence (≥ 1 in 5 minutes) and treats missing data as not breaching:
- * Lambda and API Gateway publish nothing while idle, which is healthy.
+ * Lambda and API Gateway publish nothing while idle, which is healthy. The exception is a stream consumer's
+ * lateness (its iterator age, alarmed when it stays above its bound for 15 minutes): a single slow batch is not
+ * an incident, a stream falling behind is.
  */
 export class ServiceMonitoring extends Construct {
   readonly topic: Topic;
@@ -119,14 +133,24 @@ export class ServiceMonitoring extends Construct {
     }
     const action = new SnsAction(this.topic);
 
-    const alarm = (alarmId: string, name: string, description: string, metric: IMetric, list?: Alarm[]) => {
+    const FIRST_OCCURRENCE = {
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    } as const;
+    const alarm = (
+      alarmId: string,
+      name: string,
+      description: string,
+      metric: IMetric,
+      list?: Alarm[],
+      when: { threshold: number; evaluationPeriods: number; comparisonOperator: ComparisonOperator } = FIRST_OCCURRENCE,
+    ) => {
       const created = new Alarm(this, alarmId, {
         alarmName: `${stackName}-${name}`,
         alarmDescription: description,
         metric,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        ...when,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
       created.addAlarmAction(action);
@@ -159,6 +183,17 @@ export class ServiceMonitoring extends Construct {
         `${operation}-throttles`,
         `${operation} was throttled: the account's or function's concurrency is exhausted.`,
         fn.metricThrottles({ period: PERIOD, statistic: Stats.SUM }),
+      );
+    }
+    for (const { operation, function: fn, maxIteratorAge, alarmDescription } of props.streamConsumers ?? []) {
+      alarm(
+        `${pascal(operation)}IteratorAge`,
+        `${operation}-iterator-age`,
+        alarmDescription,
+        fn.metric("IteratorAge", { period: PERIOD, statistic: Stats.MAXIMUM }),
+        undefined,
+        // Milliseconds, as Lambda reports it.
+        { threshold: maxIteratorAge.toMilliseconds(), evaluationPeriods: 3, comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD },
       );
     }
     this.apiServerErrorAlarm = alarm(

@@ -8,12 +8,13 @@
  */
 import { eventRules, type EventRuleDefinition } from "../event-rules.ts";
 import { schedules } from "../schedules.ts";
-import { leakReportQueueEvent, tokenDeletedStreamEvent } from "./record-test-events.ts";
+import { leakReportQueueEvent, tokenDeletedStreamEvent, tokenEventsStreamEvent } from "./record-test-events.ts";
 import { routes, type RouteDefinition } from "../routes.ts";
 import {
   backfillPersonIndexFunction,
   onLeakReportFunction,
   onTokenDeletedFunction,
+  publishTokenEventsFunction,
   redriveDeadLettersFunction,
   revokeUserTokensFunction,
   tokenAuthorizerFunction,
@@ -275,6 +276,7 @@ export function consoleTestEvents(options: { userIdClaim?: string } = {}): Reado
   for (const rule of eventRules) add(rule.operation, { name: "eventbridge-event", event: eventBridgeEvent(rule) });
   add(tokenAuthorizerFunction.operation, { name: "authorizer-request", event: authorizerEvent() });
   add(onTokenDeletedFunction.operation, { name: "ttl-deletion", event: tokenDeletedStreamEvent(SAMPLE) });
+  add(publishTokenEventsFunction.operation, { name: "outbox-insert", event: tokenEventsStreamEvent(SAMPLE) });
   add(onLeakReportFunction.operation, { name: "leak-report", event: leakReportQueueEvent(SAMPLE) });
   add(revokeUserTokensFunction.operation, {
     // A dry run lists what would be revoked; set dryRun to false to revoke.

@@ -47,8 +47,8 @@ describe("event rules", () => {
     }
   });
 
-  test("every queue (the handlers', the scheduled jobs' and on-token-deleted's dead-letter queues, the leak reports' queue and its own) refuses plain HTTP", () => {
-    app.template.resourceCountIs("AWS::SQS::Queue", eventRules.length + schedules.length + 3);
+  test("every queue (the handlers', the scheduled jobs', on-token-deleted's and publish-token-events' dead-letter queues, the leak reports' queue and its own) refuses plain HTTP", () => {
+    app.template.resourceCountIs("AWS::SQS::Queue", eventRules.length + schedules.length + 4);
     for (const [queueId] of app.ofType("AWS::SQS::Queue")) {
       const statements = app
         .ofType("AWS::SQS::QueuePolicy")

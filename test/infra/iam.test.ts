@@ -3,7 +3,12 @@ import { describe, expect, test } from "vitest";
 import { tableDefinitions } from "../../functions/adapters/dynamodb/table-definition.ts";
 import { schedules } from "../../infra/schedules.ts";
 import { eventRules } from "../../infra/event-rules.ts";
-import { onLeakReportFunction, onTokenDeletedFunction, redriveDeadLettersFunction } from "../../infra/ops/operator-functions.ts";
+import {
+  onLeakReportFunction,
+  onTokenDeletedFunction,
+  publishTokenEventsFunction,
+  redriveDeadLettersFunction,
+} from "../../infra/ops/operator-functions.ts";
 import {
   ACTIVITY_ACTIONS,
   actionsOf,
@@ -71,6 +76,8 @@ const expectedActions = (operation: string): string[] => {
   // Asynchronous invocations (event rules, scheduled jobs) send their failures to their own queue.
   if ([...eventRules, ...schedules].some((definition) => definition.operation === operation)) actions.push(...ON_FAILURE);
   if (operation === onTokenDeletedFunction.operation) actions.push(...STREAM_READ, ...ON_FAILURE);
+  // The activity table's stream, its own on-failure queue, and the token events' bus.
+  if (operation === publishTokenEventsFunction.operation) actions.push(...STREAM_READ, ...ON_FAILURE, "events:PutEvents");
   if (operation === redriveDeadLettersFunction.operation) actions.push(...REDRIVE_SQS, "lambda:InvokeFunction");
   return [...new Set(actions)].sort();
 };
@@ -176,8 +183,14 @@ describe("the tables", () => {
         for (const action of ACTIVITY_EDIT_ACTIONS) expect(covers(pattern, action), `${pattern} covers ${action}`).toBe(false);
       }
     }
-    // Across the whole stack, the only DynamoDB actions on the activity log are those the definitions give out.
-    const granted = new Set(dynamoActionsOf(onActivity));
+    // Across the whole stack, the only DynamoDB actions on the activity log are those the definitions give out,
+    // and the reading of its stream (publish-token-events' event source mapping, on the stream's ARN only).
+    const onStream = (s: Record<string, any>) =>
+      asList<unknown>(s.Resource).every(
+        (r) => JSON.stringify(r) === JSON.stringify({ "Fn::GetAtt": [app.tableIds.activity, "StreamArn"] }),
+      );
+    expect(dynamoActionsOf(onActivity.filter(onStream)).sort()).toEqual([...STREAM_READ].sort());
+    const granted = new Set(dynamoActionsOf(onActivity.filter((s) => !onStream(s))));
     const expected = new Set<string>(tableOperations.flatMap((o) => ACTIVITY_ACTIONS[o.activityAccess]));
     expect([...granted].sort()).toEqual([...expected].sort());
   });

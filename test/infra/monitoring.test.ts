@@ -3,7 +3,7 @@ import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, test } from "vitest";
 import { schedules } from "../../infra/schedules.ts";
 import { eventRules } from "../../infra/event-rules.ts";
-import { tokenAuthorizerFunction } from "../../infra/ops/operator-functions.ts";
+import { publishTokenEventsFunction, tokenAuthorizerFunction } from "../../infra/ops/operator-functions.ts";
 import { allOperations, useDefaultApp } from "./template.ts";
 
 const app = useDefaultApp();
@@ -11,18 +11,25 @@ const app = useDefaultApp();
 const alarms = () => app.ofType("AWS::CloudWatch::Alarm").map(([, alarm]) => alarm.Properties);
 const topicId = () => app.ofType("AWS::SNS::Topic")[0]![0];
 /**
- * Every dead-letter queue: the event handlers', on-token-deleted's (its stream mapping's on-failure destination)
- * and the leak reports' queue's (its redrive policy's target).
+ * Every dead-letter queue: the event handlers', the stream consumers' (on-token-deleted's and
+ * publish-token-events': their stream mappings' on-failure destinations) and the leak reports' queue's (its
+ * redrive policy's target).
  */
 const deadLetterQueueIds = () => [
   ...eventRules.map(({ operation }) => app.deadLetterQueueOf(operation)),
   ...schedules.map(({ operation }) => app.deadLetterQueueOf(operation)),
-  app.ofType("AWS::Lambda::EventSourceMapping").find(([, m]) => m.Properties.DestinationConfig)![1].Properties.DestinationConfig.OnFailure
-    .Destination["Fn::GetAtt"][0] as string,
+  ...app
+    .ofType("AWS::Lambda::EventSourceMapping")
+    .flatMap(([, m]) =>
+      m.Properties.DestinationConfig ? [m.Properties.DestinationConfig.OnFailure.Destination["Fn::GetAtt"][0] as string] : [],
+    ),
   ...app
     .ofType("AWS::SQS::Queue")
     .flatMap(([, q]) => (q.Properties.RedrivePolicy ? [q.Properties.RedrivePolicy.deadLetterTargetArn["Fn::GetAtt"][0]] : [])),
 ];
+/** The stream consumers whose lateness is alarmed (IteratorAge): the token events' publisher. */
+const lateStreamConsumers = [publishTokenEventsFunction.operation];
+const isIteratorAge = (alarm: Record<string, any>) => alarm.MetricName === "IteratorAge";
 /** The queues that are no dead-letter queue: the leak reports' (each has a redrive policy). */
 const workQueueIds = () => app.ofType("AWS::SQS::Queue").flatMap(([id, q]) => (q.Properties.RedrivePolicy ? [id] : []));
 
@@ -41,20 +48,46 @@ describe("alarms", () => {
     app.template.resourceCountIs("AWS::SNS::Subscription", 0);
   });
 
-  test("every alarm fires at the first occurrence, ignores missing data, and notifies the topic", () => {
+  test("every alarm ignores missing data and notifies the topic (OK too); all but a stream's lateness fire at the first occurrence", () => {
     expect(alarms().length).toBeGreaterThan(0);
     for (const alarm of alarms()) {
       expect(alarm, alarm.AlarmName).toMatchObject({
-        Threshold: 1,
-        ComparisonOperator: "GreaterThanOrEqualToThreshold",
         TreatMissingData: "notBreaching",
         AlarmActions: [{ Ref: topicId() }],
+        OKActions: [{ Ref: topicId() }],
+      });
+      if (isIteratorAge(alarm)) continue;
+      expect(alarm, alarm.AlarmName).toMatchObject({
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
       });
     }
   });
 
-  test("exactly as many alarms as functions (errors, throttles), dead-letter queues and the API (5xx) call for", () => {
-    app.template.resourceCountIs("AWS::CloudWatch::Alarm", 2 * allOperations.length + deadLetterQueueIds().length + 1);
+  test("exactly as many alarms as functions (errors, throttles), dead-letter queues, late streams and the API (5xx) call for", () => {
+    app.template.resourceCountIs(
+      "AWS::CloudWatch::Alarm",
+      2 * allOperations.length + deadLetterQueueIds().length + lateStreamConsumers.length + 1,
+    );
+  });
+
+  test("publish-token-events is alarmed when it falls behind its stream: iterator age over 5 minutes for 15 minutes", () => {
+    const [functionId] = app.functionOf(publishTokenEventsFunction.operation);
+    const lateness = alarms().filter(isIteratorAge);
+    expect(lateness).toEqual([
+      expect.objectContaining({
+        AlarmName: "ApiTokenService-publish-token-events-iterator-age",
+        Namespace: "AWS/Lambda",
+        Dimensions: [{ Name: "FunctionName", Value: { Ref: functionId } }],
+        Statistic: "Maximum",
+        Period: 300,
+        Threshold: 5 * 60 * 1000,
+        EvaluationPeriods: 3,
+        ComparisonOperator: "GreaterThanThreshold",
+        AlarmDescription: expect.stringMatching(/published late/),
+      }),
+    ]);
   });
 
   test("an alarm on each dead-letter queue's depth", () => {

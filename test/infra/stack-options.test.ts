@@ -14,6 +14,7 @@ describe("defaults", () => {
       metricsNamespace: "ApiTokenService",
       eventBusName: "default",
       eventSourceAccounts: [],
+      tokenEventBusName: "default",
       verifyCallerAccounts: [],
       sessionIssuer: { kind: "cognito", callbackUrls: [], logoutUrls: [], domainPrefix: undefined },
       userIdClaim: DEFAULT_POOL_USER_ID_CLAIM,
@@ -25,6 +26,7 @@ describe("defaults", () => {
       logLevel: "INFO",
       deletionProtection: false,
       sourceMaps: false,
+      keepByDueHourIndex: false,
     });
     expect(DEFAULT_RESULTS_CACHE_TTL.toSeconds()).toBe(30);
   });
@@ -72,6 +74,7 @@ describe("context, as `cdk -c key=value` passes it (strings)", () => {
       tokenAuthorizerCacheTtlSeconds: "10",
       deletionProtection: "true",
       sourceMaps: "true",
+      keepByDueHourIndex: "true",
       logLevel: "DEBUG",
       eventSourceAccounts: "111111111111, 222222222222, 111111111111",
       corsAllowOrigins: "https://app.example.com, https://admin.example.com",
@@ -82,11 +85,21 @@ describe("context, as `cdk -c key=value` passes it (strings)", () => {
       throttle: { rateLimit: 50, burstLimit: 100 },
       deletionProtection: true,
       sourceMaps: true,
+      keepByDueHourIndex: true,
       logLevel: "DEBUG",
       eventSourceAccounts: ["111111111111", "222222222222"],
       corsAllowOrigins: ["https://app.example.com", "https://admin.example.com"],
     });
     expect(options.tokenAuthorizerCacheTtl.toSeconds()).toBe(10);
+  });
+
+  test("tokenEventBusName: a bus name, or a bus ARN (also another account's), as given", () => {
+    expect(parse({ tokenEventBusName: "platform-events" }).tokenEventBusName).toBe("platform-events");
+    const arn = "arn:aws:events:eu-west-1:111111111111:event-bus/platform";
+    expect(parse({ tokenEventBusName: arn }).tokenEventBusName).toBe(arn);
+    // Beside a bus of the stack's own for the platform's events: the two settings are independent.
+    expect(parse({ tokenEventBusName: arn, eventSourceAccounts: "111111111111" }).tokenEventBusName).toBe(arn);
+    expect(parse({}, { tokenEventBusName: "from-props" }).tokenEventBusName).toBe("from-props");
   });
 
   test("props win over context", () => {
@@ -113,6 +126,7 @@ describe("refusals, each naming its key", () => {
     [{ tokenAuthorizerCacheTtlSeconds: "soon" }, /tokenAuthorizerCacheTtlSeconds must be a non-negative number/],
     [{ logLevel: "TRACE" }, /logLevel must be DEBUG, INFO, WARN or ERROR/],
     [{ webSite: "no" }, /webSite must be true or false/],
+    [{ keepByDueHourIndex: "yes" }, /keepByDueHourIndex must be true or false/],
     [{ authDomainPrefix: "Acme" }, /authDomainPrefix must make a Cognito domain prefix/],
     [{ authDomainPrefix: "acme-" }, /authDomainPrefix must make a Cognito domain prefix/],
     [{ authDomainPrefix: "a".repeat(59), stage: "blue" }, /authDomainPrefix must make a Cognito domain prefix \(with the stage/],
@@ -136,6 +150,14 @@ describe("refusals, each naming its key", () => {
       /webAuthorizationEndpoint must be an https:\/\/ URL/,
     ],
     [{ createTestEventRegistry: "true" }, /createTestEventRegistry is gone.*lambda-testevent-schemas/],
+    [{ tokenEventBusName: "my bus" }, /tokenEventBusName must be an event bus name .* or an event bus ARN .*, not "my bus"/],
+    [{ tokenEventBusName: "x".repeat(257) }, /tokenEventBusName must be an event bus name/],
+    [{ tokenEventBusName: "arn:aws:events:eu-west-1:1111:event-bus/platform" }, /tokenEventBusName must be an event bus name/],
+    [{ tokenEventBusName: "arn:aws:sqs:eu-west-1:111111111111:platform" }, /tokenEventBusName must be an event bus name/],
+    [
+      { eventBusName: "arn:aws:events:eu-west-1:111111111111:event-bus/platform" },
+      /eventBusName is the bus in this account .* not an ARN.*tokenEventBusName/,
+    ],
   ] as const)("%j", (context, message) => {
     expect(() => parse(context)).toThrow(message);
   });

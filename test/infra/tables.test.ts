@@ -1,8 +1,9 @@
 /** The tokens table and the activity log: built from the shared definitions, recoverable, kept. */
 import { Match } from "aws-cdk-lib/assertions";
-import { describe, expect, test } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { tableDefinitions, type TableDefinition, type TableName } from "../../functions/adapters/dynamodb/table-definition.ts";
-import { useDefaultApp } from "./template.ts";
+import { synthesizeShared, type SynthesizedTemplate } from "./synth.ts";
+import { actionsOf, useDefaultApp } from "./template.ts";
 
 const app = useDefaultApp();
 
@@ -70,9 +71,39 @@ describe("tables", () => {
     expect(app.resources[app.tableIds[name]]!.Properties.SSESpecification).toEqual({ SSEEnabled: false });
   });
 
-  test("the tokens table streams old images (what on-token-deleted reads); the activity table has no stream", () => {
+  test("the tokens table streams old images (what on-token-deleted reads), the activity table new images (the outbox publish-token-events reads)", () => {
     expect(app.resources[app.tableIds.tokens]!.Properties.StreamSpecification).toEqual({ StreamViewType: "OLD_IMAGE" });
-    expect(app.resources[app.tableIds.activity]!.Properties.StreamSpecification).toBeUndefined();
-    app.template.resourcePropertiesCountIs("AWS::DynamoDB::GlobalTable", { StreamSpecification: Match.anyValue() }, 1);
+    expect(app.resources[app.tableIds.activity]!.Properties.StreamSpecification).toEqual({ StreamViewType: "NEW_IMAGE" });
+    app.template.resourcePropertiesCountIs("AWS::DynamoDB::GlobalTable", { StreamSpecification: Match.anyValue() }, 2);
+  });
+});
+
+describe("upgrading from byDueHour: keepByDueHourIndex", () => {
+  let kept: SynthesizedTemplate;
+  beforeAll(() => {
+    kept = synthesizeShared({ keepByDueHourIndex: "true" });
+  }, 180_000);
+
+  test("keeps the retired index beside byDueDay (that deploy changes one index: it adds byDueDay), on the same keys", () => {
+    const resources = kept.template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+    const indexes = resources[app.tableIds.tokens]!.Properties.GlobalSecondaryIndexes as { IndexName: string }[];
+    expect(indexes.map((index) => index.IndexName)).toEqual([
+      ...tableDefinitions.tokens.globalSecondaryIndexes.map((i) => i.indexName),
+      "byDueHour",
+    ]);
+    const byName = (name: string) => indexes.find((index) => index.IndexName === name) as Record<string, unknown>;
+    expect({ ...byName("byDueHour"), IndexName: "byDueDay" }).toEqual(byName("byDueDay"));
+    // Without the option it is gone (the next deploy removes it).
+    expect(JSON.stringify(app.resources[app.tableIds.tokens]!.Properties.GlobalSecondaryIndexes)).not.toContain("byDueHour");
+    expect(kept.violations).toEqual([]);
+  });
+
+  test("no function may query it", () => {
+    const resources = kept.template.toJSON().Resources as Record<string, { Type: string; Properties: any }>;
+    const statements = Object.values(resources)
+      .filter((resource) => resource.Type === "AWS::IAM::Policy")
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Record<string, any>[]);
+    expect(statements.filter((s) => JSON.stringify(s.Resource).includes("/index/byDueHour"))).toEqual([]);
+    expect(actionsOf(statements).length).toBeGreaterThan(0);
   });
 });

@@ -10,6 +10,7 @@ import {
   onLeakReportFunction,
   onTokenDeletedFunction,
   operatorFunctions,
+  publishTokenEventsFunction,
   tokenAuthorizerFunction,
 } from "../../infra/ops/operator-functions.ts";
 import { routes } from "../../infra/routes.ts";
@@ -25,7 +26,13 @@ export interface Resource {
 }
 
 /** The functions that are neither a route nor an event handler. */
-export const extraFunctions = [tokenAuthorizerFunction, onTokenDeletedFunction, onLeakReportFunction, ...operatorFunctions];
+export const extraFunctions = [
+  tokenAuthorizerFunction,
+  onTokenDeletedFunction,
+  publishTokenEventsFunction,
+  onLeakReportFunction,
+  ...operatorFunctions,
+];
 /** Every function definition of the stack, in the order the stack makes them. */
 export const allDefinitions: readonly FunctionDefinition[] = [...routes, ...eventRules, ...schedules, ...extraFunctions];
 export const allOperations = allDefinitions.map((definition) => definition.operation);
