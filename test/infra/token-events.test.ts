@@ -1,7 +1,7 @@
 /** The token events out: the activity table's stream (the outbox) to publish-token-events, and on to the bus. */
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { Match } from "aws-cdk-lib/assertions";
-import { beforeAll, describe, expect, test, vi } from "vitest";
+import { beforeAll, describe, expect, test } from "vitest";
 import { OUTBOX_FLAG } from "../../functions/adapters/dynamodb/entities/activity-record.ts";
 import { consoleTestEvents } from "../../infra/ops/console-test-events.ts";
 import { publishTokenEventsFunction, redriveDeadLettersFunction } from "../../infra/ops/operator-functions.ts";
@@ -202,13 +202,8 @@ describe("its console test event", () => {
   });
 
   test("the publisher's own decoding reads those events from it", async () => {
-    vi.stubEnv("EVENT_BUS_NAME", "default");
-    try {
-      const { outboxEntry } = await import("../../functions/streams/publish-token-events.ts");
-      const [record] = event().Records;
-      expect(outboxEntry(record)).toEqual({ orgId: "acme", events: unmarshall(record.dynamodb.NewImage).events });
-    } finally {
-      vi.unstubAllEnvs();
-    }
+    const { outboxEntry } = await import("../../functions/adapters/dynamodb/outbox-stream.ts");
+    const [record] = event().Records;
+    expect(outboxEntry(record)).toEqual({ orgId: "acme", events: unmarshall(record.dynamodb.NewImage).events });
   });
 });
