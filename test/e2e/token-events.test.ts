@@ -17,6 +17,7 @@ import {
   serviceUserPath,
   signInAgain,
   tokenPath,
+  tokensPath,
   useLocalService,
   verify,
   type Created,
@@ -144,6 +145,39 @@ describe("token events", () => {
     }
     expect(text).not.toMatch(/secretHash|[0-9a-f]{64}/);
     expect(text).not.toContain(bob.password);
+  });
+
+  test("changes that fail publish nothing, and each that happens publishes once: races at the limit and on one token", async () => {
+    const { api } = ctx;
+    const person = await newPerson(api);
+    const start = (await published()).cursor;
+    // 25 generates at once: 10 happen (201), 15 fail at the limit (409); a wrong password and a refused
+    // rotation fail too.
+    const answers = await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        api.request<Created>("POST", tokensPath(person.orgId), {
+          bearer: person.session,
+          body: { name: `race ${i}`, password: person.password },
+        }),
+      ),
+    );
+    const made = answers.filter((a) => a.status === 201).map((a) => a.body.token.id);
+    expect(made).toHaveLength(10);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(15);
+    expectError(
+      await api.request("POST", `${tokenPath(person.orgId, made[0]!)}/rotate`, { bearer: person.session, body: { password: "wrong" } }),
+      403,
+      "invalid_password",
+    );
+    // 8 revocations of one token at once: one happens, the others find it revoked.
+    const revocations = await Promise.all(Array.from({ length: 8 }, () => revoke(api, person, made[1]!)));
+    expect(revocations.map((r) => r.status).sort()).toEqual([204, 404, 404, 404, 404, 404, 404, 404]);
+
+    const { events } = await published(start);
+    const created = events.filter((e) => e.detailType === "Token Created").map((e) => e.detail.tokenId);
+    expect(created.sort()).toEqual([...made].sort());
+    expect(events.filter((e) => e.detailType === "Token Revoked").map((e) => e.detail.tokenId)).toEqual([made[1]]);
+    expect(events.filter((e) => e.detailType === "Token Rotated")).toEqual([]);
   });
 
   test("the cursor: reading after it gives only what came since; a bad cursor is 400", async () => {

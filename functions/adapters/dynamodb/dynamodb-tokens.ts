@@ -103,14 +103,14 @@ export class DynamoDbTokens implements TokenRepository {
               // In the index of work due until the grace's end is recorded (the hourly job finds it there).
               UpdateExpression:
                 `SET ${T.graceEndsAt} = :graceEndsAt, ${T.replacedBy} = :replacedBy, ${sequence.set}, ` +
-                `${T.dueIndexPartitionKey} = :dueHour, ${T.dueIndexSortKey} = :dueSort`,
+                `${T.dueIndexPartitionKey} = :dueDay, ${T.dueIndexSortKey} = :dueSort`,
               ...oldCondition,
               ExpressionAttributeValues: {
                 ...active.ExpressionAttributeValues,
                 ...sequence.values,
                 ":graceEndsAt": oldUpdate.graceEndsAt,
                 ":replacedBy": token.id,
-                ":dueHour": due[T.dueIndexPartitionKey],
+                ":dueDay": due[T.dueIndexPartitionKey],
                 ":dueSort": due[T.dueIndexSortKey],
               },
             },
