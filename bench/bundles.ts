@@ -46,6 +46,11 @@ const SDK_CLIENTS: Record<string, { imports: string; setup: string; send: string
     setup: "const cognito = new CognitoIdentityProviderClient({});",
     send: "cognito.send(new AdminInitiateAuthCommand(event.auth))",
   },
+  "@aws-sdk/client-eventbridge": {
+    imports: 'import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";',
+    setup: "const eventbridge = new EventBridgeClient({});",
+    send: "eventbridge.send(new PutEventsCommand({ Entries: event.entries }))",
+  },
   "@aws-sdk/client-sqs": {
     imports: 'import { ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";',
     setup: "const sqs = new SQSClient({});",

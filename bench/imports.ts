@@ -30,6 +30,9 @@ export const FUNCTION_ENV: Readonly<Record<string, string>> = {
   PASSWORD_CHECK: "cognito",
   COGNITO_USER_POOL_ID: "eu-west-1_bench0000",
   COGNITO_CLIENT_ID: "benchclient000000000000000",
+  // revoke-leaked's queue and the token events' bus, as the stack sets them.
+  LEAK_REPORTS_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/111111111111/api-token-service-leak-reports",
+  EVENT_BUS_NAME: "default",
   DEAD_LETTER_TARGETS: JSON.stringify([
     {
       name: "on-user-upserted",

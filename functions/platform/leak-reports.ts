@@ -20,13 +20,16 @@ export const leakReportSink: LeakReportSink = "queueUrl" in config ? new SqsLeak
 /**
  * Local mode: no SQS, so the worker's own code runs in this process once the answer has gone (the next turn of
  * the event loop), as the queue's worker would a moment later. Loaded only then, so the AWS bundle's start-up
- * builds none of it. Failures are logged, never the report.
+ * carries none of it. Failures are logged, never the report.
  */
 function inProcessLeakReportSink(): LeakReportSink {
   return {
     submit: async (tokens: readonly LeakedToken[]) => {
       setTimeout(() => {
-        void import("./leak-report-worker.ts")
+        // A specifier esbuild cannot follow, so the worker (and the whole store it builds) stays out of the
+        // AWS bundle, where this never runs: the local server runs the source, where the file is beside this one.
+        const worker: string = new URL("./leak-report-worker.ts", import.meta.url).href;
+        void (import(worker) as Promise<typeof import("./leak-report-worker.ts")>)
           .then(({ handleLeakReport }) => handleLeakReport(tokens))
           .catch((error: unknown) =>
             logger.error("leak report failed", { errorName: (error as Error)?.name, errorMessage: (error as Error)?.message }),
