@@ -52,33 +52,17 @@ export function tokenDeletedStreamEvent(sample: {
   region: string;
   time: string;
 }): Record<string, unknown> {
-  const createdAt = "2026-03-02T08:15:00.000Z";
   const lastUsedAt = "2026-04-24T16:45:12.000Z";
   const key = keys.token(sample.tokenId);
   // Built by the token entity itself, so the sample is exactly what the store writes and the filter matches.
-  const oldImage = tokenEntity.toItem({
-    id: sample.tokenId,
-    orgId: sample.orgId,
-    kind: "user",
-    ownerId: sample.userId,
-    name: "Power BI export",
-    // Placeholder: a SHA-256 no token hashes to.
-    secretHash: "0".repeat(64),
-    hint: "x9Qa",
-    createdAt,
-    lastUsedAt,
-    // Expired 30 days after its last use; TTL removed it some days later.
-    expiresAt: expiryAfter(new Date(lastUsedAt)),
-    status: TOKEN_ITEM.activeStatus,
-    eventSequence: 1,
-    principal: {
-      name: "Ada Lovelace",
-      permissions: ["reports:read", "reports:export"],
-      groups: ["analytics"],
-      sites: ["london"],
-      memberStatus: "active",
-    },
-  });
+  const oldImage = tokenEntity.toItem(
+    sampleToken(sample, {
+      createdAt: "2026-03-02T08:15:00.000Z",
+      lastUsedAt,
+      // Expired 30 days after its last use; TTL removed it some days later.
+      expiresAt: expiryAfter(new Date(lastUsedAt)),
+    }),
+  );
   const streamArn =
     `arn:aws:dynamodb:${sample.region}:${sample.accountId}:table/ApiTokenService-TableCD117FA1-1A2B3C4D5E6F` +
     "/stream/2026-05-01T00:00:00.000";
@@ -120,22 +104,7 @@ export function tokenEventsStreamEvent(sample: {
   region: string;
   time: string;
 }): Record<string, unknown> {
-  const token: TokenRecord = {
-    id: sample.tokenId,
-    orgId: sample.orgId,
-    kind: "user",
-    ownerId: sample.userId,
-    name: "Power BI export",
-    // Placeholder: a SHA-256 no token hashes to (and never part of an event).
-    secretHash: "0".repeat(64),
-    hint: "x9Qa",
-    createdAt: sample.time,
-    lastUsedAt: null,
-    expiresAt: expiryAfter(new Date(sample.time)),
-    status: TOKEN_ITEM.activeStatus,
-    eventSequence: 1,
-    principal: { name: "Ada Lovelace", permissions: ["reports:read", "reports:export"], groups: ["analytics"], sites: ["london"] },
-  };
+  const token = sampleToken(sample, { createdAt: sample.time, lastUsedAt: null, expiresAt: expiryAfter(new Date(sample.time)) });
   const created = tokenEvents.created(token, sample.time);
   const record = {
     orgId: sample.orgId,
@@ -171,5 +140,32 @@ export function tokenEventsStreamEvent(sample: {
         eventSourceARN: streamArn,
       },
     ],
+  };
+}
+
+/** The samples' user token, as the store keeps it: "Power BI export", Ada's, active. */
+function sampleToken(
+  sample: { tokenId: string; orgId: string; userId: string },
+  times: Pick<TokenRecord, "createdAt" | "lastUsedAt" | "expiresAt">,
+): TokenRecord {
+  return {
+    id: sample.tokenId,
+    orgId: sample.orgId,
+    kind: "user",
+    ownerId: sample.userId,
+    name: "Power BI export",
+    // Placeholder: a SHA-256 no token hashes to (and never part of an event).
+    secretHash: "0".repeat(64),
+    hint: "x9Qa",
+    ...times,
+    status: TOKEN_ITEM.activeStatus,
+    eventSequence: 1,
+    principal: {
+      name: "Ada Lovelace",
+      permissions: ["reports:read", "reports:export"],
+      groups: ["analytics"],
+      sites: ["london"],
+      memberStatus: "active",
+    },
   };
 }
