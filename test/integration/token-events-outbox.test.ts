@@ -9,7 +9,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { beforeAll, describe, expect, inject, test } from "vitest";
 import { keys } from "../../functions/adapters/dynamodb/keys.ts";
-import { revokedRecord } from "../../functions/domain/activity.ts";
+import { recordExpiryOfDeletedToken, revokedRecord } from "../../functions/domain/activity.ts";
 import type { TokenEvent } from "../../functions/domain/model.ts";
 import { outboxEntry } from "../../functions/adapters/dynamodb/outbox-stream.ts";
 import { LocalTokenEventsPump } from "../../local/token-events-pump.ts";
@@ -135,5 +135,41 @@ describe("the outbox", () => {
       ["Token Revoked", 2],
     ]);
     expect(ofToken([...seen.values()], b.token.id)).toEqual([["Token Created", 1]]);
+  });
+});
+
+describe("events of the changes no HTTP route makes", () => {
+  test("an operator's revocation says `operator`; a TTL deletion's expiry comes after the token's last event", async () => {
+    const bus = recordingBus();
+    const pump = bus.pump();
+    const person = await h.addMember("org-outbox-ops", "dee");
+    const stolen = await h.userTokens.generate({ ...person, name: "on the stolen laptop" });
+    await h.memberships.revokeAllUserTokens({
+      orgId: person.orgId,
+      userId: person.userId,
+      operator: "ops@example",
+      reason: "laptop stolen",
+      dryRun: false,
+    });
+
+    // TTL deleted this one (its old image, as the stream gives it) before anyone found it expired.
+    const forgotten = await h.userTokens.generate({ ...person, name: "forgotten" });
+    h.clock.advance(31 * 86_400);
+    const image = (await h.store.getToken(forgotten.token.id))!;
+    expect(await recordExpiryOfDeletedToken(h, image)).toBe(true);
+    expect(await recordExpiryOfDeletedToken(h, image)).toBe(false);
+
+    await pump.drain();
+    pump.close();
+    const of = (tokenId: string) => bus.published.filter((e) => e.detail.tokenId === tokenId);
+    expect(of(stolen.token.id).map((e) => [e.detailType, e.detail.reason ?? null, e.detail.sequence])).toEqual([
+      ["Token Created", null, 1],
+      ["Token Revoked", "operator", 2],
+    ]);
+    expect(of(forgotten.token.id).map((e) => [e.detailType, e.detail.sequence])).toEqual([
+      ["Token Created", 1],
+      ["Token Expired", 2],
+    ]);
+    expect(of(forgotten.token.id)[1]!.detail).toMatchObject({ lastUsedAt: null, name: "forgotten", ownerName: expect.any(String) });
   });
 });
