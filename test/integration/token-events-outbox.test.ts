@@ -20,7 +20,7 @@ import { transactionFaults } from "../support/faults.ts";
 const faults = transactionFaults();
 let h: Awaited<ReturnType<typeof createDomainHarness>>;
 beforeAll(async () => {
-  h = await createDomainHarness({ wrapClient: faults.wrap });
+  h = await createDomainHarness({ wrapClient: faults.wrap, outboxStream: true });
 });
 
 /** A bus that keeps what it is given; `failNext` makes its next puts fail (the record is then reported failed). */

@@ -51,8 +51,10 @@ export function configureHandlersFor(h: { tables: { tokens: string; activity: st
 }
 
 /** The domain wired to the real DynamoDB adapter on a fresh DynamoDB Local table. */
-export async function createDomainHarness(options: { wrapClient?: (client: DynamoDBDocumentClient) => DynamoDBDocumentClient } = {}) {
-  const { documentClient, tableName, tables } = await createTestTable("domain");
+export async function createDomainHarness(
+  options: { wrapClient?: (client: DynamoDBDocumentClient) => DynamoDBDocumentClient; outboxStream?: boolean } = {},
+) {
+  const { documentClient, tableName, tables } = await createTestTable("domain", { outboxStream: options.outboxStream ?? false });
   const client = options.wrapClient ? options.wrapClient(documentClient) : documentClient;
   const store = new DynamoDbTokenStore(client, tables, { cursorKey: TEST_CURSOR_KEY });
   const clock = new AdjustableClock();
