@@ -10,7 +10,7 @@
  */
 import { systemClock } from "../functions/adapters/clock/clocks.ts";
 import { createDocumentClient } from "../functions/adapters/dynamodb/client.ts";
-import { createTokenRepository } from "../functions/adapters/dynamodb/dynamodb-tokens.ts";
+import { createTokenUseRepository } from "../functions/adapters/dynamodb/dynamodb-token-use.ts";
 import { TokenVerifier } from "../functions/domain/verification.ts";
 import { countOperations } from "./counting-client.ts";
 import { type BenchDatabase, ORG_ID, USER_ID } from "./dynamodb.ts";
@@ -41,7 +41,7 @@ export async function measureInProcess(db: BenchDatabase, sizes: InProcessSizes)
   const floor = tokenGetItem(db.endpoint, db.tables, hot.tokenId);
   const client = createDocumentClient({ endpoint: db.endpoint });
   const counting = countOperations(client);
-  const handler = verifyHandler(new TokenVerifier({ store: createTokenRepository(client, db.tables), clock: systemClock }));
+  const handler = verifyHandler(new TokenVerifier({ store: createTokenUseRepository(client, db.tables), clock: systemClock }));
   const event = verifyEvent(hot.secret, ORG_ID) as never;
   const verify = () =>
     timed(async () => {

@@ -43,6 +43,9 @@ export interface PasswordCheck {
  * `StoreUnavailable`; a cursor that is not one of ours throws `InvalidCursor`. Reads of items are strongly
  * consistent; the organization-wide token list comes from an index and may lag by a moment.
  */
+/** What the verification path needs of the tokens: read one, record its use, record what it finds late. */
+export type TokenUseRepository = Pick<TokenRepository, "getToken" | "getTokens" | "recordTokenUse" | "recordExpiry" | "recordGraceEnd">;
+
 export interface TokenStore extends TokenRepository, MembershipRepository, ServiceUserRepository, ActivityLog, PasswordThrottleStore {}
 
 /** Tokens and the token sets that index them (and guard the limits). */

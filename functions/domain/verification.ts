@@ -9,7 +9,7 @@ import {
   type TokenKind,
   type TokenRecord,
 } from "./model.ts";
-import type { Clock, TokenRepository } from "./ports.ts";
+import type { Clock, TokenUseRepository } from "./ports.ts";
 import { MAX_TOKEN_LENGTH, parseTokenSecret, secretMatchesHash } from "./token-secret.ts";
 
 export type InvalidReason = "malformed" | "not_found" | "wrong_org" | "revoked" | "expired";
@@ -35,7 +35,7 @@ type Evaluation = { ok: true; token: TokenRecord } | { ok: false; reason: Invali
  * and a write only when the recorded last use is older than a short interval.
  */
 export class TokenVerifier {
-  constructor(private readonly deps: { store: TokenRepository; clock: Clock }) {}
+  constructor(private readonly deps: { store: TokenUseRepository; clock: Clock }) {}
 
   async verify(input: { token: string; orgId?: string }): Promise<VerifyResult> {
     const evaluation = await this.evaluate(input.token, input.orgId);

@@ -1,4 +1,4 @@
-import { createTokenRepository } from "../adapters/dynamodb/dynamodb-tokens.ts";
+import { createTokenUseRepository } from "../adapters/dynamodb/dynamodb-token-use.ts";
 import { TokenVerifier } from "../domain/verification.ts";
 import { clock, documentClient, storeOptions, tableNames } from "./runtime.ts";
 
@@ -7,6 +7,6 @@ import { clock, documentClient, storeOptions, tableNames } from "./runtime.ts";
  * latency-bound functions load no membership, service-user, activity or throttle code at cold start.
  */
 export const tokenVerifier = new TokenVerifier({
-  store: createTokenRepository(documentClient, tableNames, storeOptions),
+  store: createTokenUseRepository(documentClient, tableNames, storeOptions),
   clock,
 });

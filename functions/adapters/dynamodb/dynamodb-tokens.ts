@@ -1,7 +1,8 @@
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { WriteConflict } from "../../domain/errors.ts";
 import type { ActivityRecord, MembershipRecord, Page, ServiceUserRecord, TokenEvent, TokenRecord, TokenSet } from "../../domain/model.ts";
 import type { TokenRepository } from "../../domain/ports.ts";
+import { DynamoDbTokenUse } from "./dynamodb-token-use.ts";
 import { expiryRecordedMarkerEntity } from "./entities/expiry-recorded-marker.ts";
 import { expiryWarningEntity } from "./entities/expiry-warning.ts";
 import { ACTIVE_MEMBERSHIP, membershipAttributes, membershipEntity } from "./entities/membership.ts";
@@ -21,7 +22,6 @@ import {
   REMOVE_FROM_INDEXES,
   revokeToken,
   stillActive,
-  warningDue,
 } from "./writes.ts";
 
 /** The access copied onto a token is the owner's at the version read; a user must still be an active member. */
@@ -46,19 +46,12 @@ function checkOwner(tables: TableNames, owner: { membership: MembershipRecord } 
 }
 
 /** The DynamoDB adapter of `TokenRepository`: tokens and their sets, every invariant a condition. */
-export class DynamoDbTokens implements TokenRepository {
+export class DynamoDbTokens extends DynamoDbTokenUse implements TokenRepository {
   constructor(
-    private readonly table: StoreTable,
+    table: StoreTable,
     private readonly pager: Pager,
-  ) {}
-
-  async getToken(tokenId: string): Promise<TokenRecord | undefined> {
-    const item = await this.table.get(tokenEntity.key(tokenId));
-    return item && tokenEntity.fromItem(item);
-  }
-
-  async getTokens(tokenIds: readonly string[]): Promise<TokenRecord[]> {
-    return (await this.table.getMany(tokenIds.map(tokenEntity.key))).map(tokenEntity.fromItem);
+  ) {
+    super(table);
   }
 
   async getTokenSet(orgId: string, userId?: string): Promise<TokenSet> {
@@ -181,99 +174,10 @@ export class DynamoDbTokens implements TokenRepository {
     return false;
   }
 
-  async recordGraceEnd(token: TokenRecord, now: Date, activity: ActivityRecord): Promise<boolean> {
-    const { tables } = this.table;
-    const sequence = moveSequence(token, 1);
-    return unlessConditionFails(() =>
-      this.table.transact([
-        {
-          Update: {
-            TableName: tables.tokens,
-            Key: tokenEntity.key(token.id),
-            // Revoked as of the grace's end, out of the organization-wide index.
-            UpdateExpression: `SET #status = :revoked, ${T.revokedAt} = ${T.graceEndsAt}, ${sequence.set} ${REMOVE_FROM_INDEXES}`,
-            ConditionExpression: `${mustExist.ConditionExpression} AND #status = :active AND ${T.graceEndsAt} <= :nowIso AND ${sequence.condition}`,
-            ExpressionAttributeNames: { "#status": T.status },
-            ExpressionAttributeValues: {
-              ...sequence.values,
-              ":revoked": TOKEN_ITEM.revokedStatus,
-              ":active": TOKEN_ITEM.activeStatus,
-              ":nowIso": now.toISOString(),
-            },
-          },
-        },
-        dropFromTokenSet(tables, token),
-        appendActivity(tables, activity),
-      ]),
-    );
-  }
-
-  async recordTokenUse(
-    token: TokenRecord,
-    use: { lastUsedAt: string; expiresAt: number } | undefined,
-    now: Date,
-    activity?: ActivityRecord,
-  ): Promise<boolean> {
-    const { tables } = this.table;
-    const active = stillActive(now);
-    const key = tokenEntity.key(token.id);
-    // A use starts a new idle stretch: the expiry warning's place in the index of work due moves with the
-    // expiry, in the same write. Not for a token in its grace, whose place is the grace's end; a rotation
-    // between the read and this write fails it (the use is then left unrecorded, as for a revocation).
-    const due = token.graceEndsAt === undefined && use ? warningDue({ id: token.id, expiresAt: use.expiresAt }) : undefined;
-    const useUpdate = use && {
-      TableName: tables.tokens,
-      Key: key,
-      UpdateExpression:
-        `SET ${T.lastUsedAt} = :lastUsedAt, ${T.expiresAt} = :expiresAt` +
-        (due ? `, ${T.dueIndexPartitionKey} = :dueDay, ${T.dueIndexSortKey} = :dueSort` : ""),
-      ConditionExpression: active.ConditionExpression + (due ? ` AND attribute_not_exists(${T.graceEndsAt})` : ""),
-      ExpressionAttributeNames: active.ExpressionAttributeNames,
-      ExpressionAttributeValues: {
-        ":lastUsedAt": use.lastUsedAt,
-        ":expiresAt": use.expiresAt,
-        ...active.ExpressionAttributeValues,
-        ...(due ? { ":dueDay": due[T.dueIndexPartitionKey], ":dueSort": due[T.dueIndexSortKey] } : {}),
-      },
-    };
-    if (!activity) {
-      // The hot path: a single conditional update, no transaction; a table that cannot answer is 503 like
-      // every other call, never a raw SDK error.
-      return unlessConditionFails(() => unlessUnavailable(() => this.table.client.send(new UpdateCommand(useUpdate!))));
-    }
-    const tokenWrite: TransactItem = useUpdate
-      ? { Update: useUpdate }
-      : { ConditionCheck: { TableName: tables.tokens, Key: key, ...active } };
-    return unlessConditionFails(() => this.table.transact([tokenWrite, appendActivity(tables, activity)]));
-  }
-
   async revokeToken(token: TokenRecord, revokedAt: string, now: Date, activity: ActivityRecord): Promise<boolean> {
     const { tables } = this.table;
     return this.unlessSettled(token, () =>
       this.table.transact([revokeToken(tables, token, revokedAt, now), dropFromTokenSet(tables, token), appendActivity(tables, activity)]),
-    );
-  }
-
-  async recordExpiry(token: TokenRecord, now: Date, activity: ActivityRecord): Promise<boolean> {
-    const { tables } = this.table;
-    const sequence = moveSequence(token, 1);
-    return unlessConditionFails(() =>
-      this.table.transact([
-        {
-          Update: {
-            TableName: tables.tokens,
-            Key: tokenEntity.key(token.id),
-            // Out of the organization-wide index too: it lists unrevoked, unexpired tokens.
-            UpdateExpression: `SET ${T.expiryRecorded} = :true, ${sequence.set} ${REMOVE_FROM_INDEXES}`,
-            ConditionExpression:
-              `${mustExist.ConditionExpression} AND attribute_not_exists(${T.expiryRecorded}) AND ` +
-              `#status = :active AND ${T.expiresAt} <= :now AND ${sequence.condition}`,
-            ExpressionAttributeNames: { "#status": T.status },
-            ExpressionAttributeValues: { ":true": true, ":active": TOKEN_ITEM.activeStatus, ":now": epochSeconds(now), ...sequence.values },
-          },
-        },
-        appendActivity(tables, activity),
-      ]),
     );
   }
 
@@ -378,10 +282,7 @@ export class DynamoDbTokens implements TokenRepository {
   }
 }
 
-/**
- * The tokens aggregate on its own (the verification path), built as `DynamoDbTokenStore` builds it, so a
- * function that needs nothing else bundles no other adapter.
- */
+/** The tokens aggregate on its own (the leak reports' worker), built as `DynamoDbTokenStore` builds it. */
 export function createTokenRepository(
   client: DynamoDBDocumentClient,
   tables: TableNames,
