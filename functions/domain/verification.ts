@@ -128,7 +128,7 @@ export class TokenVerifier {
    * First use at once; after that at most one write per interval, so hot tokens cost no write per call.
    * A login always writes (its activity record), with the use when one is due.
    */
-  private async recordUse(token: TokenRecord, login?: ActivityRecord): Promise<Evaluation> {
+  private async recordUse(token: TokenRecord, login?: ActivityRecord, again = true): Promise<Evaluation> {
     const now = this.deps.clock.now();
     const recorded = token.lastUsedAt === null ? undefined : Date.parse(token.lastUsedAt);
     const due = recorded === undefined || now.getTime() - recorded >= LAST_USED_WRITE_INTERVAL_MS;
@@ -137,9 +137,13 @@ export class TokenVerifier {
     if (await this.deps.store.recordTokenUse(token, use, now, login)) {
       return { ok: true, token: { ...token, ...use } };
     }
-    // Revoked or expired between the read and the write: answer with what it is now.
+    // Revoked or expired between the read and the write: answer with what it is now. Rotated with a grace
+    // meanwhile (the use's write moves the expiry warning only for a token in no grace): still working, so the
+    // use, and a login's record, are written once more against the token as it is now.
     const current = await this.deps.store.getToken(token.id);
-    return current ? this.judge(current, undefined) : { ok: false, reason: "not_found" };
+    if (!current) return { ok: false, reason: "not_found" };
+    const judged = this.judge(current, undefined);
+    return judged.ok && again ? this.recordUse(judged.token, login, false) : judged;
   }
 }
 

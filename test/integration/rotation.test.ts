@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, test } from "vitest";
 import { recordDueWork } from "../../functions/domain/due-work.ts";
 import { ServiceUsers } from "../../functions/domain/service-users.ts";
+import { TokenVerifier } from "../../functions/domain/verification.ts";
 import { code, createDomainHarness } from "../support/domain-harness.ts";
 
 let h: Awaited<ReturnType<typeof createDomainHarness>>;
@@ -191,5 +192,31 @@ describe("the hourly job", () => {
     );
     expect(revocations.filter((r) => r.tokenId === first.token.id)).toHaveLength(1);
     expect(await h.verifier.verify({ token: rotatedSecond.secret })).toMatchObject({ valid: true });
+  });
+});
+
+describe("a use racing a rotation", () => {
+  test("a login whose write lost to a rotation with a grace is written again: the token still works, and the login is recorded once", async () => {
+    const m = await h.addMember(uniqueOrg(), "lo");
+    const token = await h.userTokens.generate({ ...m, name: "raced" });
+    // The rotation lands between the login's read of the token and its write (first use: the write moves the
+    // expiry warning's index entry, on condition that the token is in no grace).
+    let rotated = false;
+    const store: typeof h.store = Object.assign(Object.create(h.store), {
+      recordTokenUse: async (...args: Parameters<typeof h.store.recordTokenUse>) => {
+        if (!rotated) {
+          rotated = true;
+          await h.userTokens.rotate({ ...m, tokenId: token.token.id, graceSeconds: HOUR });
+        }
+        return h.store.recordTokenUse(...args);
+      },
+    });
+    const verifier = new TokenVerifier({ store, clock: h.clock });
+    expect(await verifier.login(token.secret)).toMatchObject({ user: { id: m.userId } });
+    const logins = (await h.store.listActivity(m.orgId, 50, undefined)).items.filter(
+      (r) => r.action === "token.login" && r.tokenId === token.token.id,
+    );
+    expect(logins).toHaveLength(1);
+    expect(await h.store.getToken(token.token.id)).toMatchObject({ graceEndsAt: expect.any(String), lastUsedAt: expect.any(String) });
   });
 });
