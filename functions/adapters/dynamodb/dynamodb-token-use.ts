@@ -61,7 +61,8 @@ export class DynamoDbTokenUse implements TokenUseRepository {
     const key = tokenEntity.key(token.id);
     // A use starts a new idle stretch: the expiry warning's place in the index of work due moves with the
     // expiry, in the same write. Not for a token in its grace, whose place is the grace's end; a rotation
-    // between the read and this write fails it (the use is then left unrecorded, as for a revocation).
+    // between the read and this write fails it (false: the verifier reads the token again and, as it still
+    // works, writes the use once more).
     const due = token.graceEndsAt === undefined && use ? warningDue({ id: token.id, expiresAt: use.expiresAt }) : undefined;
     const useUpdate = use && {
       TableName: tables.tokens,
