@@ -155,6 +155,12 @@ export function countActivity(action: ActivityAction): void {
   if (name) metrics.addMetric(name, "Count", 1);
 }
 
+/** The token events a publisher put on the bus, and the expiry warnings the hourly job wrote (API.md "Token events out"). */
+export function countTokenEvents(what: { published?: number; expiryWarnings?: number }): void {
+  if (what.published) metrics.addMetric("TokenEventsPublished", "Count", what.published);
+  if (what.expiryWarnings) metrics.addMetric("ExpiryWarnings", "Count", what.expiryWarnings);
+}
+
 export function recordVerification(valid: boolean, latencyMs: number): void {
   metrics.addMetric(valid ? "TokensVerified" : "VerificationsRefused", "Count", 1);
   metrics.addMetric("VerifyLatency", "Milliseconds", latencyMs);

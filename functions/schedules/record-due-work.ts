@@ -1,7 +1,7 @@
 import middy from "@middy/core";
 import { DUE_LOOKBACK_HOURS, MAX_LOOKBACK_HOURS, recordDueWork } from "../domain/due-work.ts";
 import { logger } from "../platform/logger.ts";
-import { publishMetrics } from "../platform/metrics.ts";
+import { countTokenEvents, publishMetrics } from "../platform/metrics.ts";
 import { clock, store } from "../platform/services.ts";
 
 /**
@@ -20,5 +20,6 @@ export const handler = middy(async (event: { lookbackHours?: unknown } | null | 
     typeof asked === "number" && Number.isInteger(asked) && asked >= 0 ? Math.min(asked, MAX_LOOKBACK_HOURS) : DUE_LOOKBACK_HOURS;
   const report = await recordDueWork({ store, clock }, lookbackHours);
   logger.info("due work recorded", { ...report, lookbackHours });
+  countTokenEvents({ expiryWarnings: report.warned });
   return report;
 }).use(publishMetrics());

@@ -1,6 +1,7 @@
 import { outboxEntry } from "../adapters/dynamodb/outbox-stream.ts";
 import { EventBridgeTokenEvents } from "../adapters/eventbridge/eventbridge-token-events.ts";
 import { readTokenEventsConfig } from "../platform/config.ts";
+import { countTokenEvents } from "../platform/metrics.ts";
 import { streamHandler } from "../platform/stream-handler.ts";
 
 const config = readTokenEventsConfig();
@@ -17,6 +18,7 @@ export const handler = streamHandler({
   logKeys: (entry) => ({ orgId: entry.orgId, eventIds: entry.events.map((event) => event.detail.eventId).join(",") }),
   apply: async (entry) => {
     await bus.publish(entry.events);
+    countTokenEvents({ published: entry.events.length });
     return `${entry.events.length} published`;
   },
 });

@@ -30,6 +30,8 @@ export const SERVICE_METRICS = {
   verified: "TokensVerified",
   refused: "VerificationsRefused",
   verifyLatency: "VerifyLatency",
+  eventsPublished: "TokenEventsPublished",
+  expiryWarnings: "ExpiryWarnings",
 } as const;
 
 export interface MonitoredFunction {
@@ -244,6 +246,12 @@ export class ServiceMonitoring extends Construct {
       graph("Verify latency (ms)", [
         service(SERVICE_METRICS.verifyLatency, Stats.p(50), "p50"),
         service(SERVICE_METRICS.verifyLatency, Stats.p(99), "p99"),
+      ]),
+    );
+    dashboard.addWidgets(
+      graph("Token events published / expiry warnings", [
+        service(SERVICE_METRICS.eventsPublished, Stats.SUM, "events published"),
+        service(SERVICE_METRICS.expiryWarnings, Stats.SUM, "expiry warnings"),
       ]),
     );
     dashboard.addWidgets(

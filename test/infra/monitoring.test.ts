@@ -132,7 +132,16 @@ describe("dashboard", () => {
     app.template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
     const [dashboardId, dashboard] = app.ofType("AWS::CloudWatch::Dashboard")[0]!;
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const metric of ["TokensCreated", "TokensRevoked", "TokensExpired", "TokensVerified", "VerificationsRefused", "VerifyLatency"]) {
+    for (const metric of [
+      "TokensCreated",
+      "TokensRevoked",
+      "TokensExpired",
+      "TokensVerified",
+      "VerificationsRefused",
+      "VerifyLatency",
+      "TokenEventsPublished",
+      "ExpiryWarnings",
+    ]) {
       expect(body).toContain(`\\"ApiTokenService\\",\\"${metric}\\",\\"service\\",\\"api-token-service\\"`);
     }
     for (const stat of ["p50", "p99"])

@@ -167,7 +167,9 @@ describe("PutEvents through the real EventBridgeClient", () => {
     const flaky = recordingTarget("flaky", { source: [USERS_SOURCE] }, (calls) => {
       if (calls < 3) throw new TypeError(`boom ${calls}`);
     });
-    const { client, bus, logs } = await start([flaky.target], [5, 5, 5]);
+    // The first retry waits long enough that it cannot have run before the put's answer is checked, even on a
+    // loaded machine (with 5 ms it sometimes had: the check then saw two attempts).
+    const { client, bus, logs } = await start([flaky.target], [1000, 5, 5]);
 
     const output = await client.send(new PutEventsCommand({ Entries: [userUpserted({ userId: "u-1", secret: "s3cr3t" })] }));
 
@@ -182,7 +184,7 @@ describe("PutEvents through the real EventBridgeClient", () => {
     expect(new Set(flaky.events.map((e) => e.id))).toEqual(new Set([eventId]));
     const failures = logs.filter((entry) => entry.message === "event target failed");
     expect(failures).toEqual([
-      expect.objectContaining({ target: "flaky", eventId, attempt: 1, errorName: "TypeError", errorMessage: "boom 1", retryInMs: 5 }),
+      expect.objectContaining({ target: "flaky", eventId, attempt: 1, errorName: "TypeError", errorMessage: "boom 1", retryInMs: 1000 }),
       expect.objectContaining({ target: "flaky", eventId, attempt: 2, errorName: "TypeError", errorMessage: "boom 2", retryInMs: 5 }),
     ]);
     expect(logs).toContainEqual(expect.objectContaining({ message: "event target succeeded on retry", attempt: 3 }));
