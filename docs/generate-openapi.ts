@@ -151,6 +151,10 @@ const errorComponentName = (codes: readonly ContractErrorCode[]) => `Error${code
 
 export function buildOpenApiDocument(): JsonObject {
   const errorComponents: Record<string, z.ZodMiniType> = {};
+  // Each error response is written once, under components.responses, and every operation refers to it: the
+  // same 400/401/403/500 bodies are shared by most routes (and the typed client's types stay one per response).
+  const errorResponses: Record<string, JsonObject> = {};
+  const responseRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
   const paths: Record<string, Record<string, JsonObject>> = {};
 
   for (const route of documentedRoutes()) {
@@ -176,8 +180,11 @@ export function buildOpenApiDocument(): JsonObject {
       const name = errorComponentName(codes);
       errorComponents[name] ??= errorSchema(codes as [ContractErrorCode, ...ContractErrorCode[]]);
       // API Gateway's own 401 (the JWT authorizer refused the session) has its own body.
-      const schema = status === 401 && route.auth === "session" ? { anyOf: [ref(name), ref("ApiGatewayError")] } : ref(name);
-      responses[String(status)] = {
+      const viaGateway = status === 401 && route.auth === "session";
+      const responseName = viaGateway ? `${name}OrApiGateway` : name;
+      const schema = viaGateway ? { anyOf: [ref(name), ref("ApiGatewayError")] } : ref(name);
+      responses[String(status)] = responseRef(responseName);
+      errorResponses[responseName] ??= {
         description: `${STATUS_TEXT[status]}. ${codes.map((code) => `\`${code}\`: ${CODE_TEXT[code]}`).join("; ")}.`,
         ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
         content: {
@@ -191,7 +198,8 @@ export function buildOpenApiDocument(): JsonObject {
       };
     }
     if (route.auth === "iam") {
-      responses["403"] = {
+      responses["403"] = responseRef("IamSignatureRefused");
+      errorResponses.IamSignatureRefused ??= {
         description: "In AWS: API Gateway refused the request's IAM signature (SigV4). API Gateway's own body.",
         content: { "application/json": { schema: ref("ApiGatewayError") } },
       };
@@ -297,6 +305,7 @@ export function buildOpenApiDocument(): JsonObject {
             "AWS IAM: the request is signed with Signature Version 4 (service `execute-api`) by a principal allowed to invoke the route. Not checked locally.",
         },
       },
+      responses: sortKeys(errorResponses),
       schemas: sortKeys(schemas),
     },
   };

@@ -36,7 +36,8 @@ function schemaLabel(schema: Json | undefined): string {
 
 const json = (value: unknown) => ["```json", JSON.stringify(value, null, 2), "```"];
 
-function operationSection(path: string, method: string, operation: Json, securitySchemes: Json): string[] {
+function operationSection(path: string, method: string, operation: Json, components: { securitySchemes: Json; responses: Json }): string[] {
+  const { securitySchemes } = components;
   const lines = [`### \`${method.toUpperCase()} ${path}\`: ${cell(operation.summary)}`, "", String(operation.description ?? ""), ""];
   const security = (operation.security as Json[] | undefined) ?? [];
   const schemes = security.flatMap((requirement) => Object.keys(requirement));
@@ -61,7 +62,13 @@ function operationSection(path: string, method: string, operation: Json, securit
     if (body.example !== undefined) lines.push(...json(body.example), "");
   }
   lines.push("| status | meaning | body |", "|---|---|---|");
-  const responses = (operation.responses as Json | undefined) ?? {};
+  // A response shared by many operations is written once under components.responses: shown in full at each.
+  const responses = Object.fromEntries(
+    Object.entries((operation.responses as Json | undefined) ?? {}).map(([status, response]) => {
+      const ref = (response as Json).$ref;
+      return [status, typeof ref === "string" ? components.responses[refName(ref)] : response];
+    }),
+  );
   for (const [status, response] of Object.entries(responses)) {
     const content = ((response as Json).content as Json | undefined)?.["application/json"] as Json | undefined;
     lines.push(`| ${status} | ${cell((response as Json).description)} | ${content ? schemaLabel(content.schema as Json) : "(none)"} |`);
@@ -78,6 +85,7 @@ export function buildMarkdownReference(document: Json): string {
   const components = (document.components as Json | undefined) ?? {};
   const securitySchemes = (components.securitySchemes as Json | undefined) ?? {};
   const schemas = (components.schemas as Json | undefined) ?? {};
+  const sharedResponses = (components.responses as Json | undefined) ?? {};
   const paths = document.paths as Record<string, Json>;
   const tags = (document.tags as { name: string; description?: string }[] | undefined) ?? [];
 
@@ -107,7 +115,7 @@ export function buildMarkdownReference(document: Json): string {
     );
     if (operations.length === 0) continue;
     lines.push(`## ${tag.name}`, "", tag.description ?? "", "");
-    for (const [path, method, operation] of operations) lines.push(...operationSection(path, method, operation, securitySchemes));
+    for (const [path, method, operation] of operations) lines.push(...operationSection(path, method, operation, { securitySchemes, responses: sharedResponses }));
   }
   lines.push("## Schemas", "");
   for (const [name, schema] of Object.entries(schemas)) lines.push(`### Schema ${name}`, "", ...json(schema), "");

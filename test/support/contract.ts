@@ -8,8 +8,11 @@ import { readFileSync } from "node:fs";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 
-type Operation = { responses: Record<string, { content?: Record<string, unknown> }> };
-type Document = { paths: Record<string, Record<string, Operation>> };
+type Response = { content?: Record<string, unknown> };
+type Operation = { responses: Record<string, Response | { $ref: string }> };
+type Document = { paths: Record<string, Record<string, Operation>>; components?: { responses?: Record<string, Response> } };
+
+const RESPONSE_REF = "#/components/responses/";
 
 const DOCUMENT_ID = "openapi.json";
 // ajv-formats is CommonJS: its default export is the plugin, or the plugin's module.
@@ -49,8 +52,12 @@ export class ContractChecker {
     const found = this.operation(method, path);
     if (!found) return undefined;
     const where = `${method.toUpperCase()} ${found.template} → ${status}`;
-    const response = found.operation.responses[String(status)];
-    if (!response) return `${where}: status not documented (documented: ${Object.keys(found.operation.responses).join(", ")})`;
+    const documented = found.operation.responses[String(status)];
+    if (!documented) return `${where}: status not documented (documented: ${Object.keys(found.operation.responses).join(", ")})`;
+    // A response shared by many operations is written once under components.responses.
+    const shared = "$ref" in documented ? (documented.$ref as string).slice(RESPONSE_REF.length) : undefined;
+    const response = shared === undefined ? (documented as Response) : this.document.components?.responses?.[shared];
+    if (!response) return `${where}: the document refers to a response it does not have (${JSON.stringify(documented)})`;
     if (!response.content)
       return text === "" ? undefined : `${where}: documented without a body, got ${JSON.stringify(text.slice(0, 200))}`;
     let body: unknown;
@@ -59,7 +66,10 @@ export class ContractChecker {
     } catch {
       return `${where}: the body is not JSON: ${JSON.stringify(text.slice(0, 200))}`;
     }
-    const pointer = `#/paths/${escapePointer(found.template)}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`;
+    const pointer =
+      shared === undefined
+        ? `#/paths/${escapePointer(found.template)}/${method.toLowerCase()}/responses/${status}/content/application~1json/schema`
+        : `${RESPONSE_REF}${escapePointer(shared)}/content/application~1json/schema`;
     let validate = this.validators.get(pointer);
     if (!validate) {
       validate = this.ajv.compile({ $ref: `${DOCUMENT_ID}${pointer}` });

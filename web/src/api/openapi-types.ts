@@ -640,7 +640,237 @@ export type components = {
             canLogin: boolean;
         };
     };
-    responses: never;
+    responses: {
+        /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
+        ErrorForbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "forbidden",
+                 *         "message": "A sentence a person can act on.",
+                 *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorForbidden"];
+            };
+        };
+        /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route; `invalid_password`: the password given to generate a user token is wrong or missing (and the organization does not enforce SSO). */
+        ErrorForbiddenOrInvalidPassword: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "forbidden",
+                 *         "message": "A sentence a person can act on.",
+                 *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorForbiddenOrInvalidPassword"];
+            };
+        };
+        /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
+        ErrorInternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "internal_error",
+                 *         "message": "A sentence a person can act on.",
+                 *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorInternalError"];
+            };
+        };
+        /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
+        ErrorInvalidRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "invalid_request",
+                 *         "message": "A sentence a person can act on.",
+                 *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorInvalidRequest"];
+            };
+        };
+        /** @description Not allowed. `login_not_allowed`: a service-user token was used to log in. */
+        ErrorLoginNotAllowed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "login_not_allowed",
+                 *         "message": "A sentence a person can act on.",
+                 *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorLoginNotAllowed"];
+            };
+        };
+        /** @description No such item among those this route lets the caller act on. `not_found`: no such token or service user among those this route lets the caller act on. */
+        ErrorNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "not_found",
+                 *         "message": "A sentence a person can act on.",
+                 *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorNotFound"];
+            };
+        };
+        /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
+        ErrorPayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "payload_too_large",
+                 *         "message": "A sentence a person can act on.",
+                 *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorPayloadTooLarge"];
+            };
+        };
+        /** @description A token limit is reached. `token_limit_reached`: the user already has 10 active user tokens in this organization, or the organization already has 20 active service-user tokens. */
+        ErrorTokenLimitReached: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "token_limit_reached",
+                 *         "message": "A sentence a person can act on.",
+                 *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorTokenLimitReached"];
+            };
+        };
+        /** @description Too many wrong passwords: token generation is locked for a while (see `Retry-After`). `too_many_attempts`: too many wrong passwords for this person in a short window. */
+        ErrorTooManyAttempts: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "too_many_attempts",
+                 *         "message": "A sentence a person can act on.",
+                 *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorTooManyAttempts"];
+            };
+        };
+        /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
+        ErrorUnauthenticated: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "unauthenticated",
+                 *         "message": "A sentence a person can act on.",
+                 *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorUnauthenticated"];
+            };
+        };
+        /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
+        ErrorUnauthenticatedOrApiGateway: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "unauthenticated",
+                 *         "message": "A sentence a person can act on.",
+                 *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
+            };
+        };
+        /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
+        ErrorUnavailable: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "unavailable",
+                 *         "message": "A sentence a person can act on.",
+                 *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorUnavailable"];
+            };
+        };
+        /** @description In AWS: API Gateway refused the request's IAM signature (SigV4). API Gateway's own body. */
+        IamSignatureRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ApiGatewayError"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -685,116 +915,12 @@ export interface operations {
                     "application/json": components["schemas"]["TokenList"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbidden"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbidden"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     generateUserToken: {
@@ -843,154 +969,14 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedToken"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route; `invalid_password`: the password given to generate a user token is wrong or missing (and the organization does not enforce SSO). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbiddenOrInvalidPassword"];
-                };
-            };
-            /** @description A token limit is reached. `token_limit_reached`: the user already has 10 active user tokens in this organization, or the organization already has 20 active service-user tokens. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "token_limit_reached",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorTokenLimitReached"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description Too many wrong passwords: token generation is locked for a while (see `Retry-After`). `too_many_attempts`: too many wrong passwords for this person in a short window. */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "too_many_attempts",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorTooManyAttempts"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbiddenOrInvalidPassword"];
+            409: components["responses"]["ErrorTokenLimitReached"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            429: components["responses"]["ErrorTooManyAttempts"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     rotateUserToken: {
@@ -1041,154 +1027,14 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedToken"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route; `invalid_password`: the password given to generate a user token is wrong or missing (and the organization does not enforce SSO). */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbiddenOrInvalidPassword"];
-                };
-            };
-            /** @description No such item among those this route lets the caller act on. `not_found`: no such token or service user among those this route lets the caller act on. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorNotFound"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description Too many wrong passwords: token generation is locked for a while (see `Retry-After`). `too_many_attempts`: too many wrong passwords for this person in a short window. */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "too_many_attempts",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorTooManyAttempts"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbiddenOrInvalidPassword"];
+            404: components["responses"]["ErrorNotFound"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            429: components["responses"]["ErrorTooManyAttempts"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     revokeUserToken: {
@@ -1212,134 +1058,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbidden"];
-                };
-            };
-            /** @description No such item among those this route lets the caller act on. `not_found`: no such token or service user among those this route lets the caller act on. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorNotFound"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbidden"];
+            404: components["responses"]["ErrorNotFound"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     listServiceUsers: {
@@ -1389,116 +1114,12 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceUserPage"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbidden"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbidden"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     createServiceUser: {
@@ -1548,116 +1169,12 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceUserResponse"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbidden"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbidden"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     deleteServiceUser: {
@@ -1681,134 +1198,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbidden"];
-                };
-            };
-            /** @description No such item among those this route lets the caller act on. `not_found`: no such token or service user among those this route lets the caller act on. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorNotFound"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbidden"];
+            404: components["responses"]["ErrorNotFound"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     updateServiceUser: {
@@ -1860,134 +1256,13 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceUserResponse"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbidden"];
-                };
-            };
-            /** @description No such item among those this route lets the caller act on. `not_found`: no such token or service user among those this route lets the caller act on. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorNotFound"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbidden"];
+            404: components["responses"]["ErrorNotFound"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     listServiceUserTokens: {
@@ -2029,134 +1304,13 @@ export interface operations {
                     "application/json": components["schemas"]["TokenList"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbidden"];
-                };
-            };
-            /** @description No such item among those this route lets the caller act on. `not_found`: no such token or service user among those this route lets the caller act on. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorNotFound"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbidden"];
+            404: components["responses"]["ErrorNotFound"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     generateServiceUserToken: {
@@ -2206,152 +1360,14 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedToken"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbidden"];
-                };
-            };
-            /** @description No such item among those this route lets the caller act on. `not_found`: no such token or service user among those this route lets the caller act on. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorNotFound"];
-                };
-            };
-            /** @description A token limit is reached. `token_limit_reached`: the user already has 10 active user tokens in this organization, or the organization already has 20 active service-user tokens. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "token_limit_reached",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorTokenLimitReached"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbidden"];
+            404: components["responses"]["ErrorNotFound"];
+            409: components["responses"]["ErrorTokenLimitReached"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     rotateServiceUserToken: {
@@ -2403,134 +1419,13 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedToken"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbidden"];
-                };
-            };
-            /** @description No such item among those this route lets the caller act on. `not_found`: no such token or service user among those this route lets the caller act on. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorNotFound"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbidden"];
+            404: components["responses"]["ErrorNotFound"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     revokeServiceUserToken: {
@@ -2556,134 +1451,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbidden"];
-                };
-            };
-            /** @description No such item among those this route lets the caller act on. `not_found`: no such token or service user among those this route lets the caller act on. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorNotFound"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbidden"];
+            404: components["responses"]["ErrorNotFound"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     listOrganizationTokens: {
@@ -2730,116 +1504,12 @@ export interface operations {
                     "application/json": components["schemas"]["AdminTokenPage"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbidden"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbidden"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     revokeOrganizationToken: {
@@ -2863,134 +1533,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbidden"];
-                };
-            };
-            /** @description No such item among those this route lets the caller act on. `not_found`: no such token or service user among those this route lets the caller act on. */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "not_found",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorNotFound"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbidden"];
+            404: components["responses"]["ErrorNotFound"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     listActivity: {
@@ -3040,116 +1589,12 @@ export interface operations {
                     "application/json": components["schemas"]["ActivityPage"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description Not allowed. `forbidden`: the caller is not an active member of the organization, or lacks `api-tokens:admin` for an admin route. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "forbidden",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorForbidden"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            403: components["responses"]["ErrorForbidden"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     getMe: {
@@ -3186,98 +1631,11 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"] | components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticatedOrApiGateway"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     verifyToken: {
@@ -3331,89 +1689,11 @@ export interface operations {
                     "application/json": components["schemas"]["VerifyValid"] | components["schemas"]["VerifyInvalid"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description In AWS: API Gateway refused the request's IAM signature (SigV4). API Gateway's own body. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiGatewayError"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            403: components["responses"]["IamSignatureRefused"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     loginWithToken: {
@@ -3443,116 +1723,12 @@ export interface operations {
                     "application/json": components["schemas"]["Login"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"];
-                };
-            };
-            /** @description Not allowed. `login_not_allowed`: a service-user token was used to log in. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "login_not_allowed",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorLoginNotAllowed"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticated"];
+            403: components["responses"]["ErrorLoginNotAllowed"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     getOwnToken: {
@@ -3593,98 +1769,11 @@ export interface operations {
                     "application/json": components["schemas"]["OwnToken"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticated"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     revokeOwnToken: {
@@ -3703,98 +1792,11 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description No valid session or API token. `unauthenticated`: no session, bad signature, expired session (or, on token routes, no valid API token). */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unauthenticated",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnauthenticated"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            401: components["responses"]["ErrorUnauthenticated"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     revokeLeaked: {
@@ -3832,100 +1834,11 @@ export interface operations {
                     "application/json": components["schemas"]["LeakReportReceived"];
                 };
             };
-            /** @description The request is malformed: bad JSON, wrong types, unknown fields, a bad name, or a bad `limit`/`cursor`. `invalid_request`: malformed JSON, wrong types, unknown fields, bad name. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "invalid_request",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInvalidRequest"];
-                };
-            };
-            /** @description The request body is over 16 KiB. `payload_too_large`: request body over 16 KiB. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "payload_too_large",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorPayloadTooLarge"];
-                };
-            };
-            /** @description Too many wrong passwords: token generation is locked for a while (see `Retry-After`). `too_many_attempts`: too many wrong passwords for this person in a short window. */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "too_many_attempts",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorTooManyAttempts"];
-                };
-            };
-            /** @description An unexpected failure; the message names the request id, never the cause. `internal_error`: an unexpected failure (a bug, or an identity provider that did not answer). */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "internal_error",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorInternalError"];
-                };
-            };
-            /** @description The database could not complete the request after retries; nothing was changed. `unavailable`: the database could not complete the request after retries; nothing was changed. */
-            503: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "error": {
-                     *         "code": "unavailable",
-                     *         "message": "A sentence a person can act on.",
-                     *         "requestId": "c0ffee00-0000-4000-8000-000000000000"
-                     *       }
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorUnavailable"];
-                };
-            };
+            400: components["responses"]["ErrorInvalidRequest"];
+            413: components["responses"]["ErrorPayloadTooLarge"];
+            429: components["responses"]["ErrorTooManyAttempts"];
+            500: components["responses"]["ErrorInternalError"];
+            503: components["responses"]["ErrorUnavailable"];
         };
     };
     getOpenapi: {
