@@ -115,7 +115,8 @@ export function buildMarkdownReference(document: Json): string {
     );
     if (operations.length === 0) continue;
     lines.push(`## ${tag.name}`, "", tag.description ?? "", "");
-    for (const [path, method, operation] of operations) lines.push(...operationSection(path, method, operation, { securitySchemes, responses: sharedResponses }));
+    for (const [path, method, operation] of operations)
+      lines.push(...operationSection(path, method, operation, { securitySchemes, responses: sharedResponses }));
   }
   lines.push("## Schemas", "");
   for (const [name, schema] of Object.entries(schemas)) lines.push(`### Schema ${name}`, "", ...json(schema), "");
