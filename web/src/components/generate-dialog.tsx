@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { CreatedToken } from "../api/client.ts";
 import { useApp } from "../app-context.ts";
 import { ErrorAlert } from "./alert.tsx";
+import { FormActions } from "./form-actions.tsx";
 import { Modal } from "./modal.tsx";
 import { PasswordOrNote, useSecretRequest } from "./secret-request.tsx";
 import { TextField } from "./text-field.tsx";
@@ -62,14 +63,7 @@ export function GenerateDialog({ generate, needsPassword, noPasswordNote, secret
           />
           <PasswordOrNote id="token-password" needsPassword={needsPassword} noPasswordNote={noPasswordNote} />
           <ErrorAlert message={request.error} />
-          <div class="actions">
-            <button type="submit" class="primary" disabled={request.busy}>
-              {t.generate}
-            </button>
-            <button type="button" onClick={close}>
-              {t.cancel}
-            </button>
-          </div>
+          <FormActions submitLabel={t.generate} busy={request.busy} onCancel={close} />
         </form>
       ) : (
         <SecretView secret={request.secret} intro={secretIntro ?? t.secretIntro} onDone={close} />

@@ -7,6 +7,7 @@ import { useRef } from "preact/hooks";
 import type { CreatedToken, Token } from "../api/client.ts";
 import { useApp } from "../app-context.ts";
 import { ErrorAlert } from "./alert.tsx";
+import { FormActions } from "./form-actions.tsx";
 import { SecretView } from "./generate-dialog.tsx";
 import { Modal } from "./modal.tsx";
 import { PasswordOrNote, useSecretRequest } from "./secret-request.tsx";
@@ -88,14 +89,7 @@ export function RegenerateDialog({
           </div>
           <PasswordOrNote id="regenerate-password" needsPassword={needsPassword} noPasswordNote={noPasswordNote} />
           <ErrorAlert message={request.error} />
-          <div class="actions">
-            <button type="submit" class="primary" disabled={request.busy}>
-              {t.regenerate}
-            </button>
-            <button type="button" onClick={close}>
-              {t.cancel}
-            </button>
-          </div>
+          <FormActions submitLabel={t.regenerate} busy={request.busy} onCancel={close} />
         </form>
       ) : (
         <SecretView secret={request.secret} intro={t.regenerateSecretIntro} onDone={close} />

@@ -7,6 +7,7 @@ import type { ServiceUser } from "../../api/client.ts";
 import { errorWords } from "../../api/error-words.ts";
 import { useApp } from "../../app-context.ts";
 import { ErrorAlert } from "../../components/alert.tsx";
+import { FormActions } from "../../components/form-actions.tsx";
 import { Modal } from "../../components/modal.tsx";
 import { TextField } from "../../components/text-field.tsx";
 import { parsePermissions } from "./permissions.ts";
@@ -76,14 +77,7 @@ export function ServiceUserDialog({ orgId, serviceUser, onClose, fallbackFocus }
           defaultValue={serviceUser?.permissions.join(", ")}
         />
         <ErrorAlert message={error} />
-        <div class="actions">
-          <button type="submit" class="primary" disabled={busy}>
-            {t.save}
-          </button>
-          <button type="button" onClick={() => onClose(undefined)}>
-            {t.cancel}
-          </button>
-        </div>
+        <FormActions submitLabel={t.save} busy={busy} onCancel={() => onClose(undefined)} />
       </form>
     </Modal>
   );
