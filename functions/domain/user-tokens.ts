@@ -1,3 +1,4 @@
+import { requireActiveMember } from "./access.ts";
 import { activity, liveUserTokens, personActor, tokenDetail } from "./activity.ts";
 import { tokenEvents } from "./token-events.ts";
 import { revokeVisibleToken } from "./revocation.ts";
@@ -29,10 +30,7 @@ export class UserTokens {
     await this.checkPassword(input.orgId, { userId: input.userId, signInName: input.signInName }, input.password);
 
     return retryOnConflict(async () => {
-      const membership = await store.getMembership(input.orgId, input.userId);
-      if (membership?.status !== "active") {
-        throw new DomainError("forbidden", "You are not an active member of this organization.");
-      }
+      const membership = await requireActiveMember(store, input.orgId, input.userId);
       const now = this.deps.clock.now();
       const { tokenSet, live: active } = await liveUserTokens(this.deps, input, { now });
       // Tokens in a rotation's grace are still in the set but do not count (API.md "Rotation").
@@ -84,10 +82,7 @@ export class UserTokens {
     const { store } = this.deps;
     await this.checkPassword(input.orgId, { userId: input.userId, signInName: input.signInName }, input.password);
     return retryOnConflict(async () => {
-      const membership = await store.getMembership(input.orgId, input.userId);
-      if (membership?.status !== "active") {
-        throw new DomainError("forbidden", "You are not an active member of this organization.");
-      }
+      const membership = await requireActiveMember(store, input.orgId, input.userId);
       return rotateToken(this.deps, {
         tokenId: input.tokenId,
         visible: (token) => token.kind === "user" && token.orgId === input.orgId && token.ownerId === input.userId,

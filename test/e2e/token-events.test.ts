@@ -23,9 +23,9 @@ import {
   type Created,
   type Person,
 } from "./e2e-support.ts";
+import { ISO_UTC } from "./activity-support.ts";
 
 const ctx = useLocalService();
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 interface Published {
   source: string;
