@@ -107,7 +107,8 @@ export interface TokenEventsConfig {
   readonly endpoint?: string;
 }
 
-const BUS_NAME = /^(arn:aws[\w-]*:events:[\w-]+:\d{12}:event-bus\/)?[\w.\-/]{1,256}$/;
+/** A bus name, or a bus ARN (another account's too). The stack checks `tokenEventBusName` with this at synthesis. */
+const BUS_NAME = /^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[\w.\-/]{1,256}$/;
 
 export function readTokenEventsConfig(env: Env = process.env): TokenEventsConfig {
   const busName = env.EVENT_BUS_NAME ?? "";
