@@ -135,22 +135,30 @@ export function localTokenEventsPump(options: {
   log: (entry: Record<string, unknown>) => void;
 }): LocalTokenEventsPump {
   let publisher: Promise<Publisher> | undefined;
+  let streamArn: Promise<string> | undefined;
+  // The table's stream does not change while the server runs: described once, at the first drain.
+  const describeStream = async () => {
+    const client = new DynamoDBClient({
+      endpoint: options.dynamoDbEndpoint,
+      region: "local",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    try {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: options.activityTableName }));
+      if (!Table?.LatestStreamArn) throw new Error(`${options.activityTableName} has no stream: the outbox cannot be read.`);
+      return Table.LatestStreamArn;
+    } finally {
+      client.destroy();
+    }
+  };
   return new LocalTokenEventsPump({
     endpoint: options.dynamoDbEndpoint,
-    streamArn: async () => {
-      const client = new DynamoDBClient({
-        endpoint: options.dynamoDbEndpoint,
-        region: "local",
-        credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      });
-      try {
-        const { Table } = await client.send(new DescribeTableCommand({ TableName: options.activityTableName }));
-        if (!Table?.LatestStreamArn) throw new Error(`${options.activityTableName} has no stream: the outbox cannot be read.`);
-        return Table.LatestStreamArn;
-      } finally {
-        client.destroy();
-      }
-    },
+    streamArn: () =>
+      // A failed description is tried again at the next drain.
+      (streamArn ??= describeStream().catch((error: unknown) => {
+        streamArn = undefined;
+        throw error;
+      })),
     publisher: () =>
       (publisher ??= loadHandler<DynamoDBStreamEvent, DynamoDBBatchResponse>(
         options.repositoryRoot,
