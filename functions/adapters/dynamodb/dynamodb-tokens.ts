@@ -1,6 +1,15 @@
 import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { WriteConflict } from "../../domain/errors.ts";
-import type { ActivityRecord, MembershipRecord, Page, ServiceUserRecord, TokenEvent, TokenRecord, TokenSet } from "../../domain/model.ts";
+import {
+  idleStretchOf,
+  type ActivityRecord,
+  type MembershipRecord,
+  type Page,
+  type ServiceUserRecord,
+  type TokenEvent,
+  type TokenRecord,
+  type TokenSet,
+} from "../../domain/model.ts";
 import type { TokenRepository } from "../../domain/ports.ts";
 import { DynamoDbTokenUse } from "./dynamodb-token-use.ts";
 import { expiryRecordedMarkerEntity } from "./entities/expiry-recorded-marker.ts";
@@ -218,7 +227,7 @@ export class DynamoDbTokens extends DynamoDbTokenUse implements TokenRepository 
   async recordExpiryWarning(token: TokenRecord, now: Date, event: TokenEvent): Promise<boolean> {
     const { tables } = this.table;
     const sequence = moveSequence(token, 1);
-    const stretch = token.lastUsedAt ?? token.createdAt;
+    const stretch = idleStretchOf(token);
     // Once warned, the token's next work is its expiry: its place in the index moves there.
     const due = keys.tokenDue(token.id, new Date(token.expiresAt * 1000).toISOString());
     return unlessConditionFails(() =>
